@@ -1,0 +1,15 @@
+//! DocuVault's HTTP API: axum routers, extractors, DTOs, OpenAPI, SPA serving; and the pieces the
+//! `docuvault` binary's subcommands are made of.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod consistency;
+pub mod error;
+pub mod routes;
+pub mod state;
+
+pub use app::Application;
+pub use config::Config;
+pub use error::{ApiError, ApiResult};
+pub use state::AppState;

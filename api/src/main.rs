@@ -1,0 +1,3 @@
+//! The `docuvault` binary: a thin clap dispatcher.
+
+fn main() {}

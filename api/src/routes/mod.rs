@@ -1,0 +1,3 @@
+//! Route modules, each exposing `fn router() -> OpenApiRouter<AppState>`, merged in `crate::app`.
+
+pub mod health;

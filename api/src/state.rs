@@ -1,0 +1,29 @@
+//! `AppState`: everything a handler may need, built once at startup and cloned per request.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use domain::ports::{Clock, DataKeys, EventStore};
+use metrics_exporter_prometheus::PrometheusHandle;
+use sqlx::PgPool;
+
+use crate::config::Config;
+use crate::consistency::PositionWaiter;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub pool: PgPool,
+    pub store: Arc<dyn EventStore>,
+    pub keys: Arc<dyn DataKeys>,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Option<PrometheusHandle>,
+    /// Present when projections run (in this process or another): backs `X-Consistency-Token`.
+    pub waiter: Option<Arc<dyn PositionWaiter>>,
+}
+
+impl FromRef<AppState> for PgPool {
+    fn from_ref(s: &AppState) -> Self {
+        s.pool.clone()
+    }
+}

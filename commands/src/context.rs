@@ -1,0 +1,112 @@
+//! Who is issuing a command and from where: becomes the metadata of every event it appends.
+
+use std::sync::Arc;
+
+use domain::ports::{Clock, EventStore};
+use domain::{EventMetadata, Personal};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A user's role. `auditor` reads the audit log and nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Admin,
+    Auditor,
+}
+
+impl Role {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Admin => "admin",
+            Role::Auditor => "auditor",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "user" => Ok(Role::User),
+            "admin" => Ok(Role::Admin),
+            "auditor" => Ok(Role::Auditor),
+            other => Err(format!(
+                "unknown role `{other}` (expected user, admin or auditor)"
+            )),
+        }
+    }
+}
+
+/// The authenticated caller, or the system itself (startup tasks, workers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    User { id: Uuid, role: Role },
+    Anonymous,
+    System,
+}
+
+impl Actor {
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self {
+            Actor::User { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+}
+
+/// Everything a handler needs besides its command: the ports and the caller.
+#[derive(Clone)]
+pub struct CommandContext {
+    pub store: Arc<dyn EventStore>,
+    pub clock: Arc<dyn Clock>,
+    pub actor: Actor,
+    pub correlation_id: Uuid,
+    pub request_id: Option<String>,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl CommandContext {
+    pub fn system(store: Arc<dyn EventStore>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            clock,
+            actor: Actor::System,
+            correlation_id: Uuid::now_v7(),
+            request_id: None,
+            client_ip: None,
+            user_agent: None,
+        }
+    }
+
+    pub fn with_actor(mut self, actor: Actor) -> Self {
+        self.actor = actor;
+        self
+    }
+
+    /// Event metadata for this request. Client IP and user agent are personal data, so they are
+    /// only included when the event is encrypted under some data key (`with_personal`).
+    pub fn metadata(&self, with_personal: bool) -> EventMetadata {
+        EventMetadata {
+            actor_id: self.actor.user_id(),
+            acting_for: None,
+            correlation_id: Some(self.correlation_id),
+            causation_id: None,
+            request_id: self.request_id.clone(),
+            client_ip: self
+                .client_ip
+                .clone()
+                .filter(|_| with_personal)
+                .map(Personal::new),
+            user_agent: self
+                .user_agent
+                .clone()
+                .filter(|_| with_personal)
+                .map(Personal::new),
+            extra: None,
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Command handlers: one per use case. Each authorises, loads the stream(s), decides with the
+//! pure domain functions, and appends with the expected version, retrying on a conflict.
+
+pub mod context;
+pub mod error;
+pub mod executor;
+
+pub use context::{Actor, CommandContext, Role};
+pub use error::CommandError;
+pub use executor::{execute, load, Executed, Loaded};

@@ -1,0 +1,16 @@
+//! DocuVault's domain: events, aggregates, pure decisions, and the ports the outer layers implement.
+//!
+//! Nothing in this crate performs I/O or depends on an async runtime; the compiler enforces that
+//! (`tokio`, `sqlx` and `axum` are not dependencies).
+
+pub mod aggregate;
+pub mod event;
+pub mod ids;
+pub mod personal;
+pub mod ports;
+
+pub use aggregate::Aggregate;
+pub use event::{
+    Checkpoint, DomainEvent, EventMetadata, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
+};
+pub use personal::Personal;

@@ -1,0 +1,152 @@
+//! Ports: what the domain and the command handlers need from the outside world. `infra`
+//! implements them; tests may substitute the in-memory ones where a real one is not the subject.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
+use uuid::Uuid;
+
+use crate::event::{Checkpoint, ExpectedVersion, NewEvent, RecordedEvent, StreamId};
+
+/// What an append produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppendOutcome {
+    /// The stream's version after the append (the version of its last event).
+    pub stream_version: u64,
+    /// Global position of the first and last appended event.
+    pub first_position: u64,
+    pub last_position: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The stream's version did not match the expectation; the caller may reload and retry.
+    #[error("wrong expected version for {stream}: expected {expected:?}, actual {actual}")]
+    Conflict {
+        stream: StreamId,
+        expected: ExpectedVersion,
+        actual: u64,
+    },
+    /// An event id was reused for a different event (not an idempotent retry).
+    #[error("event id {0} already used by a different event")]
+    DuplicateEventId(Uuid),
+    /// A batch had personal data but no data key, or a key operation failed.
+    #[error("encryption: {0}")]
+    Crypto(String),
+    /// Anything the backend reports (connection lost, …). Never contains personal data.
+    #[error("event store backend: {0}")]
+    Backend(String),
+}
+
+/// The append-only event log: the audit log and the single source of truth.
+///
+/// Contract (checked by the conformance suite in `tests/`):
+/// - `append` is atomic for the batch; `expected` is checked against the stream's current version;
+///   appending events whose ids are all already stored, in the same stream and order, succeeds and
+///   returns the original outcome without duplicating anything (an idempotent retry).
+/// - stream versions are 1-based and gap-free.
+/// - `read_all`/`subscribe_all` return every committed event exactly once, in an order consistent
+///   with each stream's versions, and never skip an event committed late by a concurrent writer.
+/// - personal data (`{"$pii": …}` markers) is encrypted at rest with the event's `data_key`.
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError>;
+
+    /// Events of one stream with `stream_version >= from_version`, in version order.
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Up to `limit` events after `after`, in global read order; only events that can no longer be
+    /// preceded by a late commit are returned.
+    async fn read_all(
+        &self,
+        after: Checkpoint,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// `read_all` from `after`, then live events as they commit. Never ends on its own.
+    fn subscribe_all(
+        &self,
+        after: Checkpoint,
+    ) -> BoxStream<'static, Result<RecordedEvent, StoreError>>;
+
+    /// The read-order checkpoint of the event at a global position, once it is readable
+    /// (committed and not preceded by any in-flight transaction); `None` otherwise.
+    async fn checkpoint_of(&self, global_position: u64) -> Result<Option<Checkpoint>, StoreError>;
+}
+
+/// A 256-bit data key. `Debug` never prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DataKey(pub [u8; 32]);
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataKey(<redacted>)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("key store backend: {0}")]
+    Backend(String),
+    #[error("a data key could not be unwrapped with the master key")]
+    Unwrap,
+}
+
+/// Per-subject data keys, wrapped by a master key. Destroying a key is crypto-shredding: every
+/// value encrypted with it becomes unreadable while the log stays intact.
+#[async_trait]
+pub trait DataKeys: Send + Sync {
+    /// The subject's key, created on first use. Fails for a destroyed subject.
+    async fn get_or_create(&self, subject: Uuid) -> Result<DataKey, KeyError>;
+    /// The subject's key, `None` when it never existed or was destroyed.
+    async fn get(&self, subject: Uuid) -> Result<Option<DataKey>, KeyError>;
+    /// Destroys the key for good. Idempotent.
+    async fn destroy(&self, subject: Uuid) -> Result<(), KeyError>;
+}
+
+/// The time, injectable so expiry, TOTP windows and throttling are tested without sleeping.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock tests set and advance by hand.
+#[derive(Debug)]
+pub struct ManualClock(std::sync::Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Self(std::sync::Mutex::new(at))
+    }
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().expect("clock lock") = at;
+    }
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut t = self.0.lock().expect("clock lock");
+        *t += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().expect("clock lock")
+    }
+}

@@ -1,0 +1,1 @@
+//! The projector runtime and the read-model projections.

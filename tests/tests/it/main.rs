@@ -1,0 +1,3 @@
+//! One integration-test binary (one link, one PostgreSQL cluster) with a module per subject.
+
+mod harness;
