@@ -1,0 +1,127 @@
+// Quota, shares and admin stores, and the formatting helpers they rely on.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { useAdminStore } from '@/stores/admin'
+import { useQuotaStore } from '@/stores/quota'
+import { normalizeHandle, useSharesStore } from '@/stores/shares'
+import { formatBytes, parseBytes } from '@/utils/format'
+import { doc, fakeServer, json, noContent } from './fake-server'
+import { freshStores } from './setup'
+
+beforeEach(freshStores)
+afterEach(() => vi.useRealTimers())
+
+describe('quota store', () => {
+  it('counts reserved bytes as used and warns near the limit', async () => {
+    fakeServer({
+      'GET /api/quota': [
+        () => json({ limit_bytes: 1000, used_bytes: 500, reserved_bytes: 0 }),
+        () => json({ limit_bytes: 1000, used_bytes: 850, reserved_bytes: 60 }),
+        () => json({ limit_bytes: 1000, used_bytes: 1000, reserved_bytes: 0 }),
+      ],
+    })
+    const quota = useQuotaStore()
+    await quota.refresh()
+    expect([quota.fraction, quota.nearLimit, quota.full]).toEqual([0.5, false, false])
+    await quota.refresh()
+    expect(quota.used).toBe(910)
+    expect(quota.nearLimit).toBe(true)
+    expect(quota.free).toBe(90)
+    await quota.refresh()
+    expect(quota.full).toBe(true)
+  })
+})
+
+describe('shares store', () => {
+  it('normalises handles and refuses malformed ones before asking the server', async () => {
+    expect(normalizeHandle('  @@Ann_Lee ')).toBe('ann_lee')
+    const server = fakeServer({
+      'GET /api/documents/d1/shares': () => json({ items: [], next_cursor: null }),
+      'POST /api/documents/d1/shares': (req) =>
+        json({ id: 's1', recipient: { id: 'u2', handle: (req.body as { handle: string }).handle }, permission: 'download', created_at: '' }, 201),
+      'DELETE /api/documents/d1/shares/s1': () => noContent(),
+    })
+    const shares = useSharesStore()
+    await shares.open('d1')
+    await expect(shares.add('@a b', 'view')).rejects.toThrow(/handle/)
+    await shares.add('@Bob', 'download')
+    expect(server.callsTo('POST', '/api/documents/d1/shares')[0]!.body).toEqual({ handle: 'bob', permission: 'download' })
+    expect(shares.shares).toHaveLength(1)
+    await shares.revoke('s1')
+    expect(shares.shares).toHaveLength(0)
+  })
+
+  it('loads documents shared with me', async () => {
+    fakeServer({ 'GET /api/shared-with-me': () => json({ items: [{ ...doc('x'), permission: 'view' }], next_cursor: null }) })
+    const shares = useSharesStore()
+    await shares.loadIncoming()
+    expect(shares.incoming[0]!.permission).toBe('view')
+  })
+})
+
+describe('admin store', () => {
+  it('searches users, changes role, activation and quota', async () => {
+    let user = { id: 'u2', email: 'bob@example.com', handle: 'bob', role: 'user', is_active: true }
+    const server = fakeServer({
+      'GET /api/admin/users': () => json({ items: [user], next_cursor: null }),
+      'PATCH /api/admin/users/u2': (req) => json((user = { ...user, ...(req.body as object) })),
+      'PUT /api/admin/users/u2/quota': () => noContent(),
+    })
+    const admin = useAdminStore()
+    await admin.searchUsers('bo')
+    expect(server.callsTo('GET', '/api/admin/users')[0]!.query.get('q')).toBe('bo')
+    await admin.setRole('u2', 'auditor')
+    await admin.setActive('u2', false)
+    await admin.setQuota('u2', 2048)
+    expect(server.callsTo('PUT', '/api/admin/users/u2/quota')[0]!.body).toEqual({ limit_bytes: 2048 })
+    expect(admin.users[0]).toMatchObject({ role: 'auditor', is_active: false, quota: { limit_bytes: 2048 } })
+  })
+
+  it('polls projections faster while a rebuild runs', async () => {
+    vi.useFakeTimers()
+    let rebuilding = false
+    const server = fakeServer({
+      'GET /api/admin/projections': () =>
+        json([
+          {
+            name: 'documents',
+            version: 1,
+            state: rebuilding ? 'rebuilding' : 'running',
+            leader: 'p1',
+            checkpoint: 10,
+            lag_events: 0,
+            lag_seconds: 0,
+            last_error: null,
+            rebuild: rebuilding ? { processed_events: 5, total_events: 10 } : null,
+          },
+        ]),
+      'POST /api/admin/projections/documents/rebuild': () => {
+        rebuilding = true
+        return json({}, 202)
+      },
+    })
+    const admin = useAdminStore()
+    admin.startPolling()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(admin.rebuilding).toBe(false)
+    await admin.rebuild('documents')
+    expect(admin.rebuilding).toBe(true)
+    const before = server.callsTo('GET', '/api/admin/projections').length
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(server.callsTo('GET', '/api/admin/projections').length).toBe(before + 1)
+    admin.stopPolling()
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(server.callsTo('GET', '/api/admin/projections').length).toBe(before + 1)
+  })
+})
+
+describe('format', () => {
+  it('formats and parses sizes', () => {
+    expect(formatBytes(0)).toBe('0 B')
+    expect(formatBytes(1536)).toBe('1.5 KB')
+    expect(formatBytes(100 * 1024 * 1024)).toBe('100 MB')
+    expect(parseBytes('2 GB')).toBe(2 * 1024 ** 3)
+    expect(parseBytes('1.5mb')).toBe(1.5 * 1024 * 1024)
+    expect(parseBytes('300')).toBe(300)
+    expect(parseBytes('lots')).toBeNull()
+  })
+})
