@@ -335,7 +335,12 @@ route('DELETE', '/api/folders/{id}', async (req, res, { id }, url) => {
   let grew = true
   while (grew) {
     grew = false
-    for (const f of db.folders.values()) if (f.parent_id && subtree.has(f.parent_id) && !subtree.has(f.id)) (subtree.add(f.id), (grew = true))
+    for (const f of db.folders.values()) {
+      if (f.parent_id && subtree.has(f.parent_id) && !subtree.has(f.id)) {
+        subtree.add(f.id)
+        grew = true
+      }
+    }
   }
   const inside = [...db.docs.values()].filter((d) => subtree.has(d.folder_id) && !d.trashed)
   if ((inside.length || subtree.size > 1) && url.searchParams.get('recursive') !== 'true') {

@@ -8,6 +8,8 @@ import { saveBlob } from '@/utils/download'
 import { useQuotaStore } from './quota'
 
 export const PAGE_SIZE = 50
+/** Statuses that change on their own (upload finishing, text extraction, classification). */
+export const TRANSIENT_STATUSES = ['pending', 'uploaded', 'processing']
 
 export const useDocumentsStore = defineStore('documents', () => {
   /** `null` is the top level. */
@@ -125,6 +127,19 @@ export const useDocumentsStore = defineStore('documents', () => {
     else if (inView) items.value = [doc, ...items.value]
   }
 
+  /** Re-reads documents whose status is still moving, so their badges update. */
+  async function refreshTransient(): Promise<void> {
+    const moving = items.value.filter((d) => TRANSIENT_STATUSES.includes(d.status))
+    for (const d of moving) {
+      try {
+        const fresh = await documentsApi.get(d.id)
+        patchLocal(d.id, fresh, {})
+      } catch {
+        // It may have been trashed elsewhere; the next full load settles it.
+      }
+    }
+  }
+
   async function rename(id: string, filename: string): Promise<void> {
     const updated = await documentsApi.update(id, { filename: filename.trim() })
     patchLocal(id, updated, { filename: filename.trim() })
@@ -239,6 +254,7 @@ export const useDocumentsStore = defineStore('documents', () => {
     toggle,
     selectAll,
     upsert,
+    refreshTransient,
     rename,
     move,
     moveToTrash,
