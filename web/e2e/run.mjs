@@ -5,11 +5,13 @@
 // an upload over it is refused with a clear message.
 //
 //   DOCUVAULT_E2E_URL=http://127.0.0.1:8080 DOCUVAULT_E2E_ADMIN_EMAIL=… DOCUVAULT_E2E_ADMIN_PASSWORD=… npm run e2e
+//   DOCUVAULT_BIN=target/debug/docuvault npm run e2e   (starts `docuvault dev` on a free port itself)
 //   npm run e2e -- --mock     (dev only: runs against e2e/mock/server.mjs and the built dist/)
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import { launchDocuvault } from './launch.mjs'
 import { totp } from './totp.mjs'
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url))
@@ -29,6 +31,7 @@ let baseUrl = process.env.DOCUVAULT_E2E_URL
 let adminEmail = process.env.DOCUVAULT_E2E_ADMIN_EMAIL
 let adminPassword = process.env.DOCUVAULT_E2E_ADMIN_PASSWORD
 let mockServer = null
+let launched = null
 
 if (process.argv.includes('--mock')) {
   const { startMockServer } = await import('./mock/server.mjs')
@@ -36,9 +39,20 @@ if (process.argv.includes('--mock')) {
   baseUrl = `http://127.0.0.1:${mockServer.address().port}`
   adminEmail ??= 'admin@example.com'
   adminPassword ??= 'admin password 123'
+} else if (!baseUrl && process.env.DOCUVAULT_BIN) {
+  try {
+    launched = await launchDocuvault(process.env.DOCUVAULT_BIN)
+  } catch (e) {
+    console.error(String(e?.message ?? e))
+    console.log('0 passed, 1 failed')
+    process.exit(1)
+  }
+  baseUrl = launched.url
+  adminEmail = launched.admin.email
+  adminPassword = launched.admin.password
 }
 if (!baseUrl || !adminEmail || !adminPassword) {
-  console.error('Set DOCUVAULT_E2E_URL, DOCUVAULT_E2E_ADMIN_EMAIL and DOCUVAULT_E2E_ADMIN_PASSWORD (or pass --mock).')
+  console.error('Set DOCUVAULT_E2E_URL with DOCUVAULT_E2E_ADMIN_EMAIL and DOCUVAULT_E2E_ADMIN_PASSWORD, or DOCUVAULT_BIN (or pass --mock).')
   process.exit(2)
 }
 baseUrl = baseUrl.replace(/\/$/, '')
@@ -377,6 +391,7 @@ try {
 } finally {
   await browser.close()
   mockServer?.close()
+  await launched?.stop()
 }
 
 console.log(`\nscreenshots: ${SHOTS}`)
