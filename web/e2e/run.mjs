@@ -337,7 +337,7 @@ try {
     const admin = await newPage(browser)
     await signIn(admin, { ...alice, email: adminEmail, password: adminPassword, handle: '' })
     await admin.getByRole('link', { name: 'Users' }).click()
-    await admin.getByTestId('user-search').fill(alice.handle)
+    await admin.getByLabel('Search users').fill(alice.handle)
     const user = admin.locator(`[data-testid="users-table"] tr[data-handle="${alice.handle}"]`)
     await user.waitFor()
     await user.getByTestId('edit-quota').click()
