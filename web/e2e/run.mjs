@@ -295,13 +295,43 @@ try {
     await row(a, files[2].name).waitFor({ state: 'detached' })
   })
 
+  await step('move a folder into another by drag and drop', async () => {
+    await folder(a, 'Invoices').locator('.line').dragTo(folder(a, 'Contracts').locator('.line'))
+    await a.locator('[role="treeitem"][data-folder-name="Invoices"][aria-level="3"]').waitFor()
+    await folder(a, 'Invoices').locator('.line').click()
+    await row(a, files[2].name).waitFor()
+    await a.getByRole('navigation', { name: 'Breadcrumb' }).getByText('Contracts').waitFor()
+  })
+
+  await step('search every folder, select rows with the keyboard, move them together', async () => {
+    await a.goto('/documents')
+    await a.getByLabel('Search documents').fill(suffix)
+    const rows = a.locator('[data-testid="document-table"] tbody tr')
+    await a.waitForFunction(() => document.querySelectorAll('[data-testid="document-table"] tbody tr').length === 3)
+    await rows.first().focus()
+    await a.keyboard.press('Space')
+    await a.keyboard.press('ArrowDown')
+    await a.keyboard.press('Space')
+    await a.getByText('2 selected').waitFor()
+    const chosen = await a.locator('[data-testid="document-table"] tbody tr[aria-selected="true"]').evaluateAll((els) => els.map((e) => e.dataset.filename))
+    check(chosen.length === 2, `expected two selected rows, got ${chosen.length}`)
+    await shot(a, '10-multi-select')
+    await a.getByTestId('bulk-move').click()
+    const dialog = a.getByRole('dialog', { name: 'Move 2 documents' })
+    await dialog.getByLabel('My documents (top level)').check()
+    await dialog.getByRole('button', { name: 'Move here' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+    await a.getByLabel('Search documents').fill('')
+    for (const name of chosen) await row(a, name).waitFor()
+  })
+
   await step('trash a document and restore it', async () => {
     await rowAction(a, files[0].name, `Move ${files[0].name} to trash`)
     await row(a, files[0].name).waitFor({ state: 'detached' })
     await a.getByRole('link', { name: 'Trash' }).click()
     const trashed = a.locator(`[data-testid="trash-table"] tr[data-filename="${files[0].name}"]`)
     await trashed.waitFor()
-    await shot(a, '10-trash')
+    await shot(a, '11-trash')
     await trashed.getByRole('button', { name: `Restore ${files[0].name}` }).click()
     await trashed.waitFor({ state: 'detached' })
     await folder(a, 'My documents').locator('.line').click()
@@ -315,7 +345,7 @@ try {
     await dialog.getByLabel('Can').selectOption('download')
     await dialog.getByRole('button', { name: 'Share', exact: true }).click()
     await dialog.getByTestId('share-list').getByText(`@${bob.handle}`).waitFor()
-    await shot(a, '11-share-dialog')
+    await shot(a, '12-share-dialog')
     await dialog.getByRole('button', { name: 'Close' }).click()
   })
 
@@ -323,7 +353,7 @@ try {
     await b.getByRole('link', { name: 'Shared with me' }).click()
     const shared = b.locator(`[data-testid="shared-table"] tr[data-filename="${files[0].name}"]`)
     await shared.waitFor()
-    await shot(b, '12-shared-with-me')
+    await shot(b, '13-shared-with-me')
     const [download] = await Promise.all([
       b.waitForEvent('download'),
       shared.getByRole('button', { name: `Download ${files[0].name}` }).click(),
@@ -345,11 +375,11 @@ try {
     await dialog.getByLabel(/Quota/).fill('3 MB')
     await dialog.getByRole('button', { name: 'Set quota' }).click()
     await user.getByText('of 3 MB').waitFor()
-    await shot(admin, '13-admin-users')
+    await shot(admin, '14-admin-users')
     await admin.getByRole('link', { name: 'Projections' }).click()
     await admin.getByTestId('view-title').filter({ hasText: 'Projections' }).waitFor()
     await admin.locator('[data-testid="projections-table"], .empty').first().waitFor()
-    await shot(admin, '14-admin-projections')
+    await shot(admin, '15-admin-projections')
 
     await a.goto('/documents')
     if (await a.getByTestId('uploads-clear').isVisible()) await a.getByTestId('uploads-clear').click()
@@ -359,7 +389,7 @@ try {
     await item.waitFor()
     const message = (await item.locator('.state').textContent()).trim()
     check(/not enough storage/i.test(message), `unclear quota message: ${message}`)
-    await shot(a, '15-quota-refused')
+    await shot(a, '16-quota-refused')
   })
 
   await step('sign in with a recovery code instead of a TOTP code', async () => {
@@ -379,10 +409,10 @@ try {
       await page.getByRole('button', { name: 'Verify' }).click()
     })
     await row(phone, files[0].name).waitFor()
-    await shot(phone, '16-phone-documents')
+    await shot(phone, '17-phone-documents')
     await phone.getByRole('button', { name: 'Menu' }).click()
     await phone.getByRole('link', { name: 'Trash' }).waitFor()
-    await shot(phone, '17-phone-menu')
+    await shot(phone, '18-phone-menu')
     await phone.getByRole('link', { name: 'Trash' }).click()
     await phone.getByTestId('view-title').filter({ hasText: 'Trash' }).waitFor()
   })

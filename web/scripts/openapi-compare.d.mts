@@ -4,6 +4,8 @@ export interface Endpoint {
   path: string
   request?: string
   response?: string
+  /** Query parameters the SPA sends, with the fixed values it uses (null: free-form). */
+  query?: Record<string, string[] | null>
 }
 export const ENDPOINTS: Endpoint[]
 export function readInterfaces(source: string): Map<string, Map<string, { optional: boolean }>>

@@ -14,7 +14,12 @@ export const ENDPOINTS = [
   { method: 'post', path: '/api/auth/totp/enroll', response: 'TotpEnrollment' },
   { method: 'post', path: '/api/auth/totp/confirm', response: 'TotpConfirmResponse' },
   { method: 'post', path: '/api/auth/totp/disable', request: 'TotpDisableRequest' },
-  { method: 'get', path: '/api/documents', response: 'DocumentDto[]' },
+  {
+    method: 'get',
+    path: '/api/documents',
+    response: 'DocumentDto[]',
+    query: { folder_id: ['root'], q: null, status: null, sort: ['filename', '-filename', 'created_at', '-created_at', 'size_bytes', '-size_bytes'], limit: null, cursor: null },
+  },
   { method: 'post', path: '/api/documents/upload-url', request: 'UploadUrlRequest', response: 'UploadUrlResponse' },
   { method: 'post', path: '/api/documents/{}/confirm', response: 'DocumentDto' },
   { method: 'get', path: '/api/documents/{}', response: 'DocumentDto' },
@@ -22,7 +27,7 @@ export const ENDPOINTS = [
   { method: 'delete', path: '/api/documents/{}' },
   { method: 'post', path: '/api/documents/{}/restore' },
   { method: 'get', path: '/api/documents/{}/download' },
-  { method: 'get', path: '/api/trash', response: 'DocumentDto[]' },
+  { method: 'get', path: '/api/trash', response: 'DocumentDto[]', query: { limit: null, cursor: null } },
   { method: 'delete', path: '/api/trash/{}' },
   { method: 'get', path: '/api/folders', response: 'Folder[]' },
   { method: 'post', path: '/api/folders', request: 'CreateFolderRequest', response: 'Folder' },
@@ -31,9 +36,9 @@ export const ENDPOINTS = [
   { method: 'get', path: '/api/documents/{}/shares', response: 'Share[]' },
   { method: 'post', path: '/api/documents/{}/shares', request: 'CreateShareRequest', response: 'Share' },
   { method: 'delete', path: '/api/documents/{}/shares/{}' },
-  { method: 'get', path: '/api/shared-with-me', response: 'SharedDocument[]' },
+  { method: 'get', path: '/api/shared-with-me', response: 'SharedDocument[]', query: { limit: null, cursor: null } },
   { method: 'get', path: '/api/quota', response: 'Quota' },
-  { method: 'get', path: '/api/admin/users', response: 'AdminUser[]' },
+  { method: 'get', path: '/api/admin/users', response: 'AdminUser[]', query: { q: null, limit: null, cursor: null } },
   { method: 'patch', path: '/api/admin/users/{}', request: 'UpdateUserRequest' },
   { method: 'put', path: '/api/admin/users/{}/quota', request: 'SetQuotaRequest' },
   { method: 'get', path: '/api/admin/projections', response: 'ProjectionStatus[]' },
@@ -107,6 +112,23 @@ export function compare(doc, interfaces, endpoints = ENDPOINTS) {
     if (!op) {
       errors.push(`${label}: not in the OpenAPI document`)
       continue
+    }
+    if (e.query) {
+      const params = new Map(
+        (op.parameters ?? []).map((p) => resolve(doc, p)).filter((p) => p.in === 'query').map((p) => [p.name, resolve(doc, p.schema)]),
+      )
+      for (const [name, values] of Object.entries(e.query)) {
+        const schema = params.get(name)
+        if (!schema) {
+          errors.push(`${label}: the SPA sends the query parameter \`${name}\`, the server does not declare it`)
+          continue
+        }
+        // An enum (e.g. the sort keys) must accept every value the SPA sends.
+        const allowed = schema.enum ?? schema.items?.enum
+        for (const v of values ?? []) {
+          if (allowed && !allowed.includes(v)) errors.push(`${label}: \`${name}=${v}\` is not among the server's values (${allowed.join(', ')})`)
+        }
+      }
     }
     if (e.request) {
       const schema = jsonSchemaOf(doc, resolve(doc, op.requestBody))

@@ -38,6 +38,27 @@ describe('openapi comparison', () => {
     expect(types.get('DocumentDto')!.get('trashed_at')).toEqual({ optional: true })
   })
 
+  it('checks query parameters and enum values', () => {
+    const withParams = {
+      paths: {
+        '/api/documents': {
+          get: {
+            parameters: [
+              { name: 'sort', in: 'query', schema: { type: 'string', enum: ['name', '-name'] } },
+              { name: 'limit', in: 'query', schema: { type: 'integer' } },
+            ],
+            responses: {},
+          },
+        },
+      },
+    }
+    const { errors } = compare(withParams, types, [{ method: 'get', path: '/api/documents', query: { sort: ['name', 'filename'], limit: null, q: null } }])
+    expect(errors).toEqual([
+      'GET /api/documents: `sort=filename` is not among the server\'s values (name, -name)',
+      'GET /api/documents: the SPA sends the query parameter `q`, the server does not declare it',
+    ])
+  })
+
   it('flags missing operations and fields, and tolerates optional ones', () => {
     const { errors, warnings } = compare(doc, types, [
       { method: 'get', path: '/api/quota', response: 'Quota' },
