@@ -378,7 +378,8 @@ try {
     await shot(admin, '14-admin-users')
     await admin.getByRole('link', { name: 'Projections' }).click()
     await admin.getByTestId('view-title').filter({ hasText: 'Projections' }).waitFor()
-    await admin.locator('[data-testid="projections-table"], .empty').first().waitFor()
+    // Only a screenshot here: the projections API arrives with issue 7 (an error state is fine).
+    await admin.locator('[data-testid="projections-table"], .empty, .alert').first().waitFor()
     await shot(admin, '15-admin-projections')
 
     await a.goto('/documents')

@@ -21,6 +21,8 @@ describe('auth store', () => {
     expect(server.callsTo('POST', '/api/auth/login')[0]!.body).toEqual({ email: 'ann@example.com', password: 'correct horse battery' })
     expect(server.callsTo('POST', '/api/auth/login')[0]!.headers['x-refresh-token-mode']).toBe('cookie')
     expect(server.callsTo('GET', '/api/auth/me')[0]!.headers.authorization).toBe('Bearer access-1')
+    await auth.restore()
+    expect(server.callsTo('GET', '/api/auth/me')).toHaveLength(1)
     expect(localStorage.length).toBe(0)
     expect(sessionStorage.length).toBe(0)
   })

@@ -74,7 +74,6 @@ describe('uploads store', () => {
       filename: 'a.pdf',
       size: 1000,
       content_type: 'application/pdf',
-      folder_id: null,
     })
     expect(puts[0]!.target.url).toBe('/blob/d1')
     puts[0]!.progress(250, 1000)

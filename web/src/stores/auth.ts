@@ -46,6 +46,7 @@ export const useAuthStore = defineStore('auth', () => {
     api.setSession(tokens)
     user.value = await authApi.me()
     state.value = 'signed-in'
+    restoring = Promise.resolve()
   }
 
   async function register(body: RegisterRequest): Promise<void> {

@@ -84,7 +84,7 @@ export const useFoldersStore = defineStore('folders', () => {
   }
 
   async function create(name: string, parentId: string | null): Promise<Folder> {
-    const folder = await foldersApi.create({ name: name.trim(), parent_id: parentId })
+    const folder = await foldersApi.create({ name: name.trim(), ...(parentId ? { parent_id: parentId } : {}) })
     folders.value = [...folders.value.filter((f) => f.id !== folder.id), folder]
     return folder
   }

@@ -86,7 +86,8 @@ export const useUploadsStore = defineStore('uploads', () => {
         filename: item.name,
         size: item.size,
         content_type: item.file.type || 'application/octet-stream',
-        folder_id: item.folderId,
+        // Top level: the field is left out rather than sent as null.
+        ...(item.folderId ? { folder_id: item.folderId } : {}),
       })
       if (get(id)?.status === 'cancelled') return
       update(id, { status: 'uploading' })
