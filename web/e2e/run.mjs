@@ -303,6 +303,18 @@ try {
     await a.getByRole('navigation', { name: 'Breadcrumb' }).getByText('Contracts').waitFor()
   })
 
+  await step('operate the folder tree with the keyboard', async () => {
+    await a.goto('/documents')
+    await folder(a, 'My documents').focus()
+    await a.keyboard.press('ArrowDown') // Contracts
+    await a.keyboard.press('ArrowRight') // expand
+    await a.keyboard.press('ArrowRight') // first child: Invoices
+    await a.keyboard.press('Enter')
+    await a.getByTestId('view-title').filter({ hasText: 'Invoices' }).waitFor()
+    const focused = await a.evaluate(() => document.activeElement?.getAttribute('data-folder-name'))
+    check(focused === 'Invoices', `focus is on ${focused}`)
+  })
+
   await step('search every folder, select rows with the keyboard, move them together', async () => {
     await a.goto('/documents')
     await a.getByLabel('Search documents').fill(suffix)
