@@ -414,6 +414,31 @@ try {
     })
   })
 
+  await step('change the password: every session ends, the new password signs in', async () => {
+    await b.getByRole('link', { name: 'Account' }).click()
+    const form = b.getByTestId('password-form')
+    const newPassword = `${bob.password} and the river`
+    await form.getByLabel('Current password').fill(bob.password)
+    await form.getByLabel('New password', { exact: true }).fill(newPassword)
+    await form.getByLabel('Repeat new password').fill(newPassword)
+    await form.getByRole('button', { name: 'Change password' }).click()
+    await b.waitForURL(/\/signin/)
+    await b.getByText('Password changed.').waitFor()
+    bob.password = newPassword
+    await signIn(b, bob)
+  })
+
+  await step('sign out everywhere', async () => {
+    await b.getByRole('link', { name: 'Account' }).click()
+    await b.getByTestId('sign-out-everywhere').click()
+    await b.getByRole('dialog', { name: 'Sign out everywhere?' }).getByRole('button', { name: 'Sign out everywhere' }).click()
+    await b.waitForURL(/\/signin/)
+    await b.getByText('You were signed out on every device.').waitFor()
+    // A reload finds no session to restore from the refresh cookie.
+    await b.goto('/documents')
+    await b.waitForURL(/\/signin/)
+  })
+
   await step('phone-width layout', async () => {
     const phone = await newPage(browser, { width: 390, height: 844 })
     await signIn(phone, alice, async (page) => {
