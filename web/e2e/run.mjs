@@ -192,6 +192,16 @@ try {
     await signIn(a, alice)
   })
 
+  await step('a reload keeps the session (refresh cookie), with no token in web storage', async () => {
+    await a.reload()
+    await a.getByTestId('current-handle').filter({ hasText: `@${alice.handle}` }).waitFor({ state: 'attached' })
+    check(/\/documents/.test(a.url()), `reload landed on ${a.url()}`)
+    const stored = await a.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }))
+    check(!/token/i.test(stored), `web storage holds a token: ${stored}`)
+    const cookies = await a.context().cookies()
+    check(cookies.every((c) => c.httpOnly), 'a cookie readable by scripts was set')
+  })
+
   await step('enable TOTP: QR code, secret, confirm, ten recovery codes shown once', async () => {
     await a.getByRole('link', { name: 'Account' }).click()
     await a.getByTestId('totp-enable').click()
