@@ -50,9 +50,9 @@ describe('authentication', () => {
     expect(setItem).not.toHaveBeenCalled()
   })
 
-  it('does not loop: a second 401 after refreshing ends the session', async () => {
+  it('does not loop: a second 401 after a successful refresh is reported, once', async () => {
     const server = fakeServer({
-      'GET /api/quota': () => problem(401, 'unauthorized'),
+      'GET /api/quota': () => problem(401, 'unauthorized', 'no'),
       'POST /api/auth/refresh': () => json(tokens(2)),
     })
     const expired = vi.fn()
@@ -60,11 +60,25 @@ describe('authentication', () => {
     client.setSession(tokens(1) as never)
     const err = await client.get('/api/quota').catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ApiError)
-    expect((err as ApiError).code).toBe('session_expired')
+    expect((err as ApiError).code).toBe('unauthorized')
     expect(server.callsTo('POST', '/api/auth/refresh')).toHaveLength(1)
     expect(server.callsTo('GET', '/api/quota')).toHaveLength(2)
-    expect(expired).toHaveBeenCalledOnce()
-    expect(client.hasAccessToken).toBe(false)
+    // The refresh worked, so the session is fine: this was the endpoint's own answer.
+    expect(expired).not.toHaveBeenCalled()
+    expect(client.hasAccessToken).toBe(true)
+  })
+
+  it('does not refresh (or sign out) for a wrong current password', async () => {
+    const server = fakeServer({
+      'POST /api/auth/password': () => problem(401, 'invalid_credentials', 'wrong password'),
+      'POST /api/auth/refresh': () => json(tokens(2)),
+    })
+    const expired = vi.fn()
+    client.onSessionExpired(expired)
+    client.setSession(tokens(1) as never)
+    await expect(client.post('/api/auth/password', {})).rejects.toMatchObject({ code: 'invalid_credentials' })
+    expect(server.callsTo('POST', '/api/auth/refresh')).toHaveLength(0)
+    expect(expired).not.toHaveBeenCalled()
   })
 
   it('ends the session when the refresh itself is refused', async () => {
@@ -77,6 +91,7 @@ describe('authentication', () => {
     client.setSession(tokens(1) as never)
     await expect(client.get('/api/quota')).rejects.toMatchObject({ code: 'session_expired' })
     expect(expired).toHaveBeenCalledOnce()
+    expect(client.hasAccessToken).toBe(false)
   })
 
   it('shares one refresh between concurrent 401s (rotation allows one use)', async () => {

@@ -12,6 +12,12 @@ export const CONSISTENCY_HEADER = 'X-Consistency-Token'
 export const REFRESH_MODE_HEADER = 'X-Refresh-Token-Mode'
 export const REFRESH_MODE_COOKIE = 'cookie'
 
+/**
+ * 401 codes that judge what the user typed (a wrong current password, a wrong TOTP code), not
+ * the session: no refresh, and certainly no sign-out.
+ */
+const CREDENTIAL_CODES = new Set(['invalid_credentials', 'totp_required', 'totp_invalid'])
+
 type Query = Record<string, string | number | boolean | null | undefined>
 
 export interface RequestOptions {
@@ -160,17 +166,21 @@ export class ApiClient {
     return { blob, filename: filenameFromDisposition(res.headers.get('content-disposition')) }
   }
 
-  /** Sends, refreshes once on 401, retries once, and throws `ApiError` for any failure. */
+  /**
+   * Sends; on a 401 about the session, refreshes once and retries once; throws `ApiError` for any
+   * failure. Only a refused refresh ends the session: a 401 after a successful refresh is the
+   * endpoint's own answer and is reported as such.
+   */
   private async fetchWithRefresh(path: string, options: RequestOptions): Promise<Response> {
     let res = await this.sendOrThrowNetwork(path, options)
     if (res.status === 401 && !options.anonymous) {
-      if (await this.refresh()) {
-        res = await this.sendOrThrowNetwork(path, options)
-      }
-      if (res.status === 401) {
+      const problem = await problemFrom(res.clone())
+      if (CREDENTIAL_CODES.has(problem.code)) throw problem
+      if (!(await this.refresh())) {
         this.expire()
         throw new ApiError(401, { code: 'session_expired' })
       }
+      res = await this.sendOrThrowNetwork(path, options)
     }
     this.observeConsistency(res)
     if (!res.ok) throw await problemFrom(res)
@@ -192,7 +202,7 @@ export class ApiClient {
     if (!options.anonymous && this.accessToken) {
       headers.Authorization = `Bearer ${this.accessToken}`
     }
-    if ((method === 'GET') && this.consistencyToken) {
+    if (method === 'GET' && this.consistencyToken) {
       headers[CONSISTENCY_HEADER] = this.consistencyToken
     }
     let body: string | undefined
