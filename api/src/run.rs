@@ -133,10 +133,44 @@ pub async fn rebuild(cfg: Config, name: &str) -> Result<ExitCode> {
     anyhow::bail!("rebuild is wired once the projection runtime lands")
 }
 
-/// `docuvault audit verify`.
+/// `docuvault audit verify`: exits 1 and names the first broken stream and version on a break.
 pub async fn audit_verify(cfg: Config) -> Result<ExitCode> {
-    let _ = cfg;
-    anyhow::bail!("audit verify is wired once the event store lands")
+    let pool = connect(&cfg).await?;
+    let report = infra::eventstore::verify_log(&pool)
+        .await
+        .context("verifying the event log")?;
+    println!("{report}");
+    Ok(if report.is_intact() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// The database pool (migrated), the key ring and the event store.
+pub struct Core {
+    pub pool: PgPool,
+    pub keys: Arc<infra::eventstore::PgDataKeys>,
+    pub store: Arc<infra::eventstore::PgEventStore>,
+}
+
+/// Connects, migrates, and opens the key ring and the event store.
+pub async fn open_core(cfg: &Config) -> Result<Core> {
+    use secrecy::ExposeSecret;
+    let pool = connect(cfg).await?;
+    infra::migrate(&pool).await.context("applying migrations")?;
+    let master = cfg
+        .master_key
+        .as_ref()
+        .context("DOCUVAULT_MASTER_KEY is not set (base64 of 32 random bytes)")?;
+    let master = infra::eventstore::MasterKey::from_base64(master.expose_secret())
+        .map_err(|_| anyhow::anyhow!("DOCUVAULT_MASTER_KEY must be base64 of exactly 32 bytes"))?;
+    let keys = Arc::new(infra::eventstore::PgDataKeys::new(pool.clone(), master));
+    let store = Arc::new(infra::eventstore::PgEventStore::new(
+        pool.clone(),
+        keys.clone(),
+    ));
+    Ok(Core { pool, keys, store })
 }
 
 /// `docuvault admin create-user`.
