@@ -132,8 +132,19 @@ impl Leader {
     pub(crate) async fn take_over(&mut self) -> Result<(), RuntimeError> {
         let pool = &self.shared.pool;
         checkpoint::ensure(pool, self.name(), self.projection.version()).await?;
-        let row = checkpoint::take_over(pool, self.name(), self.id()).await?;
         let ours = self.projection.version() as i32;
+        // Checked before claiming the row, so an outdated process never shows up as leader.
+        let mut conn = pool.acquire().await?;
+        let current = checkpoint::load(&mut conn, self.name()).await?;
+        drop(conn);
+        if let Some(row) = current.filter(|r| r.version > ours) {
+            return Err(RuntimeError::Invalid(format!(
+                "projection {} was built by version {}, this process runs version {ours}",
+                self.name(),
+                row.version
+            )));
+        }
+        let row = checkpoint::take_over(pool, self.name(), self.id()).await?;
         if row.version > ours {
             return Err(RuntimeError::Invalid(format!(
                 "projection {} was built by version {}, this process runs version {ours}",

@@ -184,6 +184,7 @@ pub async fn rebuild(
     });
     let mut last_seen: Option<(String, u64)> = None;
     let mut stalled_since = Instant::now();
+    let mut try_lock = true;
     loop {
         let current = progress(pool, &name).await?;
         if let Some(p) = &current {
@@ -204,8 +205,10 @@ pub async fn rebuild(
                 stalled_since = Instant::now();
             }
         }
-        // Nobody leads it, or its leader stopped making progress and let go: do it here.
-        if last_seen.is_none() || stalled_since.elapsed() >= Duration::from_secs(2) {
+        // Nobody leads it (first attempt), or its leader stopped making progress and let go:
+        // do it here.
+        if try_lock || stalled_since.elapsed() >= Duration::from_secs(2) {
+            try_lock = false;
             if let Some(lock) = LeaderLock::try_acquire(pool, &name).await? {
                 let mut leader = Leader::new(shared.clone(), projection.clone(), lock);
                 let (_keep, stop) = watch::channel(false);
