@@ -7,6 +7,8 @@ pub mod config;
 pub mod consistency;
 pub mod error;
 pub mod routes;
+pub mod run;
+pub mod secrets;
 pub mod state;
 
 pub use app::Application;
