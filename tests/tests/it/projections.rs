@@ -84,12 +84,19 @@ async fn failing_handler_halts_atomically_and_resume_continues() {
     let picky = Arc::new(Picky {
         accept_unknown: AtomicBool::new(false),
     });
-    let runtime = spawn_runtime(&db.pool, store.clone(), vec![picky.clone()], fast_options("p1"));
+    let runtime = spawn_runtime(
+        &db.pool,
+        store.clone(),
+        vec![picky.clone()],
+        fast_options("p1"),
+    );
 
     append(store.as_ref(), "thing-a", "Good", 3).await;
-    eventually(Duration::from_secs(10), "the first events are applied", || async {
-        caught_up(&db.pool, store.as_ref(), "picky").await
-    })
+    eventually(
+        Duration::from_secs(10),
+        "the first events are applied",
+        || async { caught_up(&db.pool, store.as_ref(), "picky").await },
+    )
     .await;
     assert_eq!(seen(&db).await, 3);
     let (tx0, pos0, ..) = checkpoint_row(&db.pool, "picky").await.unwrap();
@@ -110,7 +117,11 @@ async fn failing_handler_halts_atomically_and_resume_continues() {
     .await;
     let (tx1, pos1, _, _, error) = checkpoint_row(&db.pool, "picky").await.unwrap();
     assert_eq!((tx1, pos1), (tx0, pos0), "the checkpoint did not move");
-    assert_eq!(seen(&db).await, 3, "the batch's first event was rolled back");
+    assert_eq!(
+        seen(&db).await,
+        3,
+        "the batch's first event was rolled back"
+    );
     let error = error.expect("last_error is set");
     assert!(
         error.contains("cannot decode") && error.contains("Poison") && error.contains("thing-b"),
@@ -181,7 +192,10 @@ async fn stream_stats_follows_the_log_and_reports_status() {
         store.clone(),
         vec![StreamStats::NAME.into()],
     );
-    assert!(waiter.wait_for(last, Duration::from_secs(10)).await.unwrap());
+    assert!(waiter
+        .wait_for(last, Duration::from_secs(10))
+        .await
+        .unwrap());
     assert_matches_replay(&db.pool).await;
 
     let status = projections::status(&db.pool).await.unwrap();
@@ -208,11 +222,24 @@ async fn stream_stats_is_idempotent_under_redelivery() {
     let db = TestDb::new().await;
     let store = store(&db.pool);
     for i in 0..50u64 {
-        append(store.as_ref(), &format!("folder-{}", i % 9), "FolderCreated", 1 + i % 4).await;
+        append(
+            store.as_ref(),
+            &format!("folder-{}", i % 9),
+            "FolderCreated",
+            1 + i % 4,
+        )
+        .await;
     }
-    let events = store.read_all(domain::Checkpoint::START, 10_000).await.unwrap();
+    let events = store
+        .read_all(domain::Checkpoint::START, 10_000)
+        .await
+        .unwrap();
     // The whole log, then overlapping halves again, each in its own transaction.
-    for batch in [&events[..], &events[..events.len() / 2], &events[events.len() / 3..]] {
+    for batch in [
+        &events[..],
+        &events[..events.len() / 2],
+        &events[events.len() / 3..],
+    ] {
         let mut tx = db.pool.begin().await.unwrap();
         StreamStats.apply(&mut tx, batch).await.unwrap();
         tx.commit().await.unwrap();
@@ -248,7 +275,13 @@ async fn a_new_version_rebuilds_and_an_old_one_stands_aside() {
     let db = TestDb::new().await;
     let store = store(&db.pool);
     for i in 0..40u64 {
-        append(store.as_ref(), &format!("share-{}", i % 5), "ShareGranted", 2).await;
+        append(
+            store.as_ref(),
+            &format!("share-{}", i % 5),
+            "ShareGranted",
+            2,
+        )
+        .await;
     }
     let v1 = spawn_runtime(
         &db.pool,
@@ -268,18 +301,23 @@ async fn a_new_version_rebuilds_and_an_old_one_stands_aside() {
         vec![Arc::new(StreamStatsV(2))],
         fast_options("v2"),
     );
-    eventually(Duration::from_secs(20), "v2 rebuilt the read model", || async {
-        let p = projections::rebuild::progress(&db.pool, "stream_stats")
-            .await
-            .unwrap();
-        p.is_some_and(|p| p.state == RebuildState::Done)
-    })
+    eventually(
+        Duration::from_secs(20),
+        "v2 rebuilt the read model",
+        || async {
+            let p = projections::rebuild::progress(&db.pool, "stream_stats")
+                .await
+                .unwrap();
+            p.is_some_and(|p| p.state == RebuildState::Done)
+        },
+    )
     .await;
-    let version: i32 =
-        sqlx::query_scalar("select version from projection_checkpoints where name = 'stream_stats'")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
+    let version: i32 = sqlx::query_scalar(
+        "select version from projection_checkpoints where name = 'stream_stats'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
     assert_eq!(version, 2);
     assert_matches_replay(&db.pool).await;
     v2.stop().await;

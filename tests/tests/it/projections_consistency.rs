@@ -23,10 +23,15 @@ async fn wait_returns_once_caught_up_and_times_out_otherwise() {
     );
 
     // No projector runs: the wait is bounded and says "not caught up".
-    let p = append(store.as_ref(), "user-1", "UserRegistered", 1).await.last_position;
+    let p = append(store.as_ref(), "user-1", "UserRegistered", 1)
+        .await
+        .last_position;
     for waiter in [&listening, &polling] {
         let started = Instant::now();
-        assert!(!waiter.wait_for(p, Duration::from_millis(300)).await.unwrap());
+        assert!(!waiter
+            .wait_for(p, Duration::from_millis(300))
+            .await
+            .unwrap());
         let took = started.elapsed();
         assert!(
             took >= Duration::from_millis(300) && took < Duration::from_secs(3),
@@ -51,7 +56,9 @@ async fn wait_returns_once_caught_up_and_times_out_otherwise() {
     );
     for i in 0..20u64 {
         let stream = format!("document-{}", i % 4);
-        let p = append(store.as_ref(), &stream, "DocumentUploaded", 1).await.last_position;
+        let p = append(store.as_ref(), &stream, "DocumentUploaded", 1)
+            .await
+            .last_position;
         let waiter = if i % 2 == 0 { &listening } else { &polling };
         assert!(
             waiter.wait_for(p, Duration::from_secs(10)).await.unwrap(),

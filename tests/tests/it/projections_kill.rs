@@ -50,11 +50,16 @@ impl Drop for Projector {
 }
 
 async fn leader(db: &TestDb) -> Option<String> {
-    checkpoint_row(&db.pool, "stream_stats").await.and_then(|r| r.3)
+    checkpoint_row(&db.pool, "stream_stats")
+        .await
+        .and_then(|r| r.3)
 }
 
 async fn position(db: &TestDb) -> i64 {
-    checkpoint_row(&db.pool, "stream_stats").await.map(|r| r.1).unwrap_or(0)
+    checkpoint_row(&db.pool, "stream_stats")
+        .await
+        .map(|r| r.1)
+        .unwrap_or(0)
 }
 
 #[tokio::test]
@@ -83,24 +88,49 @@ async fn killed_projectors_converge_to_a_full_replay() {
     };
     let mut procs = vec![spawn(&db), spawn(&db)];
     let mut takeovers = Vec::new();
+    let mut mid_batch = 0u32;
     for round in 0..4 {
         // Wait until a process leads and has made progress since the last kill.
         let from = position(&db).await;
-        eventually(Duration::from_secs(15), "a leader makes progress", || async {
-            leader(&db).await.is_some() && position(&db).await > from
-        })
+        eventually(
+            Duration::from_secs(15),
+            "a leader makes progress",
+            || async { leader(&db).await.is_some() && position(&db).await > from },
+        )
         .await;
         let current = leader(&db).await.unwrap();
         let idx = procs
             .iter()
             .position(|p| p.instance == current)
             .unwrap_or_else(|| panic!("round {round}: unknown leader {current}"));
+        // Kill it while one of its batch transactions is open (it pauses 15 ms in each).
+        let in_batch = tokio::time::timeout(Duration::from_secs(2), async {
+            loop {
+                let open: i64 = sqlx::query_scalar(
+                    "select count(*) from pg_stat_activity \
+                     where application_name = $1 and xact_start is not null",
+                )
+                .bind(&current)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+                if open > 0 {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+        .await
+        .is_ok();
         let mut victim = procs.remove(idx);
         victim.kill9();
+        mid_batch += u32::from(in_batch);
         let killed = Instant::now();
-        eventually(Duration::from_secs(5), "a standby takes over within 5 s", || async {
-            leader(&db).await.is_some_and(|l| l != victim.instance)
-        })
+        eventually(
+            Duration::from_secs(5),
+            "a standby takes over within 5 s",
+            || async { leader(&db).await.is_some_and(|l| l != victim.instance) },
+        )
         .await;
         takeovers.push(killed.elapsed());
         procs.push(spawn(&db));
@@ -109,13 +139,19 @@ async fn killed_projectors_converge_to_a_full_replay() {
     for w in writers {
         w.await.unwrap();
     }
-    eventually(Duration::from_secs(60), "the survivors catch up", || async {
-        caught_up(&db.pool, store.as_ref(), "stream_stats").await
-    })
+    eventually(
+        Duration::from_secs(60),
+        "the survivors catch up",
+        || async { caught_up(&db.pool, store.as_ref(), "stream_stats").await },
+    )
     .await;
     assert_matches_replay(&db.pool).await;
     let before = stream_stats(&db.pool).await;
-    eprintln!("takeover times after kill -9: {takeovers:?}");
+    eprintln!("takeover times after kill -9: {takeovers:?}; killed mid-batch {mid_batch} of 4");
+    assert!(
+        mid_batch >= 3,
+        "most kills landed inside a batch transaction"
+    );
 
     // And equal to an actual rebuild from position zero.
     for mut p in procs {

@@ -22,7 +22,10 @@ async fn preload(store: &dyn domain::ports::EventStore, appends: u64, per_append
     }
 }
 
-fn recorder() -> (Arc<Mutex<Vec<RebuildProgress>>>, projections::rebuild::ProgressFn) {
+fn recorder() -> (
+    Arc<Mutex<Vec<RebuildProgress>>>,
+    projections::rebuild::ProgressFn,
+) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();
     (
@@ -50,9 +53,11 @@ async fn rebuild_under_live_writes_and_reads() {
         vec![Arc::new(StreamStats)],
         fast_options("live"),
     );
-    eventually(Duration::from_secs(30), "the live projection caught up", || async {
-        caught_up(&db.pool, store.as_ref(), "stream_stats").await
-    })
+    eventually(
+        Duration::from_secs(30),
+        "the live projection caught up",
+        || async { caught_up(&db.pool, store.as_ref(), "stream_stats").await },
+    )
     .await;
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -65,7 +70,9 @@ async fn rebuild_under_live_writes_and_reads() {
             let mut last = 0;
             while !stop.load(Ordering::SeqCst) {
                 let stream = format!("live{w}-{}", i % 13);
-                last = append(store.as_ref(), &stream, "Written", 1 + i % 3).await.last_position;
+                last = append(store.as_ref(), &stream, "Written", 1 + i % 3)
+                    .await
+                    .last_position;
                 written.fetch_add(1 + i % 3, Ordering::SeqCst);
                 i += 1;
             }
@@ -90,7 +97,10 @@ async fn rebuild_under_live_writes_and_reads() {
                 .await;
                 match (total, by_category) {
                     (Ok(total), Ok(seeds)) => {
-                        assert!(total >= last_total, "a read went backwards: {total} < {last_total}");
+                        assert!(
+                            total >= last_total,
+                            "a read went backwards: {total} < {last_total}"
+                        );
                         assert_eq!(seeds, 97, "every seed stream is visible");
                         last_total = total;
                         reads += 1;
@@ -113,7 +123,10 @@ async fn rebuild_under_live_writes_and_reads() {
     .await
     .expect("rebuild");
     assert_eq!(done.state, RebuildState::Done);
-    assert!(done.events_done >= 10_000, "replayed the whole log: {done:?}");
+    assert!(
+        done.events_done >= 10_000,
+        "replayed the whole log: {done:?}"
+    );
 
     stop.store(true, Ordering::SeqCst);
     let mut last = 0;
@@ -122,12 +135,22 @@ async fn rebuild_under_live_writes_and_reads() {
     }
     for r in readers {
         let (reads, errors) = r.await.unwrap();
-        assert!(errors.is_empty(), "reads failed during the rebuild: {errors:?}");
+        assert!(
+            errors.is_empty(),
+            "reads failed during the rebuild: {errors:?}"
+        );
         assert!(reads > 0);
     }
-    assert!(written.load(Ordering::SeqCst) > 0, "writes went on during the rebuild");
-    let waiter = ConsistencyWaiter::new(db.pool.clone(), store.clone(), vec!["stream_stats".into()]);
-    assert!(waiter.wait_for(last, Duration::from_secs(20)).await.unwrap());
+    assert!(
+        written.load(Ordering::SeqCst) > 0,
+        "writes went on during the rebuild"
+    );
+    let waiter =
+        ConsistencyWaiter::new(db.pool.clone(), store.clone(), vec!["stream_stats".into()]);
+    assert!(waiter
+        .wait_for(last, Duration::from_secs(20))
+        .await
+        .unwrap());
     assert_matches_replay(&db.pool).await;
 
     // Performed by the leader; the requester followed its progress row.
@@ -135,7 +158,10 @@ async fn rebuild_under_live_writes_and_reads() {
     assert!(progress.iter().any(|p| p.state == RebuildState::Running));
     assert_eq!(progress.last().unwrap().state, RebuildState::Done);
     let (_, _, state, leader, error) = checkpoint_row(&db.pool, "stream_stats").await.unwrap();
-    assert_eq!((state.as_str(), leader.as_deref(), error), ("running", Some("live"), None));
+    assert_eq!(
+        (state.as_str(), leader.as_deref(), error),
+        ("running", Some("live"), None)
+    );
     // Indexes came along under their names; the shadow schema is gone.
     assert!(relation_exists(&db.pool, "public.stream_stats_streams_category_idx").await);
     assert!(relation_exists(&db.pool, "public.stream_stats_streams_pkey").await);
@@ -198,11 +224,18 @@ async fn rebuild_without_a_leader_runs_here_and_a_failed_one_changes_nothing() {
     .await
     .expect("rebuild");
     assert_eq!(done.events_done, 300);
-    assert_eq!(progress.lock().unwrap().last().unwrap().state, RebuildState::Done);
+    assert_eq!(
+        progress.lock().unwrap().last().unwrap().state,
+        RebuildState::Done
+    );
     assert_matches_replay(&db.pool).await;
     assert!(caught_up(&db.pool, store.as_ref(), "stream_stats").await);
     let (_, _, state, leader, _) = checkpoint_row(&db.pool, "stream_stats").await.unwrap();
-    assert_eq!((state.as_str(), leader), ("standby", None), "released after the rebuild");
+    assert_eq!(
+        (state.as_str(), leader),
+        ("standby", None),
+        "released after the rebuild"
+    );
 
     // A failing rebuild: the live tables and checkpoint stay as they were.
     let before = stream_stats(&db.pool).await;

@@ -189,7 +189,10 @@ pub async fn assert_matches_replay(pool: &PgPool) {
     let (streams, categories) = stream_stats(pool).await;
     let (want_streams, want_categories) = expected_stream_stats(pool).await;
     assert_eq!(streams.len(), want_streams.len(), "number of streams");
-    assert_eq!(streams, want_streams, "stream_stats_streams differs from a replay");
+    assert_eq!(
+        streams, want_streams,
+        "stream_stats_streams differs from a replay"
+    );
     assert_eq!(
         categories, want_categories,
         "stream_stats_categories differs from a replay"

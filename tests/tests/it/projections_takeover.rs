@@ -10,7 +10,9 @@ use projections::StreamStats;
 use crate::projections_support::*;
 
 async fn leader(db: &TestDb) -> Option<String> {
-    checkpoint_row(&db.pool, "stream_stats").await.and_then(|r| r.3)
+    checkpoint_row(&db.pool, "stream_stats")
+        .await
+        .and_then(|r| r.3)
 }
 
 #[tokio::test]
@@ -45,7 +47,8 @@ async fn two_runtimes_one_leader_then_takeover() {
     .await;
     let held: i64 = sqlx::query_scalar(
         "select count(*) from pg_locks where locktype = 'advisory' and granted and objsubid = 2 \
-         and classid = $1::int4::oid",
+         and classid = $1::int4::oid \
+         and database = (select oid from pg_database where datname = current_database())",
     )
     .bind(projections::leadership::LOCK_NAMESPACE)
     .fetch_one(&db.pool)
@@ -55,11 +58,15 @@ async fn two_runtimes_one_leader_then_takeover() {
 
     let stopped = Instant::now();
     a.stop().await;
-    eventually(Duration::from_secs(5), "b takes over within 5 s", || async {
-        leader(&db).await.as_deref() == Some("runtime-b")
-    })
+    eprintln!("a stopped in {:?}", stopped.elapsed());
+    eventually(
+        Duration::from_secs(5),
+        "b takes over within 5 s",
+        || async { leader(&db).await.as_deref() == Some("runtime-b") },
+    )
     .await;
     assert!(stopped.elapsed() < Duration::from_secs(5));
+    eprintln!("b took over after {:?}", stopped.elapsed());
     for round in 0..5u64 {
         append(store.as_ref(), &format!("document-{round}"), "Tock", 3).await;
     }
