@@ -1,5 +1,6 @@
 //! One integration-test binary (one link, one PostgreSQL cluster) with a module per subject.
 
+mod app;
 mod eventstore;
 mod eventstore_concurrency;
 mod harness;
