@@ -6,8 +6,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 const READY_TIMEOUT_MS = 120_000
+/** The SPA under test: this package's build, wherever the binary is started from. */
+const WEB_DIR = fileURLToPath(new URL('../dist/', import.meta.url))
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -36,7 +39,7 @@ export async function launchDocuvault(bin) {
   const url = `http://127.0.0.1:${port}`
   let output = ''
   const child = spawn(bin, ['dev', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir], {
-    env: { ...process.env, DOCUVAULT_LOG: process.env.DOCUVAULT_LOG ?? 'warn' },
+    env: { ...process.env, DOCUVAULT_WEB_DIR: process.env.DOCUVAULT_WEB_DIR ?? WEB_DIR, DOCUVAULT_LOG: process.env.DOCUVAULT_LOG ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stdout.on('data', (d) => (output += d))
