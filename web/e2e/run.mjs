@@ -103,6 +103,12 @@ async function newPage(browser, viewport = { width: 1360, height: 860 }) {
   const page = await context.newPage()
   page.setDefaultTimeout(TIMEOUT)
   page.on('pageerror', (e) => console.log(`    [page error] ${e.message}`))
+  page.on('console', (m) => {
+    // Refused requests (a 401 probe, a 413) are expected; anything else the page logs is shown.
+    if (m.type() === 'warning' || (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))) {
+      console.log(`    [console ${m.type()}] ${m.text().split('\n')[0]}`)
+    }
+  })
   pages.push(page)
   return page
 }
