@@ -1,3 +1,6 @@
 //! One integration-test binary (one link, one PostgreSQL cluster) with a module per subject.
 
+mod blob_fs;
+mod blob_s3;
+mod blob_suite;
 mod harness;
