@@ -3,6 +3,7 @@
 
 pub mod blob;
 pub mod pgcluster;
+pub mod snapshots;
 
 /// Applies every migration in `migrations/` (event store and read models).
 pub async fn migrate(pool: &sqlx::PgPool) -> Result<(), sqlx::migrate::MigrateError> {

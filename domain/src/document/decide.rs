@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::error::DocumentError;
-use super::event::{DocumentEvent, Permission, RejectReason};
+use super::event::{DocumentEvent, DocumentReadEvent, Permission, RejectReason};
 use super::state::{Access, Document, DocumentData, Status};
 use crate::ids::{DocumentId, FolderId, ShareId, UserId};
 use crate::name::{ByteSize, FileName};
@@ -184,15 +184,16 @@ pub fn auto_purge(state: &Document, now: DateTime<Utc>, retention: chrono::Durat
     })
 }
 
-/// The owner, or a recipient whose share allows downloading.
-pub fn download(state: &Document, caller: UserId) -> Decision {
+/// The owner, or a recipient whose share allows downloading. The audit event goes to the
+/// document's reads stream (see [`DocumentReadEvent`]).
+pub fn download(state: &Document, caller: UserId) -> Result<DocumentReadEvent, DocumentError> {
     match state.access(caller) {
         Access::None => Err(DocumentError::NotFound),
         Access::Recipient(Permission::View) => Err(DocumentError::DownloadNotPermitted),
         Access::Owner | Access::Recipient(Permission::Download) => {
             let d = state.data().expect("visible documents exist");
             match d.status {
-                Status::Active => Ok(vec![DocumentEvent::DocumentDownloaded { by: caller }]),
+                Status::Active => Ok(DocumentReadEvent::DocumentDownloaded { by: caller }),
                 Status::Trashed => Err(DocumentError::Trashed),
                 _ => Err(DocumentError::NotUploaded),
             }

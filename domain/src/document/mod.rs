@@ -10,5 +10,5 @@ mod tests;
 
 pub use decide::MAX_SHARES_PER_DOCUMENT;
 pub use error::DocumentError;
-pub use event::{DocumentEvent, Permission, RejectReason};
+pub use event::{DocumentEvent, DocumentReadEvent, Permission, RejectReason, READS_CATEGORY};
 pub use state::{Access, Document, DocumentData, Status};

@@ -167,7 +167,6 @@ impl Aggregate for Document {
                 d.status = Status::Purged;
                 d.shares.clear();
             }
-            DocumentDownloaded { .. } => {}
             DocumentShared {
                 share_id,
                 recipient_id,

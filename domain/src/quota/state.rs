@@ -1,9 +1,12 @@
 //! The quota's state: two numbers, so loading it stays cheap however many documents a user has.
 
+use serde::{Deserialize, Serialize};
+
 use super::event::QuotaEvent;
 use crate::aggregate::Aggregate;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Serializable: handlers keep snapshots of it, since the stream grows with every upload.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quota {
     /// `None` until an admin sets one: the configured default applies.
     pub limit: Option<u64>,
