@@ -5,6 +5,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod consistency;
+pub mod documents;
 pub mod error;
 pub mod routes;
 pub mod state;

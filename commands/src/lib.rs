@@ -5,8 +5,8 @@ pub mod context;
 pub mod documents;
 pub mod error;
 pub mod executor;
-#[cfg(test)]
-mod testing;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 
 pub use context::{Actor, CommandContext, Role};
 pub use error::CommandError;

@@ -40,7 +40,7 @@ impl EventStore for MemoryStore {
     ) -> Result<AppendOutcome, StoreError> {
         // Yield first so concurrent tasks interleave between load and append, as they would
         // against a real database.
-        tokio::task::yield_now().await;
+        YieldOnce(false).await;
         let mut g = self.inner.lock().unwrap();
         let (streams, position) = &mut *g;
         let current = streams.get(stream).map(|s| s.len() as u64).unwrap_or(0);
@@ -273,5 +273,25 @@ impl crate::documents::SnapshotStore for MemorySnapshots {
             g.insert(stream.clone(), (version, state));
         }
         Ok(())
+    }
+}
+
+/// Returns `Pending` once (waking itself), like `tokio::task::yield_now` without a runtime
+/// dependency.
+struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            std::task::Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
     }
 }

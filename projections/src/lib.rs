@@ -1,1 +1,2 @@
 //! The projector runtime and the read-model projections.
+pub mod documents;

@@ -3,4 +3,5 @@
 mod blob_fs;
 mod blob_s3;
 mod blob_suite;
+mod documents_readmodel;
 mod harness;
