@@ -107,6 +107,22 @@ pub async fn presigned_put_then_get_round_trips(store: Arc<dyn BlobStore>) {
     assert_eq!(res.bytes().await.unwrap().as_ref(), body.as_slice());
 }
 
+/// Larger than any default request-body limit: the signed PUT streams, it does not buffer.
+pub async fn large_presigned_uploads_stream_through(store: Arc<dyn BlobStore>) {
+    let k = key();
+    let body = pattern(6 * 1024 * 1024 + 7);
+    let spec = UploadSpec {
+        content_type: "application/octet-stream".into(),
+        content_length: body.len() as u64,
+        sha256: None,
+    };
+    let res = presigned_put(&*store, &k, &spec, fresh(), body.clone()).await;
+    assert!(res.status().is_success(), "PUT answered {}", res.status());
+    assert_eq!(store.head(&k).await.unwrap().unwrap().size, body.len() as u64);
+    let back = collect(store.get(&k).await.unwrap()).await;
+    assert!(back == body);
+}
+
 pub async fn tampered_urls_are_refused(store: Arc<dyn BlobStore>) {
     let k = key();
     let body = b"bytes".to_vec();
@@ -349,6 +365,7 @@ macro_rules! blob_port_suite {
     ($make:expr) => {
         $crate::blob_port_suite!(@tests $make;
             presigned_put_then_get_round_trips,
+            large_presigned_uploads_stream_through,
             tampered_urls_are_refused,
             expired_urls_are_refused,
             uploads_must_match_the_signed_type_and_length,

@@ -1,6 +1,7 @@
 //! One integration-test binary (one link, one PostgreSQL cluster) with a module per subject.
 
 mod blob_fs;
+mod blob_fs_stream;
 mod blob_s3;
 mod blob_suite;
 mod documents_readmodel;
