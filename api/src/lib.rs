@@ -8,6 +8,8 @@ pub mod consistency;
 pub mod documents;
 pub mod error;
 pub mod routes;
+pub mod run;
+pub mod secrets;
 pub mod state;
 
 pub use app::Application;

@@ -2,6 +2,7 @@
 //! embedded PostgreSQL cluster used by `docuvault dev` and the tests.
 
 pub mod blob;
+pub mod eventstore;
 pub mod pgcluster;
 pub mod snapshots;
 

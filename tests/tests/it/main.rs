@@ -5,4 +5,6 @@ mod blob_fs_stream;
 mod blob_s3;
 mod blob_suite;
 mod documents_readmodel;
+mod eventstore;
+mod eventstore_concurrency;
 mod harness;
