@@ -6,6 +6,7 @@ pub mod dto;
 pub mod errors;
 pub mod facts;
 pub mod read;
+pub mod setup;
 pub mod sweeper;
 
 use std::sync::Arc;

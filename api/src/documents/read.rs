@@ -339,32 +339,49 @@ impl ShareRow {
     }
 }
 
-pub async fn folders_of(pool: &PgPool, owner: Uuid) -> Result<Vec<FolderDto>, ApiError> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        id: Uuid,
-        name: String,
-        parent_id: Option<Uuid>,
-        created_at: DateTime<Utc>,
-        updated_at: DateTime<Utc>,
+#[derive(sqlx::FromRow)]
+struct FolderRow {
+    id: Uuid,
+    name: String,
+    parent_id: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<FolderRow> for FolderDto {
+    fn from(r: FolderRow) -> Self {
+        FolderDto {
+            id: r.id,
+            name: r.name,
+            parent_id: r.parent_id,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
     }
-    let rows: Vec<Row> = sqlx::query_as(
+}
+
+pub async fn folders_of(pool: &PgPool, owner: Uuid) -> Result<Vec<FolderDto>, ApiError> {
+    let rows: Vec<FolderRow> = sqlx::query_as(
         "select id, name, parent_id, created_at, updated_at from folders \
          where owner_id = $1 order by lower(name), id",
     )
     .bind(owner)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| FolderDto {
-            id: r.id,
-            name: r.name,
-            parent_id: r.parent_id,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        })
-        .collect())
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// One of the owner's folders.
+pub async fn folder(pool: &PgPool, owner: Uuid, id: Uuid) -> Result<Option<FolderDto>, ApiError> {
+    let row: Option<FolderRow> = sqlx::query_as(
+        "select id, name, parent_id, created_at, updated_at from folders \
+         where owner_id = $1 and id = $2",
+    )
+    .bind(owner)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(Into::into))
 }
 
 /// `(limit or None for the default, used, reserved by pending uploads)`.

@@ -158,5 +158,9 @@ async fn one_gib_upload_and_download_memory_and_throughput() {
         100.0 * dd / up
     );
     assert!(growth < 64 * MIB, "peak RSS grew by {} MiB", growth / MIB);
-    assert!(dd / up >= 0.6, "upload reached only {:.0}% of dd", 100.0 * dd / up);
+    assert!(
+        dd / up >= 0.6,
+        "upload reached only {:.0}% of dd",
+        100.0 * dd / up
+    );
 }

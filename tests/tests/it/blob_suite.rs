@@ -118,7 +118,10 @@ pub async fn large_presigned_uploads_stream_through(store: Arc<dyn BlobStore>) {
     };
     let res = presigned_put(&*store, &k, &spec, fresh(), body.clone()).await;
     assert!(res.status().is_success(), "PUT answered {}", res.status());
-    assert_eq!(store.head(&k).await.unwrap().unwrap().size, body.len() as u64);
+    assert_eq!(
+        store.head(&k).await.unwrap().unwrap().size,
+        body.len() as u64
+    );
     let back = collect(store.get(&k).await.unwrap()).await;
     assert!(back == body);
 }

@@ -1,6 +1,7 @@
-//! The documents read models against PostgreSQL: real command handlers (on the in-memory event
-//! store, with the filesystem blob store) projected by `projections::documents`, then read back
-//! through the query API's SQL. Also: redelivery is harmless, and folder listings of a large
+//! The documents area against PostgreSQL: real command handlers on the PostgreSQL event store
+//! (filenames encrypted at rest) with the filesystem blob store, projected by
+//! `projections::documents`, read back through the query API's SQL. Also: the quota stays exact
+//! under 50 parallel confirmations, redelivery is harmless, and folder listings of a large
 //! collection are index range scans.
 
 use std::sync::Arc;
@@ -8,18 +9,19 @@ use std::sync::Arc;
 use api::documents::read::{self, Listing, Sort, Visibility};
 use api::documents::{SqlFacts, SqlUsers};
 use commands::documents::{folders, manage, share, upload, DocumentServices, DocumentSettings};
-use commands::testing::MemoryStore;
 use commands::{Actor, CommandContext, Role};
 use docuvault_tests::TestDb;
 use domain::document::Permission;
 use domain::ids::UserId;
-use domain::ports::SystemClock;
+use domain::ports::{EventStore, SystemClock};
+use domain::Checkpoint;
 use futures::stream;
+use infra::eventstore::{MasterKey, PgDataKeys, PgEventStore};
 use uuid::Uuid;
 
 struct World {
     db: TestDb,
-    store: Arc<MemoryStore>,
+    store: Arc<PgEventStore>,
     svc: DocumentServices,
     dir: std::path::PathBuf,
 }
@@ -62,9 +64,11 @@ async fn world() -> World {
             ..Default::default()
         },
     };
+    let keys = Arc::new(PgDataKeys::new(db.pool.clone(), MasterKey::generate()));
+    let store = Arc::new(PgEventStore::new(db.pool.clone(), keys));
     World {
         db,
-        store: Arc::new(MemoryStore::default()),
+        store,
         svc,
         dir,
     }
@@ -90,7 +94,28 @@ impl World {
 
     /// Projects every event stored so far (from scratch: the projection is idempotent).
     async fn project(&self) {
-        let events = self.store.all();
+        // Readers only see events no in-flight transaction (in any database of the cluster) can
+        // still precede: poll, bounded, until everything committed is readable.
+        let total: i64 = sqlx::query_scalar("select count(*) from events")
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let events = loop {
+            let events = self
+                .store
+                .read_all(Checkpoint::START, 1_000_000)
+                .await
+                .unwrap();
+            if events.len() as i64 >= total {
+                break events;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "events did not become readable"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        };
         let mut tx = self.db.pool.begin().await.unwrap();
         projections::documents::apply(&mut tx, &events)
             .await
@@ -307,6 +332,80 @@ async fn quota_trash_purge_and_redelivery() {
         .await
         .unwrap();
     assert_eq!(reserved, 500);
+}
+
+#[tokio::test]
+async fn fifty_parallel_confirmations_never_exceed_the_quota() {
+    let w = Arc::new(world().await);
+    let (alice, ctx) = w.user("alice").await;
+    // 10,000 bytes of quota, 50 uploads of 1,000 bytes.
+    let mut ids = Vec::new();
+    for i in 0..50 {
+        let t = upload::request_upload(
+            &ctx,
+            &w.svc,
+            alice,
+            upload::UploadRequest {
+                filename: format!("f{i}.bin"),
+                size: 1000,
+                content_type: "application/octet-stream".into(),
+                folder_id: None,
+                sha256: None,
+            },
+        )
+        .await
+        .unwrap()
+        .value;
+        let key = domain::blob::ObjectKey::document(alice, t.document_id);
+        let body = stream::iter(vec![Ok(bytes::Bytes::from(vec![1u8; 1000]))]);
+        w.svc
+            .blobs
+            .put(&key, "application/octet-stream", Box::pin(body), 1000)
+            .await
+            .unwrap();
+        ids.push(t.document_id);
+    }
+    let tasks: Vec<_> = ids
+        .into_iter()
+        .map(|id| {
+            let (w, ctx) = (w.clone(), ctx.clone());
+            tokio::spawn(async move { upload::confirm(&ctx, &w.svc, alice, id).await })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(commands::CommandError::Domain(commands::documents::DocError::Quota(_))) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(ok, 10);
+    w.project().await;
+    let (_, used, _) = read::quota_of(&w.db.pool, alice.as_uuid(), chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(used, 10_000);
+}
+
+#[tokio::test]
+async fn filenames_are_encrypted_in_the_log() {
+    let w = world().await;
+    let (alice, ctx) = w.user("alice").await;
+    w.upload(&ctx, alice, "very-secret-name.pdf", b"%PDF", None)
+        .await;
+    let leaked: i64 = sqlx::query_scalar(
+        "select count(*) from events where data::text like '%very-secret-name%'",
+    )
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(leaked, 0);
+    w.project().await;
+    let (rows, _) = read::list_documents(&w.db.pool, &listing(alice, None, "filename", 10, None))
+        .await
+        .unwrap();
+    assert_eq!(rows[0].filename, "very-secret-name.pdf");
 }
 
 /// 100,000 rows for one user: a folder page in each sort order is an index range scan, with no
