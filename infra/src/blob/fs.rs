@@ -11,7 +11,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
+use tokio::io::AsyncReadExt;
 use tokio_util::io::ReaderStream;
 
 use domain::blob::{
@@ -145,10 +145,24 @@ impl FsBlobStore {
             .root
             .join("tmp")
             .join(uuid::Uuid::now_v7().simple().to_string());
-        let result = async {
-            let file = tokio::fs::File::create(&tmp).await?;
-            let mut out = BufWriter::with_capacity(IO_BUF, file);
+        // Hashing and writing run on a blocking thread, fed through a small bounded channel, so
+        // they overlap with receiving the next chunks; memory stays at a few chunks in flight.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+        let path = tmp.clone();
+        let writer = tokio::task::spawn_blocking(move || -> std::io::Result<[u8; 32]> {
+            use std::io::Write;
+            let file = std::fs::File::create(&path)?;
+            let mut out = std::io::BufWriter::with_capacity(IO_BUF, file);
             let mut hasher = Sha256::new();
+            while let Some(chunk) = rx.blocking_recv() {
+                hasher.update(&chunk);
+                out.write_all(&chunk)?;
+            }
+            let file = out.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+            Ok(hasher.finalize().into())
+        });
+        let received = async {
             let mut size: u64 = 0;
             while let Some(chunk) = body.next().await {
                 let chunk = chunk.map_err(|e| BlobError::Backend(format!("request body: {e}")))?;
@@ -163,8 +177,10 @@ impl FsBlobStore {
                         BlobError::TooLarge { limit }
                     });
                 }
-                hasher.update(&chunk);
-                out.write_all(&chunk).await?;
+                if tx.send(chunk).await.is_err() {
+                    // The writer stopped early: its own error is reported below.
+                    break;
+                }
             }
             if exact && size != limit {
                 return Err(BlobError::SizeMismatch {
@@ -172,13 +188,19 @@ impl FsBlobStore {
                     actual: size,
                 });
             }
-            out.flush().await?;
-            let file = out.into_inner();
-            file.sync_all().await?;
-            let sha: [u8; 32] = hasher.finalize().into();
-            Ok((size, sha))
+            Ok(size)
         }
         .await;
+        drop(tx);
+        let written = writer
+            .await
+            .map_err(|e| BlobError::Backend(format!("blob writer: {e}")))?;
+        // A failed write (disk full, …) is the root cause of whatever the receiving side saw.
+        let result = match (received, written) {
+            (_, Err(e)) => Err(BlobError::Backend(format!("writing object: {e}"))),
+            (Err(e), Ok(_)) => Err(e),
+            (Ok(size), Ok(sha)) => Ok((size, sha)),
+        };
         let (size, sha) = match result {
             Ok(v) => v,
             Err(e) => {

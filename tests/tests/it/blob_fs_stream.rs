@@ -142,7 +142,7 @@ async fn a_quarter_gib_streams_without_buffering() {
     assert!(growth < 128 * MIB, "peak RSS grew by {} MiB", growth / MIB);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "1 GiB of disk traffic: run alone with --ignored --test-threads=1 --release"]
 async fn one_gib_upload_and_download_memory_and_throughput() {
     let len = 1024 * MIB;
