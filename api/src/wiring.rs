@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use domain::ports::{EventStore, SystemClock};
+use domain::ports::{Clock, EventStore, SystemClock};
 use projections::{ConsistencyWaiter, Projection};
 
 use crate::config::Config;
@@ -15,7 +15,10 @@ use crate::state::AppState;
 
 /// Every projection the product runs, in one place.
 pub fn projections() -> Vec<Arc<dyn Projection>> {
-    vec![Arc::new(projections::StreamStats)]
+    vec![
+        Arc::new(projections::StreamStats),
+        Arc::new(projections::documents::DocumentsProjection),
+    ]
 }
 
 /// Finds one projection by name (for `docuvault rebuild NAME` and the admin API).
@@ -52,18 +55,34 @@ pub fn metrics_handle() -> Option<metrics_exporter_prometheus::PrometheusHandle>
         .clone()
 }
 
-/// Builds the request state from the core services.
-pub fn build_state(cfg: Arc<Config>, core: &Core) -> AppState {
+/// Where clients reach this server: `DOCUVAULT_PUBLIC_URL`, else the bind address.
+pub fn public_url(cfg: &Config) -> String {
+    cfg.public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", cfg.bind))
+}
+
+/// Builds the request state from the core services (and opens the blob store).
+pub async fn build_state(cfg: Arc<Config>, core: &Core) -> anyhow::Result<AppState> {
     let store: Arc<dyn EventStore> = core.store.clone();
     let names = projections().iter().map(|p| p.name().to_owned()).collect();
     let waiter = ConsistencyWaiter::new(core.pool.clone(), store.clone(), names);
-    AppState {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let documents = crate::documents::setup::documents(
+        &cfg,
+        core.pool.clone(),
+        &public_url(&cfg),
+        clock.clone(),
+    )
+    .await?;
+    Ok(AppState {
         config: cfg,
         pool: core.pool.clone(),
         store,
         keys: core.keys.clone(),
-        clock: Arc::new(SystemClock),
+        clock,
         metrics: metrics_handle(),
         waiter: Some(Arc::new(Waiter(waiter))),
-    }
+        documents,
+    })
 }

@@ -312,3 +312,44 @@ async fn quota(
     .await?;
     Ok(())
 }
+
+/// The projection as the runtime runs it.
+pub struct DocumentsProjection;
+
+#[async_trait::async_trait]
+impl crate::projection::Projection for DocumentsProjection {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn version(&self) -> u32 {
+        VERSION
+    }
+
+    fn tables(&self) -> &[&str] {
+        TABLES
+    }
+
+    async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        events: &[RecordedEvent],
+    ) -> Result<(), crate::projection::ProjectionError> {
+        use crate::projection::ProjectionError;
+        apply(conn, events).await.map_err(|e| match e {
+            ApplyError::Database(db) => ProjectionError::Database(db),
+            ApplyError::Decode {
+                position,
+                stream,
+                reason,
+            } => {
+                let event = events
+                    .iter()
+                    .find(|ev| ev.global_position == position)
+                    .expect("the failing event is in the batch");
+                debug_assert_eq!(event.stream_id.as_str(), stream);
+                ProjectionError::decode(event, reason)
+            }
+        })
+    }
+}
