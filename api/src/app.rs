@@ -28,6 +28,10 @@ use crate::state::AppState;
     info(title = "DocuVault", description = "Self-hostable, multi-user, event-sourced document vault."),
     tags(
         (name = "operations", description = "Health, readiness, metrics"),
+        (name = "documents", description = "Uploads, listing, trash and downloads"),
+        (name = "folders", description = "The caller's folder tree"),
+        (name = "shares", description = "Sharing documents with other users"),
+        (name = "quota", description = "Storage quotas"),
     )
 )]
 struct ApiDoc;
@@ -36,6 +40,7 @@ struct ApiDoc;
 pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::health::router())
+        .merge(routes::blobs::router())
         .split_for_parts()
 }
 
