@@ -55,23 +55,26 @@ pub fn metrics_handle() -> Option<metrics_exporter_prometheus::PrometheusHandle>
         .clone()
 }
 
-/// Where clients reach this server: `DOCUVAULT_PUBLIC_URL`, else the bind address.
-pub fn public_url(cfg: &Config) -> String {
-    cfg.public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", cfg.bind))
-}
-
 /// Builds the request state from the core services (and opens the blob store).
 pub async fn build_state(cfg: Arc<Config>, core: &Core) -> anyhow::Result<AppState> {
+    build_state_with(cfg, core, Arc::new(SystemClock)).await
+}
+
+/// [`build_state`] with another clock (tests shift it to exercise expiry and retention).
+pub async fn build_state_with(
+    cfg: Arc<Config>,
+    core: &Core,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<AppState> {
     let store: Arc<dyn EventStore> = core.store.clone();
     let names = projections().iter().map(|p| p.name().to_owned()).collect();
     let waiter = ConsistencyWaiter::new(core.pool.clone(), store.clone(), names);
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // Without a configured public URL the filesystem store's URLs are relative and each
+    // response completes them from its request.
     let documents = crate::documents::setup::documents(
         &cfg,
         core.pool.clone(),
-        &public_url(&cfg),
+        cfg.public_url.as_deref(),
         clock.clone(),
     )
     .await?;

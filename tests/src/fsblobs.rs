@@ -16,7 +16,7 @@ pub async fn serve_fs_store(dir: &std::path::Path) -> Arc<FsBlobStore> {
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let store = Arc::new(
-        FsBlobStore::open(dir, rand_key(), base, Arc::new(SystemClock))
+        FsBlobStore::open(dir, rand_key(), Some(base), Arc::new(SystemClock))
             .await
             .expect("open fs store"),
     );

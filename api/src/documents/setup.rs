@@ -20,10 +20,11 @@ use crate::config::Config;
 use crate::routes::blobs::FsBlobs;
 
 /// The store named by `cfg.blob.store` (`fs` or `s3`). `public_url` is where clients reach this
-/// server (the filesystem store's signed URLs point at it).
+/// server (the filesystem store's signed URLs point at it); without one they are completed from
+/// each request's `Host`.
 pub async fn blob_store(
     cfg: &Config,
-    public_url: &str,
+    public_url: Option<&str>,
     clock: Arc<dyn Clock>,
 ) -> Result<(Arc<dyn BlobStore>, FsBlobs)> {
     match cfg.blob.store.as_str() {
@@ -35,7 +36,7 @@ pub async fn blob_store(
                 .unwrap_or_else(|| cfg.data_dir.join("blobs"));
             let key = signing_key(cfg.url_signing_key.as_ref())?;
             let store = Arc::new(
-                FsBlobStore::open(&root, key, public_url, clock)
+                FsBlobStore::open(&root, key, public_url.map(str::to_owned), clock)
                     .await
                     .with_context(|| format!("opening the blob store at {}", root.display()))?,
             );
@@ -93,7 +94,7 @@ pub fn settings(cfg: &Config) -> DocumentSettings {
 pub async fn documents(
     cfg: &Config,
     pool: PgPool,
-    public_url: &str,
+    public_url: Option<&str>,
     clock: Arc<dyn Clock>,
 ) -> Result<Documents> {
     let (blobs, fs) = blob_store(cfg, public_url, clock).await?;

@@ -37,8 +37,9 @@ struct Meta {
 pub struct FsBlobStore {
     root: PathBuf,
     signer: UrlSigner,
-    /// Where `/api/blobs/…` is reachable from clients, without a trailing slash.
-    base_url: String,
+    /// Where `/api/blobs/…` is reachable from clients, without a trailing slash; `None` makes
+    /// the URLs relative (`/api/blobs/…`), for the HTTP layer to complete from the request.
+    base_url: Option<String>,
     clock: Arc<dyn Clock>,
 }
 
@@ -52,11 +53,11 @@ pub struct Download {
 
 impl FsBlobStore {
     /// Opens (creating) a store under `root`. `base_url` is the public origin of this DocuVault,
-    /// e.g. `https://vault.example` or `http://127.0.0.1:8080`.
+    /// e.g. `https://vault.example` or `http://127.0.0.1:8080`; without one, URLs are relative.
     pub async fn open(
         root: impl Into<PathBuf>,
         signing_key: Vec<u8>,
-        base_url: impl Into<String>,
+        base_url: Option<String>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, BlobError> {
         let root = root.into();
@@ -66,7 +67,7 @@ impl FsBlobStore {
         Ok(Self {
             root,
             signer: UrlSigner::new(signing_key),
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            base_url: base_url.map(|b| b.trim_end_matches('/').to_owned()),
             clock,
         })
     }
@@ -86,7 +87,11 @@ impl FsBlobStore {
     }
 
     fn url(&self, req: &SignedRequest) -> String {
-        format!("{}/api/blobs/{}", self.base_url, self.signer.sign(req))
+        format!(
+            "{}/api/blobs/{}",
+            self.base_url.as_deref().unwrap_or(""),
+            self.signer.sign(req)
+        )
     }
 
     /// Verifies a token for `method` (`PUT` or `GET`) against the store's clock.

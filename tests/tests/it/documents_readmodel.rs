@@ -43,7 +43,7 @@ async fn world() -> World {
     let blobs = infra::blob::FsBlobStore::open(
         &dir,
         vec![1; 32],
-        "http://127.0.0.1:9",
+        Some("http://127.0.0.1:9".into()),
         Arc::new(SystemClock),
     )
     .await

@@ -1,5 +1,6 @@
 //! One integration-test binary (one link, one PostgreSQL cluster) with a module per subject.
 
+mod app;
 mod blob_fs;
 mod blob_fs_stream;
 mod blob_s3;
