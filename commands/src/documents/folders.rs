@@ -48,7 +48,7 @@ pub async fn update(
             let e = decide::rename(&tree, id, n.clone())?;
             tree = e
                 .iter()
-                .fold(tree, |s, ev| domain::Aggregate::evolve(s, ev));
+                .fold(tree, domain::Aggregate::evolve);
             events.extend(e);
         }
         if let Some(p) = parent {

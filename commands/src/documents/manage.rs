@@ -46,7 +46,7 @@ pub async fn update(
                 let e = decide::rename(&state, caller, name.clone())?;
                 state = e
                     .iter()
-                    .fold(state, |st, ev| domain::Aggregate::evolve(st, ev));
+                    .fold(state, domain::Aggregate::evolve);
                 events.extend(e);
             }
             if let Some(folder) = change.folder_id {
