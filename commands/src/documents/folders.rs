@@ -46,9 +46,7 @@ pub async fn update(
         let mut tree = t.clone();
         if let Some(n) = &name {
             let e = decide::rename(&tree, id, n.clone())?;
-            tree = e
-                .iter()
-                .fold(tree, domain::Aggregate::evolve);
+            tree = e.iter().fold(tree, domain::Aggregate::evolve);
             events.extend(e);
         }
         if let Some(p) = parent {

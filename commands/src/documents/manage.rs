@@ -44,9 +44,7 @@ pub async fn update(
             let mut state = s.clone();
             if let Some(name) = &filename {
                 let e = decide::rename(&state, caller, name.clone())?;
-                state = e
-                    .iter()
-                    .fold(state, domain::Aggregate::evolve);
+                state = e.iter().fold(state, domain::Aggregate::evolve);
                 events.extend(e);
             }
             if let Some(folder) = change.folder_id {

@@ -204,8 +204,8 @@ pub async fn confirm(
     }
 }
 
-/// What the store holds: size, SHA-256 (computed by streaming when the store does not know it
-/// and the client declared one), and the type sniffed from the first bytes.
+/// What the store holds: size, SHA-256 (computed by reading the object back when the store does
+/// not know it, e.g. S3 without a declared checksum), and the type sniffed from the first bytes.
 async fn inspect(
     svc: &DocumentServices,
     key: &ObjectKey,
@@ -215,7 +215,7 @@ async fn inspect(
         return Ok(None);
     };
     let mut sha256 = head.sha256.map(hex::encode);
-    if sha256.is_none() && pending.sha256.is_some() && head.size == pending.size_bytes {
+    if sha256.is_none() && head.size == pending.size_bytes {
         let mut body = svc.blobs.get(key).await.map_err(infra)?;
         let mut hasher = Sha256::new();
         while let Some(chunk) = body.next().await {
