@@ -145,7 +145,7 @@ async fn many_writers_and_a_live_subscriber_see_every_event_once_in_stream_order
                         .map(|k| event("E", json!({"writer": w, "seq": written + k})))
                         .collect();
                     ids.extend(batch.iter().map(|e| e.event_id));
-                    if i % 2 == 0 {
+                    if i.is_multiple_of(2) {
                         let out = store
                             .append(&own, ExpectedVersion::from_loaded(own_version), batch)
                             .await
