@@ -3,3 +3,9 @@
 mod eventstore;
 mod eventstore_concurrency;
 mod harness;
+mod projections;
+mod projections_consistency;
+mod projections_kill;
+mod projections_rebuild;
+mod projections_support;
+mod projections_takeover;
