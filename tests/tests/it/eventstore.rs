@@ -13,8 +13,12 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 pub(crate) fn store_on(db: &TestDb) -> (PgEventStore, Arc<PgDataKeys>) {
-    let keys = Arc::new(PgDataKeys::new(db.pool.clone(), MasterKey::generate()));
-    (PgEventStore::new(db.pool.clone(), keys.clone()), keys)
+    store_on_pool(&db.pool)
+}
+
+pub(crate) fn store_on_pool(pool: &sqlx::PgPool) -> (PgEventStore, Arc<PgDataKeys>) {
+    let keys = Arc::new(PgDataKeys::new(pool.clone(), MasterKey::generate()));
+    (PgEventStore::new(pool.clone(), keys.clone()), keys)
 }
 
 pub(crate) fn event(event_type: &str, data: Value) -> NewEvent {
