@@ -21,11 +21,14 @@ pub struct TestApp {
     stop: tokio::sync::watch::Sender<bool>,
 }
 
+/// A change to the test configuration.
+pub type Configure = Box<dyn FnOnce(&mut Config) + Send>;
+
 /// Options for [`TestApp::spawn_with`].
 #[derive(Default)]
 pub struct TestAppOptions {
     /// Changes to the default test configuration (filesystem blobs under a temp dir, fresh keys).
-    pub configure: Option<Box<dyn FnOnce(&mut Config) + Send>>,
+    pub configure: Option<Configure>,
     /// Replaces the system clock (expiry, TOTP windows, throttling).
     pub clock: Option<Arc<dyn Clock>>,
     /// Run without in-process projectors (e.g. to test a separate projector process).

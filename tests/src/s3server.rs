@@ -50,7 +50,7 @@ fn start() -> S3Config {
         "docuvault-test-access",
         "docuvault-test-secret-key-0123456789",
     );
-    let child = Command::new(bin)
+    let mut child = Command::new(bin)
         .args(["--host", "127.0.0.1", "--port", &port.to_string()])
         .args(["--access-key", access, "--secret-key", secret])
         .arg(&root)
@@ -60,6 +60,10 @@ fn start() -> S3Config {
         .spawn()
         .expect("spawn s3s-fs");
     spawn_watchdog(child.id(), &root);
+    // Reaps the server once the watchdog has stopped it.
+    std::thread::spawn(move || {
+        let _ = child.wait();
+    });
     // Starts in milliseconds; poll with a bound instead of sleeping a guess.
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
