@@ -8,6 +8,7 @@ pub mod event;
 pub mod ids;
 pub mod personal;
 pub mod ports;
+pub mod user;
 
 pub use aggregate::Aggregate;
 pub use event::{
