@@ -4,6 +4,7 @@
 pub mod context;
 pub mod error;
 pub mod executor;
+pub mod identity;
 
 pub use context::{Actor, CommandContext, Role};
 pub use error::CommandError;

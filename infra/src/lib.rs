@@ -1,6 +1,7 @@
 //! Adapters behind DocuVault's ports: PostgreSQL event store and key ring, blob stores, the
 //! embedded PostgreSQL cluster used by `docuvault dev` and the tests.
 
+pub mod auth;
 pub mod pgcluster;
 
 /// Applies every migration in `migrations/` (event store and read models).
