@@ -7,7 +7,10 @@ pub mod config;
 pub mod consistency;
 pub mod error;
 pub mod routes;
+pub mod run;
+pub mod secrets;
 pub mod state;
+pub mod wiring;
 
 pub use app::Application;
 pub use config::Config;

@@ -1,3 +1,44 @@
-//! The `docuvault` binary: a thin clap dispatcher.
+//! The `docuvault` binary: a thin clap dispatcher over `api::run`.
 
-fn main() {}
+use clap::Parser;
+
+use api::cli::{AdminCommand, AuditCommand, Cli, Command};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let cfg = match api::Config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    api::run::init_tracing(cfg.log_json);
+    let result = match cli.command {
+        Command::Dev { bind, data_dir } => api::run::dev(cfg, bind, data_dir).await,
+        Command::Serve { no_projectors } => api::run::serve(cfg, !no_projectors).await,
+        Command::Projector => api::run::projector(cfg).await,
+        Command::Migrate => api::run::migrate(cfg).await,
+        Command::Rebuild { name } => api::run::rebuild(cfg, &name).await,
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => api::run::audit_verify(cfg).await,
+        Command::Admin {
+            command:
+                AdminCommand::CreateUser {
+                    email,
+                    handle,
+                    password,
+                    role,
+                },
+        } => api::run::create_user(cfg, &email, &handle, &password, &role).await,
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,27 @@
-fn main() {}
+//! `docuvault-bench`: benchmarks that print a table to paste into `docs/benchmarks.md`.
+
+mod eventstore;
+mod pgbench;
+mod stats;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "DocuVault benchmarks (each starts its own local PostgreSQL cluster)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Event store appends and reads against a pgbench baseline.
+    Eventstore(eventstore::Args),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Eventstore(args) => eventstore::run(args).await,
+    }
+}

@@ -2,6 +2,7 @@
 //! embedded PostgreSQL cluster used by `docuvault dev` and the tests.
 
 pub mod auth;
+pub mod eventstore;
 pub mod pgcluster;
 
 /// Applies every migration in `migrations/` (event store and read models).

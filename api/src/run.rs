@@ -1,0 +1,276 @@
+//! What each `docuvault` subcommand does: wiring config → database → event store → projectors →
+//! HTTP server, and the operator tools (migrate, rebuild, audit verify, admin).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use secrecy::SecretString;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+
+use crate::config::Config;
+
+/// Human-readable logs by default, JSON lines with `DOCUVAULT_LOG_JSON=true`.
+pub fn init_tracing(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("DOCUVAULT_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Connects to `DATABASE_URL` (required outside `dev`).
+pub async fn connect(cfg: &Config) -> Result<PgPool> {
+    let url = cfg
+        .database_url()
+        .context("DATABASE_URL is not set (or use `docuvault dev` for the embedded default)")?;
+    PgPoolOptions::new()
+        .max_connections(32)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .connect(url)
+        .await
+        .context("connecting to PostgreSQL")
+}
+
+/// Resolves when Ctrl-C or SIGTERM arrives.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// `docuvault dev`: the embedded default.
+pub async fn dev(mut cfg: Config, bind: SocketAddr, data_dir: PathBuf) -> Result<ExitCode> {
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    let data_dir = std::fs::canonicalize(&data_dir)?;
+    cfg.bind = bind;
+    cfg.data_dir = data_dir.clone();
+    crate::secrets::load_or_create(&data_dir, &mut cfg)?;
+    if cfg.blob.fs_root.is_none() {
+        cfg.blob.fs_root = Some(data_dir.join("blobs"));
+    }
+    let cluster = if cfg.database_url.is_none() {
+        let dir = data_dir.join("postgres");
+        let cluster =
+            tokio::task::spawn_blocking(move || infra::pgcluster::PgCluster::start(&dir)).await??;
+        ensure_database(&cluster.url("postgres"), "docuvault").await?;
+        cfg.database_url = Some(SecretString::from(cluster.url("docuvault")));
+        Some(cluster)
+    } else {
+        None
+    };
+    let result = serve_inner(cfg, true, true).await;
+    if let Some(cluster) = cluster {
+        tokio::task::spawn_blocking(move || cluster.stop()).await??;
+        eprintln!("PostgreSQL stopped.");
+    }
+    result
+}
+
+async fn ensure_database(admin_url: &str, name: &str) -> Result<()> {
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(admin_url)
+        .await?;
+    let exists: bool =
+        sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+            .bind(name)
+            .fetch_one(&pool)
+            .await?;
+    if !exists {
+        sqlx::query(&format!("create database {name}"))
+            .execute(&pool)
+            .await?;
+    }
+    pool.close().await;
+    Ok(())
+}
+
+/// `docuvault serve`.
+pub async fn serve(cfg: Config, projectors: bool) -> Result<ExitCode> {
+    serve_inner(cfg, projectors, false).await
+}
+
+async fn serve_inner(cfg: Config, projectors: bool, dev: bool) -> Result<ExitCode> {
+    let cfg = Arc::new(cfg);
+    let core = open_core(&cfg).await?;
+    let state = crate::wiring::build_state(cfg.clone(), &core);
+    let app = crate::Application::build(state, cfg.bind).await?;
+    let url = format!("http://{}", app.local_addr());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let projector_task = projectors.then(|| {
+        let (pool, store) = (core.pool.clone(), core.store.clone());
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            projections::run(pool, store, crate::wiring::projections(), shutdown).await
+        })
+    });
+    println!("DocuVault is running at {url}");
+    if dev {
+        if let Some(db) = cfg.database_url() {
+            println!("Database: {}", redact_password(db));
+        }
+        println!(
+            "Blobs:    {}",
+            cfg.blob
+                .fs_root
+                .as_deref()
+                .unwrap_or(cfg.data_dir.as_path())
+                .display()
+        );
+    }
+    println!("API docs: {url}/api/docs   Press Ctrl-C to stop.");
+    app.run_until_stopped(shutdown_signal()).await?;
+    let _ = stop_tx.send(true);
+    if let Some(task) = projector_task {
+        task.await??;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn redact_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if url[s + 3..at].contains(':') => {
+            let user_end = s + 3 + url[s + 3..at].find(':').unwrap_or(0);
+            format!("{}:***{}", &url[..user_end], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// `docuvault projector`.
+pub async fn projector(cfg: Config) -> Result<ExitCode> {
+    let core = open_core(&cfg).await?;
+    let store: Arc<dyn domain::ports::EventStore> = core.store.clone();
+    println!("projector running; Ctrl-C to stop");
+    projections::run(
+        core.pool.clone(),
+        store,
+        crate::wiring::projections(),
+        shutdown_signal(),
+    )
+    .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `docuvault migrate`.
+pub async fn migrate(cfg: Config) -> Result<ExitCode> {
+    let pool = connect(&cfg).await?;
+    infra::migrate(&pool).await.context("applying migrations")?;
+    println!("migrations applied");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `docuvault rebuild NAME`: blue/green rebuild with a progress bar (rate and ETA).
+pub async fn rebuild(cfg: Config, name: &str) -> Result<ExitCode> {
+    let Some(projection) = crate::wiring::projection(name) else {
+        let known: Vec<_> = crate::wiring::projections()
+            .iter()
+            .map(|p| p.name().to_owned())
+            .collect();
+        anyhow::bail!("no projection named `{name}` (known: {})", known.join(", "));
+    };
+    let core = open_core(&cfg).await?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg:>10} [{bar:40}] {pos}/{len} events  {per_sec}  ETA {eta}",
+        )
+        .expect("static template")
+        .progress_chars("=> "),
+    );
+    bar.set_message(name.to_owned());
+    let progress_bar = bar.clone();
+    let on_progress: projections::rebuild::ProgressFn = Arc::new(move |p| {
+        progress_bar.set_length(p.events_total.max(p.events_done));
+        progress_bar.set_position(p.events_done);
+    });
+    let store: Arc<dyn domain::ports::EventStore> = core.store.clone();
+    let result = projections::rebuild(
+        &core.pool,
+        store,
+        projection,
+        projections::RuntimeOptions::default(),
+        on_progress,
+    )
+    .await;
+    bar.finish();
+    let done = result?;
+    println!(
+        "rebuilt {name}: {} events at {:.0} events/s",
+        done.events_done, done.events_per_second
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `docuvault audit verify`: exits 1 and names the first broken stream and version on a break.
+pub async fn audit_verify(cfg: Config) -> Result<ExitCode> {
+    let pool = connect(&cfg).await?;
+    let report = infra::eventstore::verify_log(&pool)
+        .await
+        .context("verifying the event log")?;
+    println!("{report}");
+    Ok(if report.is_intact() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// The database pool (migrated), the key ring and the event store.
+pub struct Core {
+    pub pool: PgPool,
+    pub keys: Arc<infra::eventstore::PgDataKeys>,
+    pub store: Arc<infra::eventstore::PgEventStore>,
+}
+
+/// Connects, migrates, and opens the key ring and the event store.
+pub async fn open_core(cfg: &Config) -> Result<Core> {
+    use secrecy::ExposeSecret;
+    let pool = connect(cfg).await?;
+    infra::migrate(&pool).await.context("applying migrations")?;
+    let master = cfg
+        .master_key
+        .as_ref()
+        .context("DOCUVAULT_MASTER_KEY is not set (base64 of 32 random bytes)")?;
+    let master = infra::eventstore::MasterKey::from_base64(master.expose_secret())
+        .map_err(|_| anyhow::anyhow!("DOCUVAULT_MASTER_KEY must be base64 of exactly 32 bytes"))?;
+    let keys = Arc::new(infra::eventstore::PgDataKeys::new(pool.clone(), master));
+    let store = Arc::new(infra::eventstore::PgEventStore::new(
+        pool.clone(),
+        keys.clone(),
+    ));
+    Ok(Core { pool, keys, store })
+}
+
+/// `docuvault admin create-user`.
+pub async fn create_user(
+    cfg: Config,
+    email: &str,
+    handle: &str,
+    password: &str,
+    role: &str,
+) -> Result<ExitCode> {
+    let _ = (cfg, email, handle, password, role);
+    anyhow::bail!("create-user is wired once identity lands")
+}
