@@ -15,7 +15,10 @@ use crate::state::AppState;
 
 /// Every projection the product runs, in one place.
 pub fn projections() -> Vec<Arc<dyn Projection>> {
-    vec![Arc::new(projections::StreamStats)]
+    vec![
+        Arc::new(projections::StreamStats),
+        Arc::new(projections::users::Users),
+    ]
 }
 
 /// Finds one projection by name (for `docuvault rebuild NAME` and the admin API).
@@ -52,12 +55,14 @@ pub fn metrics_handle() -> Option<metrics_exporter_prometheus::PrometheusHandle>
         .clone()
 }
 
-/// Builds the request state from the core services.
-pub fn build_state(cfg: Arc<Config>, core: &Core) -> AppState {
+/// Builds the request state from the core services. Fails on bad identity configuration (JWT
+/// keys); computes argon2's dummy hash, so it takes a moment.
+pub fn build_state(cfg: Arc<Config>, core: &Core) -> anyhow::Result<AppState> {
     let store: Arc<dyn EventStore> = core.store.clone();
     let names = projections().iter().map(|p| p.name().to_owned()).collect();
     let waiter = ConsistencyWaiter::new(core.pool.clone(), store.clone(), names);
-    AppState {
+    let identity = Arc::new(crate::auth::Identity::from_config(&cfg)?);
+    Ok(AppState {
         config: cfg,
         pool: core.pool.clone(),
         store,
@@ -65,5 +70,6 @@ pub fn build_state(cfg: Arc<Config>, core: &Core) -> AppState {
         clock: Arc::new(SystemClock),
         metrics: metrics_handle(),
         waiter: Some(Arc::new(Waiter(waiter))),
-    }
+        identity,
+    })
 }

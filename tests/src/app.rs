@@ -67,7 +67,7 @@ impl TestApp {
         }
         let cfg = Arc::new(cfg);
         let core = api::run::open_core(&cfg).await.expect("open core services");
-        let mut state = api::wiring::build_state(cfg.clone(), &core);
+        let mut state = api::wiring::build_state(cfg.clone(), &core).expect("build app state");
         if let Some(clock) = options.clock {
             state.clock = clock;
         }

@@ -1,3 +1,5 @@
 //! Route modules, each exposing `fn router() -> OpenApiRouter<AppState>`, merged in `crate::app`.
 
+pub mod admin_users;
+pub mod auth;
 pub mod health;

@@ -4,14 +4,14 @@
 //! are capped, failures are forgotten after a quiet period, and the account-wide bucket (the one
 //! an attacker elsewhere could fill) is capped low, so the owner is at worst kept waiting briefly.
 //!
-//! State lives in memory per API instance; its time comes from the injected `Clock`.
+//! State lives in memory per API instance. Every call takes the current time from the caller
+//! (the app's injectable `Clock`), so tests drive the delays without sleeping.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
-use domain::ports::Clock;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy)]
@@ -96,7 +96,6 @@ impl RetryAfter {
 }
 
 pub struct LoginThrottle {
-    clock: Arc<dyn Clock>,
     config: ThrottleConfig,
     buckets: Mutex<HashMap<Bucket, Entry>>,
 }
@@ -117,9 +116,8 @@ fn client_key(ip: IpAddr) -> IpAddr {
 }
 
 impl LoginThrottle {
-    pub fn new(clock: Arc<dyn Clock>, config: ThrottleConfig) -> Self {
+    pub fn new(config: ThrottleConfig) -> Self {
         Self {
-            clock,
             config,
             buckets: Mutex::new(HashMap::new()),
         }
@@ -149,8 +147,12 @@ impl LoginThrottle {
     }
 
     /// `Err` when any bucket of this attempt is still waiting out a delay.
-    pub fn check(&self, account: Option<Uuid>, ip: Option<IpAddr>) -> Result<(), RetryAfter> {
-        let now = self.clock.now();
+    pub fn check(
+        &self,
+        now: DateTime<Utc>,
+        account: Option<Uuid>,
+        ip: Option<IpAddr>,
+    ) -> Result<(), RetryAfter> {
         let buckets = self.buckets.lock().expect("throttle lock");
         let wait = Self::buckets_for(account, ip)
             .iter()
@@ -167,8 +169,7 @@ impl LoginThrottle {
     }
 
     /// Counts a failed attempt (wrong password, wrong or replayed TOTP code).
-    pub fn failed(&self, account: Option<Uuid>, ip: Option<IpAddr>) {
-        let now = self.clock.now();
+    pub fn failed(&self, now: DateTime<Utc>, account: Option<Uuid>, ip: Option<IpAddr>) {
         let mut buckets = self.buckets.lock().expect("throttle lock");
         if buckets.len() >= self.config.max_buckets {
             let forget = self.config.forget_after;
@@ -206,14 +207,31 @@ impl LoginThrottle {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use domain::ports::ManualClock;
+    use domain::ports::{Clock, ManualClock};
 
-    fn setup() -> (Arc<ManualClock>, LoginThrottle) {
-        let clock = Arc::new(ManualClock::new(
-            Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap(),
-        ));
-        let throttle = LoginThrottle::new(clock.clone(), ThrottleConfig::default());
-        (clock, throttle)
+    /// A throttle whose calls read the time from a manual clock.
+    struct Timed {
+        clock: ManualClock,
+        throttle: LoginThrottle,
+    }
+
+    impl Timed {
+        fn check(&self, a: Option<Uuid>, ip: Option<IpAddr>) -> Result<(), RetryAfter> {
+            self.throttle.check(self.clock.now(), a, ip)
+        }
+        fn failed(&self, a: Option<Uuid>, ip: Option<IpAddr>) {
+            self.throttle.failed(self.clock.now(), a, ip)
+        }
+        fn succeeded(&self, a: Option<Uuid>, ip: Option<IpAddr>) {
+            self.throttle.succeeded(a, ip)
+        }
+    }
+
+    fn setup() -> Timed {
+        Timed {
+            clock: ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap()),
+            throttle: LoginThrottle::new(ThrottleConfig::default()),
+        }
     }
 
     fn ip(s: &str) -> Option<IpAddr> {
@@ -222,7 +240,7 @@ mod tests {
 
     #[test]
     fn delays_grow_after_the_free_failures_and_expire() {
-        let (clock, t) = setup();
+        let t = setup();
         let acct = Some(Uuid::now_v7());
         for _ in 0..5 {
             assert!(t.check(acct, ip("10.0.0.1")).is_ok());
@@ -232,11 +250,11 @@ mod tests {
         assert!(t.check(acct, ip("10.0.0.1")).is_ok());
         t.failed(acct, ip("10.0.0.1"));
         assert_eq!(t.check(acct, ip("10.0.0.1")).unwrap_err().seconds(), 1);
-        clock.advance(Duration::seconds(1));
+        t.clock.advance(Duration::seconds(1));
         assert!(t.check(acct, ip("10.0.0.1")).is_ok());
         t.failed(acct, ip("10.0.0.1"));
         assert_eq!(t.check(acct, ip("10.0.0.1")).unwrap_err().seconds(), 2);
-        clock.advance(Duration::seconds(2));
+        t.clock.advance(Duration::seconds(2));
         t.failed(acct, ip("10.0.0.1"));
         assert_eq!(t.check(acct, ip("10.0.0.1")).unwrap_err().seconds(), 4);
         // Another client of the same account is not held back by this pair's delay.
@@ -245,7 +263,7 @@ mod tests {
 
     #[test]
     fn delays_are_capped_and_quiet_buckets_start_over() {
-        let (clock, t) = setup();
+        let t = setup();
         let acct = Some(Uuid::now_v7());
         for _ in 0..40 {
             t.failed(acct, ip("10.0.0.1"));
@@ -254,7 +272,7 @@ mod tests {
         assert_eq!(wait.seconds(), 15 * 60, "per-IP cap");
         // The owner elsewhere waits at most the account-wide cap.
         assert_eq!(t.check(acct, ip("192.0.2.7")).unwrap_err().seconds(), 60);
-        clock.advance(Duration::hours(1));
+        t.clock.advance(Duration::hours(1));
         assert!(t.check(acct, ip("10.0.0.1")).is_ok());
         t.failed(acct, ip("10.0.0.1"));
         assert!(t.check(acct, ip("10.0.0.1")).is_ok(), "counting restarted");
@@ -262,7 +280,7 @@ mod tests {
 
     #[test]
     fn success_clears_the_account_but_not_the_address() {
-        let (_, t) = setup();
+        let t = setup();
         let acct = Some(Uuid::now_v7());
         for _ in 0..25 {
             t.failed(None, ip("10.0.0.9"));
@@ -281,7 +299,7 @@ mod tests {
 
     #[test]
     fn ipv6_is_throttled_per_64_prefix() {
-        let (_, t) = setup();
+        let t = setup();
         for i in 0..21 {
             t.failed(None, ip(&format!("2001:db8:1:2::{i:x}")));
         }
