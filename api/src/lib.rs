@@ -7,6 +7,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod config;
 pub mod consistency;
+pub mod documents;
 pub mod error;
 pub mod json;
 pub mod routes;

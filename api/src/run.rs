@@ -111,7 +111,9 @@ pub async fn serve(cfg: Config, projectors: bool) -> Result<ExitCode> {
 async fn serve_inner(cfg: Config, projectors: bool, dev: bool) -> Result<ExitCode> {
     let cfg = Arc::new(cfg);
     let core = open_core(&cfg).await?;
-    let state = crate::wiring::build_state(cfg.clone(), &core)?;
+    let state = crate::wiring::build_state(cfg.clone(), &core).await?;
+    let sweeper_ctx = commands::CommandContext::system(state.store.clone(), state.clock.clone());
+    let documents = state.documents.clone();
     let dev_admin = if dev {
         let file = cfg.data_dir.join("admin-password");
         Some(
@@ -130,6 +132,14 @@ async fn serve_inner(cfg: Config, projectors: bool, dev: bool) -> Result<ExitCod
     let app = crate::Application::build(state, cfg.bind).await?;
     let url = format!("http://{}", app.local_addr());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    // Abandoned uploads and old trash: every instance may sweep (each document is re-decided
+    // against its own stream, so two sweepers never double-purge).
+    let sweeper = {
+        let mut stop = stop_rx.clone();
+        crate::documents::setup::spawn_sweeper(sweeper_ctx, &documents, async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+    };
     let projector_task = projectors.then(|| {
         let (pool, store) = (core.pool.clone(), core.store.clone());
         let mut stop = stop_rx.clone();
@@ -160,6 +170,7 @@ async fn serve_inner(cfg: Config, projectors: bool, dev: bool) -> Result<ExitCod
     println!("API docs: {url}/api/docs   Press Ctrl-C to stop.");
     app.run_until_stopped(shutdown_signal()).await?;
     let _ = stop_tx.send(true);
+    let _ = sweeper.await;
     if let Some(task) = projector_task {
         task.await??;
     }

@@ -23,6 +23,8 @@ pub struct AppState {
     pub waiter: Option<Arc<dyn PositionWaiter>>,
     /// Password hashing, tokens, throttling and the auth cache.
     pub identity: Arc<Identity>,
+    /// The documents area: blob store, read-model facts, settings (`crate::documents`).
+    pub documents: crate::documents::Documents,
 }
 
 impl FromRef<AppState> for PgPool {

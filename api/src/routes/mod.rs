@@ -2,4 +2,5 @@
 
 pub mod admin_users;
 pub mod auth;
+pub mod blobs;
 pub mod health;
