@@ -113,6 +113,13 @@ async fn no_secret_ever_reaches_the_event_log() {
     );
 }
 
+/// What the stand-in breach server knows and what it was asked.
+#[derive(Clone)]
+struct Breach {
+    known: Arc<Vec<String>>,
+    asked: Arc<Mutex<Vec<String>>>,
+}
+
 /// A local stand-in for a k-anonymity breach API: `GET /range/{5 hex}` answers `SUFFIX:COUNT`
 /// lines (with zero-count padding), and records which prefixes it was asked for.
 async fn breach_server(breached: &[&str]) -> (String, Arc<Mutex<Vec<String>>>) {
@@ -121,13 +128,15 @@ async fn breach_server(breached: &[&str]) -> (String, Arc<Mutex<Vec<String>>>) {
         .map(|p| hex::encode_upper(Sha1::digest(p.as_bytes())))
         .collect();
     let asked = Arc::new(Mutex::new(Vec::new()));
-    let state = (Arc::new(known), asked.clone());
+    let state = Breach {
+        known: Arc::new(known),
+        asked: asked.clone(),
+    };
     let app = axum::Router::new()
         .route(
             "/range/{prefix}",
             get(
-                |State((known, asked)): State<(Arc<Vec<String>>, Arc<Mutex<Vec<String>>>)>,
-                 Path(prefix): Path<String>| async move {
+                |State(Breach { known, asked }): State<Breach>, Path(prefix): Path<String>| async move {
                     asked.lock().unwrap().push(prefix.clone());
                     let mut lines: Vec<String> = known
                         .iter()
