@@ -199,12 +199,7 @@ async fn create_user(
     Ok((
         StatusCode::CREATED,
         ConsistencyToken(done.position),
-        Json(UserSummary {
-            id: done.user_id.0,
-            email: done.email.as_str().to_owned(),
-            handle: done.handle.as_str().to_owned(),
-            role: done.role.into(),
-        }),
+        Json(UserSummary::from(&done)),
     ))
 }
 

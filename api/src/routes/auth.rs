@@ -124,6 +124,17 @@ pub struct UserSummary {
     pub role: RoleDto,
 }
 
+impl From<&identity::Registered> for UserSummary {
+    fn from(r: &identity::Registered) -> Self {
+        Self {
+            id: r.user_id.0,
+            email: r.email.as_str().to_owned(),
+            handle: r.handle.as_str().to_owned(),
+            role: r.role.into(),
+        }
+    }
+}
+
 /// Create an account (role `user`).
 #[utoipa::path(post, path = "/api/auth/register", tag = "auth",
     request_body = RegisterRequest,
@@ -153,12 +164,7 @@ async fn register(
     Ok((
         StatusCode::CREATED,
         ConsistencyToken(done.position),
-        Json(UserSummary {
-            id: done.user_id.0,
-            email: done.email.as_str().to_owned(),
-            handle: done.handle.as_str().to_owned(),
-            role: done.role.into(),
-        }),
+        Json(UserSummary::from(&done)),
     ))
 }
 

@@ -1,5 +1,7 @@
-//! An in-memory `EventStore` for handler tests: expected-version checks like the real one, and a
-//! yield in every read so concurrent handlers really interleave between load and append.
+//! An in-memory `EventStore` for the identity handler tests. Unlike `crate::testing::MemoryStore`
+//! it keeps each event's `data_key` and metadata (the tests check which key seals what), refuses
+//! personal data without a key as the real store does, and yields in every read so concurrent
+//! handlers really interleave between load and append.
 
 use std::sync::Mutex;
 
