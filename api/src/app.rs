@@ -40,6 +40,8 @@ struct ApiDoc;
 pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::health::router())
+        .merge(routes::auth::router())
+        .merge(routes::admin_users::router())
         .merge(routes::blobs::router())
         .split_for_parts()
 }

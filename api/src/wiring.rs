@@ -17,6 +17,7 @@ use crate::state::AppState;
 pub fn projections() -> Vec<Arc<dyn Projection>> {
     vec![
         Arc::new(projections::StreamStats),
+        Arc::new(projections::users::Users),
         Arc::new(projections::documents::DocumentsProjection),
     ]
 }
@@ -78,6 +79,7 @@ pub async fn build_state_with(
         clock.clone(),
     )
     .await?;
+    let identity = Arc::new(crate::auth::Identity::from_config(&cfg)?);
     Ok(AppState {
         config: cfg,
         pool: core.pool.clone(),
@@ -86,6 +88,7 @@ pub async fn build_state_with(
         clock,
         metrics: metrics_handle(),
         waiter: Some(Arc::new(Waiter(waiter))),
+        identity,
         documents,
     })
 }

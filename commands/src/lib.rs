@@ -5,6 +5,7 @@ pub mod context;
 pub mod documents;
 pub mod error;
 pub mod executor;
+pub mod identity;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 

@@ -15,6 +15,7 @@ pub mod ports;
 pub mod quota;
 #[cfg(test)]
 mod testing;
+pub mod user;
 
 pub use aggregate::Aggregate;
 pub use event::{

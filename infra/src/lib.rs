@@ -1,6 +1,7 @@
 //! Adapters behind DocuVault's ports: PostgreSQL event store and key ring, blob stores, the
 //! embedded PostgreSQL cluster used by `docuvault dev` and the tests.
 
+pub mod auth;
 pub mod blob;
 pub mod eventstore;
 pub mod pgcluster;

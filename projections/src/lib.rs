@@ -22,6 +22,7 @@ pub mod runtime;
 mod shadow;
 pub mod status;
 pub mod stream_stats;
+pub mod users;
 pub mod wakeup;
 
 pub use checkpoint::{resume, ProjectionState};

@@ -1,4 +1,6 @@
 //! Route modules, each exposing `fn router() -> OpenApiRouter<AppState>`, merged in `crate::app`.
 
+pub mod admin_users;
+pub mod auth;
 pub mod blobs;
 pub mod health;
