@@ -114,6 +114,15 @@ pub async fn dto_after(
     Ok(row.into_dto(handle))
 }
 
+/// A command's document as the response, with its consistency token.
+async fn respond(
+    state: &AppState,
+    done: commands::documents::Done<domain::document::DocumentData>,
+) -> ApiResult<(ConsistencyToken, Json<DocumentDto>)> {
+    let dto = dto_after(state, done.position, &done.value).await?;
+    Ok((ConsistencyToken(done.position), Json(dto)))
+}
+
 /// Completes a relative URL (the filesystem store's, when no public URL is configured) with the
 /// origin the client used for this request.
 pub fn absolute_url(url: String, headers: &HeaderMap) -> String {
@@ -204,8 +213,7 @@ async fn confirm(
         DocumentId(id),
     )
     .await?;
-    let dto = dto_after(&state, done.position, &done.value).await?;
-    Ok((ConsistencyToken(done.position), Json(dto)))
+    respond(&state, done).await
 }
 
 /// One-step streaming upload (`multipart/form-data`: `file`, optional `folder_id`; `folder_id`
@@ -344,15 +352,20 @@ async fn list(
         limit: page_limit(q.limit),
         cursor: q.cursor,
     };
-    let (rows, next_cursor) = read::list_documents(&state.pool, &listing).await?;
-    let handle = owner_handle(&state, user.id().as_uuid()).await?;
-    Ok(Json(Page {
+    Ok(Json(list_page(&state, &listing).await?))
+}
+
+/// One page of the caller's documents (all share the caller as owner).
+pub async fn list_page(state: &AppState, listing: &Listing) -> ApiResult<Page<DocumentDto>> {
+    let (rows, next_cursor) = read::list_documents(&state.pool, listing).await?;
+    let handle = owner_handle(state, listing.owner).await?;
+    Ok(Page {
         items: rows
             .into_iter()
             .map(|r| r.into_dto(handle.clone()))
             .collect(),
         next_cursor,
-    }))
+    })
 }
 
 /// One document: the caller's own, or one shared with them.
@@ -401,8 +414,7 @@ async fn update(
         },
     )
     .await?;
-    let dto = dto_after(&state, done.position, &done.value).await?;
-    Ok((ConsistencyToken(done.position), Json(dto)))
+    respond(&state, done).await
 }
 
 /// Move to the trash (it still counts against the quota until purged).
@@ -416,8 +428,7 @@ async fn trash(
 ) -> ApiResult<(ConsistencyToken, Json<DocumentDto>)> {
     let ctx = command_context(&state, caller(&user), user.role(), &headers);
     let done = manage::trash(&ctx, caller(&user), DocumentId(id)).await?;
-    let dto = dto_after(&state, done.position, &done.value).await?;
-    Ok((ConsistencyToken(done.position), Json(dto)))
+    respond(&state, done).await
 }
 
 /// Back from the trash, into its folder (or the top level when that folder is gone).
@@ -432,8 +443,7 @@ async fn restore(
 ) -> ApiResult<(ConsistencyToken, Json<DocumentDto>)> {
     let ctx = command_context(&state, caller(&user), user.role(), &headers);
     let done = manage::restore(&ctx, caller(&user), DocumentId(id)).await?;
-    let dto = dto_after(&state, done.position, &done.value).await?;
-    Ok((ConsistencyToken(done.position), Json(dto)))
+    respond(&state, done).await
 }
 
 /// A 302 to a short-lived URL serving the bytes as an attachment (audited).
