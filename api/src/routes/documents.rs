@@ -72,21 +72,28 @@ pub async fn owner_handle(state: &AppState, owner: Uuid) -> ApiResult<String> {
 }
 
 /// A document as a command just left it: from the read model once the projections have caught
-/// up with `position` (a bounded wait), else built from the aggregate's state.
+/// up with `position` (a bounded wait), else built from the aggregate's state (then the times
+/// are approximate).
 pub async fn dto_after(
     state: &AppState,
     position: Option<u64>,
     d: &domain::document::DocumentData,
 ) -> ApiResult<DocumentDto> {
-    if let (Some(waiter), Some(pos)) = (&state.waiter, position) {
-        let timeout = std::time::Duration::from_millis(state.config.consistency_wait_ms);
-        waiter.wait_for(pos, timeout).await;
-    }
-    if let Some((row, _)) =
-        read::visible_document(&state.pool, d.owner.as_uuid(), d.id.as_uuid()).await?
-    {
-        let handle = owner_handle(state, row.owner_id).await?;
-        return Ok(row.into_dto(handle));
+    let caught_up = match (&state.waiter, position) {
+        (Some(waiter), Some(pos)) => {
+            let timeout = std::time::Duration::from_millis(state.config.consistency_wait_ms);
+            waiter.wait_for(pos, timeout).await
+        }
+        (_, None) => true,
+        (None, Some(_)) => false,
+    };
+    if caught_up {
+        if let Some((row, _)) =
+            read::visible_document(&state.pool, d.owner.as_uuid(), d.id.as_uuid()).await?
+        {
+            let handle = owner_handle(state, row.owner_id).await?;
+            return Ok(row.into_dto(handle));
+        }
     }
     let handle = owner_handle(state, d.owner.as_uuid()).await?;
     let now = state.clock.now();

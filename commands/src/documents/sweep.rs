@@ -7,7 +7,7 @@ use domain::document::{decide, Document, DocumentError, DocumentEvent};
 use domain::ids::DocumentId;
 
 use super::error::{infra, lift, DocResult};
-use super::{chrono_duration, manage, DocumentServices};
+use super::{chrono_duration, manage, quota, DocumentServices};
 use crate::context::CommandContext;
 use crate::executor::{execute, Executed};
 
@@ -93,4 +93,31 @@ pub async fn purge_expired_trash(
         }
     }
     Ok(purged)
+}
+
+/// Releases up to `batch` quota charges whose document is gone (a crash between the document's
+/// event and the quota's); answers how many. The document's own stream confirms it is gone, and
+/// a release has one event id per document, so a charge can never be released twice.
+pub async fn release_orphaned_charges(
+    ctx: &CommandContext,
+    svc: &DocumentServices,
+    batch: usize,
+) -> DocResult<usize> {
+    let orphans = svc.facts.orphaned_charges(batch).await.map_err(infra)?;
+    let mut released = 0;
+    for (owner, id, size) in orphans {
+        let doc = crate::executor::load::<Document>(ctx, id.as_uuid())
+            .await?
+            .state;
+        if doc.data().is_some_and(|d| !d.status.is_gone()) {
+            continue;
+        }
+        if quota::release(ctx, &*svc.snapshots, owner, id, size)
+            .await?
+            .is_some()
+        {
+            released += 1;
+        }
+    }
+    Ok(released)
 }
