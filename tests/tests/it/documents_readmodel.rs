@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use api::documents::read::{self, Listing, Sort, Visibility};
-use api::documents::{SqlFacts, SqlUsers};
+use api::documents::SqlFacts;
 use commands::documents::{folders, manage, share, upload, DocumentServices, DocumentSettings};
 use commands::{Actor, CommandContext, Role};
 use docuvault_tests::TestDb;
@@ -23,6 +23,7 @@ struct World {
     db: TestDb,
     store: Arc<PgEventStore>,
     svc: DocumentServices,
+    users: Arc<Handles>,
     dir: std::path::PathBuf,
 }
 
@@ -34,11 +35,6 @@ impl Drop for World {
 
 async fn world() -> World {
     let db = TestDb::new().await;
-    // The identity area owns `users`; until it is in this database, a minimal stand-in.
-    sqlx::query("create table if not exists users (id uuid primary key, handle text not null)")
-        .execute(&db.pool)
-        .await
-        .unwrap();
     let dir = std::env::temp_dir().join(format!("docuvault-rm-{}", Uuid::now_v7()));
     let blobs = infra::blob::FsBlobStore::open(
         &dir,
@@ -48,14 +44,14 @@ async fn world() -> World {
     )
     .await
     .unwrap();
+    // Handles live in the identity area; here a directory of the users this test creates.
+    let users = Arc::new(Handles::default());
     let svc = DocumentServices {
         blobs: Arc::new(blobs),
         facts: Arc::new(SqlFacts {
             pool: db.pool.clone(),
         }),
-        users: Arc::new(SqlUsers {
-            pool: db.pool.clone(),
-        }),
+        users: users.clone(),
         snapshots: Arc::new(infra::snapshots::PgSnapshots {
             pool: db.pool.clone(),
         }),
@@ -70,19 +66,33 @@ async fn world() -> World {
         db,
         store,
         svc,
+        users,
         dir,
+    }
+}
+
+/// The users a test created, by handle.
+#[derive(Default)]
+struct Handles(std::sync::Mutex<std::collections::HashMap<String, UserId>>);
+
+#[async_trait::async_trait]
+impl commands::documents::UserDirectory for Handles {
+    async fn find_by_handle(
+        &self,
+        handle: &str,
+    ) -> Result<Option<UserId>, commands::documents::FactsError> {
+        Ok(self.0.lock().unwrap().get(&handle.to_lowercase()).copied())
     }
 }
 
 impl World {
     async fn user(&self, handle: &str) -> (UserId, CommandContext) {
         let id = UserId::new();
-        sqlx::query("insert into users (id, handle) values ($1, $2)")
-            .bind(id.as_uuid())
-            .bind(handle)
-            .execute(&self.db.pool)
-            .await
-            .unwrap();
+        self.users
+            .0
+            .lock()
+            .unwrap()
+            .insert(handle.to_lowercase(), id);
         let ctx = CommandContext::system(self.store.clone(), Arc::new(SystemClock)).with_actor(
             Actor::User {
                 id: id.as_uuid(),
