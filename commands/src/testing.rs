@@ -56,6 +56,14 @@ impl EventStore for MemoryStore {
                 actual: current,
             });
         }
+        if let Some(dup) = events.iter().find(|e| {
+            streams
+                .values()
+                .flatten()
+                .any(|stored| stored.event_id == e.event_id)
+        }) {
+            return Err(StoreError::DuplicateEventId(dup.event_id));
+        }
         let entry = streams.entry(stream.clone()).or_default();
         let first = *position + 1;
         for e in events {

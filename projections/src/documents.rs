@@ -11,9 +11,15 @@ use uuid::Uuid;
 /// The projection's name (also its rebuild schema, `rebuild_documents`).
 pub const NAME: &str = "documents";
 /// Bump when the handler's output changes.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// The read tables it owns (all in the `documents_read_models` migration).
-pub const TABLES: &[&str] = &["documents", "document_shares", "folders", "quotas"];
+pub const TABLES: &[&str] = &[
+    "documents",
+    "document_shares",
+    "folders",
+    "quotas",
+    "quota_charges",
+];
 
 /// What a filename or folder name reads as once its owner's key was destroyed.
 pub const ERASED_NAME: &str = "[erased]";
@@ -288,6 +294,30 @@ async fn quota(
 ) -> Result<(), ApplyError> {
     let user = stream_uuid(e)?;
     let version = e.stream_version as i64;
+    match &ev {
+        QuotaEvent::QuotaReserved {
+            document_id,
+            size_bytes,
+        } => {
+            sqlx::query(
+                "insert into quota_charges (document_id, user_id, size_bytes, charged_at) \
+                 values ($1, $2, $3, $4) on conflict (document_id) do nothing",
+            )
+            .bind(document_id.as_uuid())
+            .bind(user)
+            .bind(*size_bytes as i64)
+            .bind(e.recorded_at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        QuotaEvent::QuotaReleased { document_id, .. } => {
+            sqlx::query("delete from quota_charges where document_id = $1")
+                .bind(document_id.as_uuid())
+                .execute(&mut *conn)
+                .await?;
+        }
+        QuotaEvent::QuotaLimitChanged { .. } => {}
+    }
     let (delta, limit): (i64, Option<i64>) = match ev {
         QuotaEvent::QuotaReserved { size_bytes, .. } => (size_bytes as i64, None),
         QuotaEvent::QuotaReleased { size_bytes, .. } => (-(size_bytes as i64), None),

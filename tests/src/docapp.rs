@@ -74,11 +74,6 @@ impl DocApp {
             .map(|p| p.name().to_owned())
             .collect();
         let waiter = ConsistencyWaiter::new(app.db.pool.clone(), store, names);
-        // Until the identity area is in this database: a stand-in for its `users` table.
-        sqlx::query("create table if not exists users (id uuid primary key, handle text not null)")
-            .execute(&app.db.pool)
-            .await
-            .expect("users");
         DocApp {
             base_url: app.url.clone(),
             app,
@@ -89,20 +84,59 @@ impl DocApp {
         }
     }
 
+    /// Registers (users through `POST /api/auth/register`, admins through the operator's
+    /// `create-user` path) and signs in through `POST /api/auth/login`.
     async fn account(&self, handle: &str, role: Role) -> Client {
-        let id = Uuid::now_v7();
-        sqlx::query("insert into users (id, handle) values ($1, $2)")
-            .bind(id)
-            .bind(handle)
-            .execute(&self.app.db.pool)
+        let http = reqwest::Client::new();
+        let email = format!("{handle}@example.org");
+        let password = format!("Tq9-vault-{}", Uuid::new_v4().simple());
+        if role == Role::User {
+            let res = http
+                .post(format!("{}/api/auth/register", self.base_url))
+                .json(&serde_json::json!({"email": email, "handle": handle, "password": password}))
+                .send()
+                .await
+                .expect("register");
+            assert!(res.status().is_success(), "register: {}", res.status());
+        } else {
+            let identity = api::auth::Identity::from_config(&self.app.config)
+                .expect("identity");
+            api::bootstrap::create_user(
+                self.app.core.store.clone(),
+                self.clock.clone(),
+                &identity,
+                &email,
+                handle,
+                &password,
+                role,
+            )
             .await
-            .expect("user");
-        Client::new(
-            &self.base_url,
-            id,
-            format!("stub:{id}:{}", role.as_str()),
-            self.tokens.clone(),
-        )
+            .expect("create admin");
+        }
+        let login: serde_json::Value = http
+            .post(format!("{}/api/auth/login", self.base_url))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("login")
+            .json()
+            .await
+            .expect("token");
+        let token = login["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned();
+        let me: serde_json::Value = http
+            .get(format!("{}/api/auth/me", self.base_url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("me")
+            .json()
+            .await
+            .expect("me body");
+        let id = me["id"].as_str().expect("id").parse().expect("uuid");
+        Client::new(&self.base_url, id, token, self.tokens.clone())
     }
 
     pub async fn user(&self, handle: &str) -> Client {

@@ -72,6 +72,25 @@ impl DocumentFacts for SqlFacts {
         Ok(ids.into_iter().map(DocumentId).collect())
     }
 
+    async fn orphaned_charges(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(UserId, DocumentId, u64)>, FactsError> {
+        let rows: Vec<(Uuid, Uuid, i64)> = sqlx::query_as(
+            "select c.user_id, c.document_id, c.size_bytes from quota_charges c \
+             where not exists (select 1 from documents d where d.id = c.document_id) \
+             order by c.charged_at limit $1",
+        )
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(u, d, n)| (UserId(u), DocumentId(d), n.max(0) as u64))
+            .collect())
+    }
+
     async fn trashed_before(
         &self,
         before: DateTime<Utc>,

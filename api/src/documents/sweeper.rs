@@ -27,6 +27,10 @@ pub async fn sweep_once(ctx: &CommandContext, svc: &DocumentServices) -> (usize,
                 0
             }
         };
+        // Crash leftovers: charges whose document is gone.
+        if let Err(e) = sweep::release_orphaned_charges(ctx, svc, BATCH).await {
+            tracing::warn!(error = %e, "releasing orphaned quota charges failed");
+        }
         totals.0 += expired;
         totals.1 += purged;
         if expired < BATCH && purged < BATCH {

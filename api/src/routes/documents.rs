@@ -72,21 +72,28 @@ pub async fn owner_handle(state: &AppState, owner: Uuid) -> ApiResult<String> {
 }
 
 /// A document as a command just left it: from the read model once the projections have caught
-/// up with `position` (a bounded wait), else built from the aggregate's state.
+/// up with `position` (a bounded wait), else built from the aggregate's state (then the times
+/// are approximate).
 pub async fn dto_after(
     state: &AppState,
     position: Option<u64>,
     d: &domain::document::DocumentData,
 ) -> ApiResult<DocumentDto> {
-    if let (Some(waiter), Some(pos)) = (&state.waiter, position) {
-        let timeout = std::time::Duration::from_millis(state.config.consistency_wait_ms);
-        waiter.wait_for(pos, timeout).await;
-    }
-    if let Some((row, _)) =
-        read::visible_document(&state.pool, d.owner.as_uuid(), d.id.as_uuid()).await?
-    {
-        let handle = owner_handle(state, row.owner_id).await?;
-        return Ok(row.into_dto(handle));
+    let caught_up = match (&state.waiter, position) {
+        (Some(waiter), Some(pos)) => {
+            let timeout = std::time::Duration::from_millis(state.config.consistency_wait_ms);
+            waiter.wait_for(pos, timeout).await
+        }
+        (_, None) => true,
+        (None, Some(_)) => false,
+    };
+    if caught_up {
+        if let Some((row, _)) =
+            read::visible_document(&state.pool, d.owner.as_uuid(), d.id.as_uuid()).await?
+        {
+            let handle = owner_handle(state, row.owner_id).await?;
+            return Ok(row.into_dto(handle));
+        }
     }
     let handle = owner_handle(state, d.owner.as_uuid()).await?;
     let now = state.clock.now();
@@ -112,6 +119,15 @@ pub async fn dto_after(
         shared_with_count: d.shares.len() as i32,
     };
     Ok(row.into_dto(handle))
+}
+
+/// A command's document as the response, with its consistency token.
+async fn respond(
+    state: &AppState,
+    done: commands::documents::Done<domain::document::DocumentData>,
+) -> ApiResult<(ConsistencyToken, Json<DocumentDto>)> {
+    let dto = dto_after(state, done.position, &done.value).await?;
+    Ok((ConsistencyToken(done.position), Json(dto)))
 }
 
 /// Completes a relative URL (the filesystem store's, when no public URL is configured) with the
@@ -204,8 +220,7 @@ async fn confirm(
         DocumentId(id),
     )
     .await?;
-    let dto = dto_after(&state, done.position, &done.value).await?;
-    Ok((ConsistencyToken(done.position), Json(dto)))
+    respond(&state, done).await
 }
 
 /// One-step streaming upload (`multipart/form-data`: `file`, optional `folder_id`; `folder_id`
@@ -344,15 +359,20 @@ async fn list(
         limit: page_limit(q.limit),
         cursor: q.cursor,
     };
-    let (rows, next_cursor) = read::list_documents(&state.pool, &listing).await?;
-    let handle = owner_handle(&state, user.id().as_uuid()).await?;
-    Ok(Json(Page {
+    Ok(Json(list_page(&state, &listing).await?))
+}
+
+/// One page of the caller's documents (all share the caller as owner).
+pub async fn list_page(state: &AppState, listing: &Listing) -> ApiResult<Page<DocumentDto>> {
+    let (rows, next_cursor) = read::list_documents(&state.pool, listing).await?;
+    let handle = owner_handle(state, listing.owner).await?;
+    Ok(Page {
         items: rows
             .into_iter()
             .map(|r| r.into_dto(handle.clone()))
             .collect(),
         next_cursor,
-    }))
+    })
 }
 
 /// One document: the caller's own, or one shared with them.
@@ -401,8 +421,7 @@ async fn update(
         },
     )
     .await?;
-    let dto = dto_after(&state, done.position, &done.value).await?;
-    Ok((ConsistencyToken(done.position), Json(dto)))
+    respond(&state, done).await
 }
 
 /// Move to the trash (it still counts against the quota until purged).
@@ -416,8 +435,7 @@ async fn trash(
 ) -> ApiResult<(ConsistencyToken, Json<DocumentDto>)> {
     let ctx = command_context(&state, caller(&user), user.role(), &headers);
     let done = manage::trash(&ctx, caller(&user), DocumentId(id)).await?;
-    let dto = dto_after(&state, done.position, &done.value).await?;
-    Ok((ConsistencyToken(done.position), Json(dto)))
+    respond(&state, done).await
 }
 
 /// Back from the trash, into its folder (or the top level when that folder is gone).
@@ -432,8 +450,7 @@ async fn restore(
 ) -> ApiResult<(ConsistencyToken, Json<DocumentDto>)> {
     let ctx = command_context(&state, caller(&user), user.role(), &headers);
     let done = manage::restore(&ctx, caller(&user), DocumentId(id)).await?;
-    let dto = dto_after(&state, done.position, &done.value).await?;
-    Ok((ConsistencyToken(done.position), Json(dto)))
+    respond(&state, done).await
 }
 
 /// A 302 to a short-lived URL serving the bytes as an attachment (audited).

@@ -10,12 +10,12 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::documents::{owner_handle, page_limit};
+use super::documents::{list_page, page_limit};
 use crate::auth::CurrentUser;
 use crate::consistency::ConsistencyToken;
 use crate::documents::command_context;
 use crate::documents::dto::{DocumentDto, Page};
-use crate::documents::read::{self, Listing, Sort};
+use crate::documents::read::{Listing, Sort};
 use crate::error::ApiResult;
 use crate::state::AppState;
 
@@ -49,15 +49,7 @@ async fn list(
         limit: page_limit(q.limit),
         cursor: q.cursor,
     };
-    let (rows, next_cursor) = read::list_documents(&state.pool, &listing).await?;
-    let handle = owner_handle(&state, user.id().as_uuid()).await?;
-    Ok(Json(Page {
-        items: rows
-            .into_iter()
-            .map(|r| r.into_dto(handle.clone()))
-            .collect(),
-        next_cursor,
-    }))
+    Ok(Json(list_page(&state, &listing).await?))
 }
 
 /// Purge: the bytes are deleted and the quota is freed. Only trashed documents can be purged.

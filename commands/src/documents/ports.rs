@@ -36,6 +36,13 @@ pub trait DocumentFacts: Send + Sync {
         limit: usize,
     ) -> Result<Vec<DocumentId>, FactsError>;
 
+    /// Quota charges whose document is gone from the read model (purged, rejected, expired):
+    /// `(owner, document, bytes)`. Left behind only by a crash between two appends.
+    async fn orphaned_charges(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(UserId, DocumentId, u64)>, FactsError>;
+
     /// Trashed documents trashed before `before`, oldest first.
     async fn trashed_before(
         &self,

@@ -9,6 +9,8 @@ use domain::ids::{DocumentId, UserId};
 use domain::ports::StoreError;
 use domain::quota::{decide, Quota, QuotaError, QuotaEvent};
 use domain::Aggregate;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 use super::error::{infra, DocError, DocResult};
 use super::ports::SnapshotStore;
@@ -59,7 +61,26 @@ pub async fn load(
     Ok((quota, version))
 }
 
-/// Load → decide → append with the expected version, retried on conflict.
+/// The event id of a document's charge or release: derived from the document, so each happens
+/// at most once whatever retries, races or crash recoveries ask for (the store refuses an id
+/// twice).
+pub fn event_id(event: &QuotaEvent) -> Uuid {
+    let (kind, document) = match event {
+        QuotaEvent::QuotaReserved { document_id, .. } => ("charge", document_id),
+        QuotaEvent::QuotaReleased { document_id, .. } => ("release", document_id),
+        QuotaEvent::QuotaLimitChanged { .. } => return Uuid::now_v7(),
+    };
+    let digest = Sha256::digest(format!("docuvault/quota/{kind}/{document}"));
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    // RFC 9562 version 8 (custom) and variant bits.
+    bytes[6] = (bytes[6] & 0x0f) | 0x80;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    Uuid::from_bytes(bytes)
+}
+
+/// Load → decide → append with the expected version, retried on conflict. An event whose id is
+/// already stored (a charge or release that happened before) is answered as done, unchanged.
 async fn run(
     ctx: &CommandContext,
     snapshots: &dyn SnapshotStore,
@@ -77,7 +98,10 @@ async fn run(
         let metadata = ctx.metadata(false);
         let batch: Vec<NewEvent> = events
             .iter()
-            .map(|e| NewEvent::from_domain(e, metadata.clone(), None, now))
+            .map(|e| NewEvent {
+                event_id: event_id(e),
+                ..NewEvent::from_domain(e, metadata.clone(), None, now)
+            })
             .collect();
         match ctx
             .store
@@ -89,6 +113,7 @@ async fn run(
                 return Ok((quota, Some(outcome.last_position)));
             }
             Err(StoreError::Conflict { .. }) => continue,
+            Err(StoreError::DuplicateEventId(_)) => return Ok((quota, None)),
             Err(e) => return Err(e.into()),
         }
     }

@@ -3,12 +3,39 @@
 //! is re-decided against its own stream, so a late confirmation or a restore always wins.
 
 use domain::blob::ObjectKey;
-use domain::document::{decide, Document};
+use domain::document::{decide, Document, DocumentError, DocumentEvent};
+use domain::ids::DocumentId;
 
 use super::error::{infra, lift, DocResult};
-use super::{chrono_duration, manage, DocumentServices};
+use super::{chrono_duration, manage, quota, DocumentServices};
 use crate::context::CommandContext;
-use crate::executor::execute;
+use crate::executor::{execute, Executed};
+
+/// Runs a system decision on one document (under its owner's data key); `None` when the
+/// document does not exist. The output says whether anything was appended.
+async fn decide_on(
+    ctx: &CommandContext,
+    id: DocumentId,
+    decide: impl Fn(&Document) -> Result<Vec<DocumentEvent>, DocumentError>,
+) -> DocResult<Option<Executed<Document, bool>>> {
+    let owner = crate::executor::load::<Document>(ctx, id.as_uuid())
+        .await?
+        .state
+        .data()
+        .map(|d| d.owner);
+    let Some(owner) = owner else {
+        return Ok(None);
+    };
+    let done = execute::<Document, _, _, _>(ctx, id.as_uuid(), Some(owner.as_uuid()), |s| {
+        decide(s).map(|e| {
+            let appended = !e.is_empty();
+            (e, appended)
+        })
+    })
+    .await
+    .map_err(lift)?;
+    Ok(Some(done))
+}
 
 /// Expires up to `batch` abandoned uploads; answers how many.
 pub async fn expire_abandoned_uploads(
@@ -25,20 +52,10 @@ pub async fn expire_abandoned_uploads(
         .map_err(infra)?;
     let mut expired = 0;
     for id in ids {
-        let owner = crate::executor::load::<Document>(ctx, id.as_uuid())
-            .await?
-            .state
-            .data()
-            .map(|d| d.owner);
-        let Some(owner) = owner else { continue };
-        let done = execute::<Document, _, _, _>(ctx, id.as_uuid(), Some(owner.as_uuid()), |s| {
-            decide::expire_upload(s, before).map(|e| {
-                let appended = !e.is_empty();
-                (e, appended)
-            })
-        })
-        .await
-        .map_err(lift)?;
+        let Some(done) = decide_on(ctx, id, |s| decide::expire_upload(s, before)).await? else {
+            continue;
+        };
+        let owner = done.state.data().expect("expired documents exist").owner;
         if done.output {
             svc.blobs
                 .delete(&ObjectKey::document(owner, id))
@@ -65,20 +82,10 @@ pub async fn purge_expired_trash(
         .map_err(infra)?;
     let mut purged = 0;
     for id in ids {
-        let owner = crate::executor::load::<Document>(ctx, id.as_uuid())
-            .await?
-            .state
-            .data()
-            .map(|d| d.owner);
-        let Some(owner) = owner else { continue };
-        let done = execute::<Document, _, _, _>(ctx, id.as_uuid(), Some(owner.as_uuid()), |s| {
-            decide::auto_purge(s, now, retention).map(|e| {
-                let appended = !e.is_empty();
-                (e, appended)
-            })
-        })
-        .await
-        .map_err(lift)?;
+        let Some(done) = decide_on(ctx, id, |s| decide::auto_purge(s, now, retention)).await?
+        else {
+            continue;
+        };
         if done.output {
             let d = done.state.data().expect("purged documents exist").clone();
             manage::finish_purge(ctx, svc, &d).await?;
@@ -86,4 +93,31 @@ pub async fn purge_expired_trash(
         }
     }
     Ok(purged)
+}
+
+/// Releases up to `batch` quota charges whose document is gone (a crash between the document's
+/// event and the quota's); answers how many. The document's own stream confirms it is gone, and
+/// a release has one event id per document, so a charge can never be released twice.
+pub async fn release_orphaned_charges(
+    ctx: &CommandContext,
+    svc: &DocumentServices,
+    batch: usize,
+) -> DocResult<usize> {
+    let orphans = svc.facts.orphaned_charges(batch).await.map_err(infra)?;
+    let mut released = 0;
+    for (owner, id, size) in orphans {
+        let doc = crate::executor::load::<Document>(ctx, id.as_uuid())
+            .await?
+            .state;
+        if doc.data().is_some_and(|d| !d.status.is_gone()) {
+            continue;
+        }
+        if quota::release(ctx, &*svc.snapshots, owner, id, size)
+            .await?
+            .is_some()
+        {
+            released += 1;
+        }
+    }
+    Ok(released)
 }

@@ -19,6 +19,7 @@ use crate::testing::{MemoryBlobs, MemoryStore};
 #[derive(Default)]
 struct Facts {
     docs: Mutex<Vec<DocumentId>>,
+    orphans: Mutex<Vec<(UserId, DocumentId, u64)>>,
 }
 
 #[async_trait]
@@ -39,6 +40,12 @@ impl DocumentFacts for Facts {
         _: usize,
     ) -> Result<Vec<DocumentId>, FactsError> {
         Ok(self.docs.lock().unwrap().clone())
+    }
+    async fn orphaned_charges(
+        &self,
+        _: usize,
+    ) -> Result<Vec<(UserId, DocumentId, u64)>, FactsError> {
+        Ok(self.orphans.lock().unwrap().clone())
     }
     async fn trashed_before(
         &self,
@@ -405,4 +412,41 @@ async fn recursive_folder_delete_trashes_the_documents_inside() {
             domain::folder::FolderError::ParentNotFound
         ))
     ));
+}
+
+#[tokio::test]
+async fn a_charge_is_made_and_released_once_per_document() {
+    let w = world(1000);
+    let d = DocumentId::new();
+    let snaps = &*w.svc.snapshots;
+    quota::charge(&w.ctx, snaps, w.user, d, 100, 1000)
+        .await
+        .unwrap();
+    // A retried or concurrent charge of the same document changes nothing.
+    assert_eq!(
+        quota::charge(&w.ctx, snaps, w.user, d, 100, 1000)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        quota::current(&w.ctx, snaps, w.user).await.unwrap().used,
+        100
+    );
+    // The sweeper releases a charge whose document is gone; a second release is a no-op.
+    *w.facts.orphans.lock().unwrap() = vec![(w.user, d, 100)];
+    assert_eq!(
+        sweep::release_orphaned_charges(&w.ctx, &w.svc, 10)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        sweep::release_orphaned_charges(&w.ctx, &w.svc, 10)
+            .await
+            .unwrap(),
+        0
+    );
+    quota::release(&w.ctx, snaps, w.user, d, 100).await.unwrap();
+    assert_eq!(quota::current(&w.ctx, snaps, w.user).await.unwrap().used, 0);
 }

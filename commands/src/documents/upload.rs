@@ -173,24 +173,20 @@ pub async fn confirm(
                 .clone();
             Ok(Done::new(d, done.position).after(charged))
         }
-        // A concurrent confirmation got there first and paid for it: give our charge back.
+        // A concurrent confirmation got there first; the charge (one per document, by its
+        // event id) is the one both made.
         Ok(done) => {
-            let pos = quota::release(
-                ctx,
-                &*svc.snapshots,
-                pending.owner,
-                document_id,
-                pending.size_bytes,
-            )
-            .await?;
             let d = done
                 .state
                 .data()
                 .expect("confirmed documents exist")
                 .clone();
-            Ok(Done::new(d, pos))
+            Ok(Done::new(d, charged))
         }
-        Err(e) => {
+        // The document can no longer become active (expired, rejected meanwhile): the charge
+        // goes back at once. After an operational failure it stays, for a retried confirmation
+        // to use; if none comes, the sweeper releases it once the upload has expired.
+        Err(e @ CommandError::Domain(_)) => {
             quota::release(
                 ctx,
                 &*svc.snapshots,
@@ -201,6 +197,7 @@ pub async fn confirm(
             .await?;
             Err(lift(e))
         }
+        Err(e) => Err(lift(e)),
     }
 }
 
@@ -242,11 +239,21 @@ async fn reject(
         ctx,
         pending.id.as_uuid(),
         Some(pending.owner.as_uuid()),
-        |s| decide::reject_upload(s, reason).map(|e| (e, ())),
+        |s| {
+            decide::reject_upload(s, reason).map(|e| {
+                let appended = !e.is_empty();
+                (e, appended)
+            })
+        },
     )
     .await;
-    if let Err(e) = appended {
-        return lift(e);
+    match appended {
+        Err(e) => return lift(e),
+        // Not pending any more (a concurrent confirmation won): its object stays.
+        Ok(done) if !done.output => {
+            return CommandError::Domain(DocumentError::UploadRejected(reason).into())
+        }
+        Ok(_) => {}
     }
     if let Err(e) = svc
         .blobs

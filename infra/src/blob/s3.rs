@@ -238,6 +238,22 @@ impl Hashing {
     }
 }
 
+/// The SDK's presigned request as the port's.
+fn presigned_request(
+    p: &aws_sdk_s3::presigning::PresignedRequest,
+    validity: Validity,
+) -> PresignedRequest {
+    PresignedRequest {
+        method: p.method().to_owned(),
+        url: p.uri().to_owned(),
+        headers: p
+            .headers()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        expires_at: validity.expires_at(),
+    }
+}
+
 fn backend<E: ProvideErrorMetadata + std::fmt::Debug>(what: &str, e: E) -> BlobError {
     BlobError::Backend(format!(
         "{what}: {} {}",
@@ -291,15 +307,7 @@ impl BlobStore for S3BlobStore {
             .presigned(Self::presigning(validity)?)
             .await
             .map_err(|e| BlobError::Backend(format!("presign put: {e}")))?;
-        Ok(PresignedRequest {
-            method: presigned.method().to_owned(),
-            url: presigned.uri().to_owned(),
-            headers: presigned
-                .headers()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
-            expires_at: validity.expires_at(),
-        })
+        Ok(presigned_request(&presigned, validity))
     }
 
     async fn presign_get(
@@ -323,15 +331,7 @@ impl BlobStore for S3BlobStore {
             .presigned(Self::presigning(validity)?)
             .await
             .map_err(|e| BlobError::Backend(format!("presign get: {e}")))?;
-        Ok(PresignedRequest {
-            method: presigned.method().to_owned(),
-            url: presigned.uri().to_owned(),
-            headers: presigned
-                .headers()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
-            expires_at: validity.expires_at(),
-        })
+        Ok(presigned_request(&presigned, validity))
     }
 
     async fn head(&self, key: &ObjectKey) -> Result<Option<ObjectHead>, BlobError> {
