@@ -43,6 +43,11 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::auth::router())
         .merge(routes::admin_users::router())
         .merge(routes::blobs::router())
+        .merge(routes::documents::router())
+        .merge(routes::folders::router())
+        .merge(routes::shares::router())
+        .merge(routes::trash::router())
+        .merge(routes::quota::router())
         .split_for_parts()
 }
 

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod client;
 pub mod clock;
+pub mod docapp;
 pub mod fsblobs;
 pub mod s3server;
 

@@ -3,4 +3,9 @@
 pub mod admin_users;
 pub mod auth;
 pub mod blobs;
+pub mod documents;
+pub mod folders;
 pub mod health;
+pub mod quota;
+pub mod shares;
+pub mod trash;

@@ -15,6 +15,8 @@ mod blob_fs;
 mod blob_fs_stream;
 mod blob_s3;
 mod blob_suite;
+mod documents_api;
+mod documents_bench;
 mod documents_readmodel;
 mod eventstore;
 mod eventstore_concurrency;
