@@ -99,8 +99,7 @@ impl DocApp {
                 .expect("register");
             assert!(res.status().is_success(), "register: {}", res.status());
         } else {
-            let identity = api::auth::Identity::from_config(&self.app.config)
-                .expect("identity");
+            let identity = api::auth::Identity::from_config(&self.app.config).expect("identity");
             api::bootstrap::create_user(
                 self.app.core.store.clone(),
                 self.clock.clone(),
