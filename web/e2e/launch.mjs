@@ -24,10 +24,13 @@ function freePort() {
 }
 
 /**
- * Finds the admin's email and password in `dev`'s first-start output. Accepts the usual shapes:
- * "email: a@b", "admin email = a@b", "password: …" (the rest of the line, trimmed).
+ * Finds the first admin's credentials in `docuvault dev`'s start-up banner, which prints
+ * `Admin:    admin@docuvault.local / <password>` (api/src/run.rs; the generated password has no
+ * spaces or slashes). Also accepts separate "email: …" / "password: …" lines.
  */
 export function parseAdminCredentials(output) {
+  const banner = /^\s*Admin:\s+(\S+@\S+)\s+\/\s+(\S+)\s*$/m.exec(output)
+  if (banner) return { email: banner[1], password: banner[2] }
   const email = /\bemail\s*[:=]\s*(\S+@\S+)/i.exec(output)?.[1]
   const password = /\bpassword\s*[:=]\s*(.+)$/im.exec(output)?.[1]?.trim()
   return email && password ? { email: email.replace(/[,;]$/, ''), password } : null
@@ -70,10 +73,15 @@ export async function launchDocuvault(bin) {
     await stop()
     throw new Error(`docuvault dev did not become ready (exit: ${exited ?? 'still running'}):\n${output.slice(-4000)}`)
   }
-  const admin =
+  // The banner is printed just before serving starts; its bytes may still be in the pipe.
+  let admin =
     process.env.DOCUVAULT_E2E_ADMIN_EMAIL && process.env.DOCUVAULT_E2E_ADMIN_PASSWORD
       ? { email: process.env.DOCUVAULT_E2E_ADMIN_EMAIL, password: process.env.DOCUVAULT_E2E_ADMIN_PASSWORD }
       : parseAdminCredentials(output)
+  for (let i = 0; !admin && i < 50; i += 1) {
+    await new Promise((r) => setTimeout(r, 100))
+    admin = parseAdminCredentials(output)
+  }
   if (!admin) {
     await stop()
     throw new Error(`could not find the first admin's credentials in the output of docuvault dev:\n${output.slice(-4000)}`)

@@ -6,7 +6,6 @@
 //
 //   DOCUVAULT_E2E_URL=http://127.0.0.1:8080 DOCUVAULT_E2E_ADMIN_EMAIL=… DOCUVAULT_E2E_ADMIN_PASSWORD=… npm run e2e
 //   DOCUVAULT_BIN=target/debug/docuvault npm run e2e   (starts `docuvault dev` on a free port itself)
-//   npm run e2e -- --mock     (dev only: runs against e2e/mock/server.mjs and the built dist/)
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
@@ -30,16 +29,9 @@ const TIMEOUT = 15_000
 let baseUrl = process.env.DOCUVAULT_E2E_URL
 let adminEmail = process.env.DOCUVAULT_E2E_ADMIN_EMAIL
 let adminPassword = process.env.DOCUVAULT_E2E_ADMIN_PASSWORD
-let mockServer = null
 let launched = null
 
-if (process.argv.includes('--mock')) {
-  const { startMockServer } = await import('./mock/server.mjs')
-  mockServer = await startMockServer(0)
-  baseUrl = `http://127.0.0.1:${mockServer.address().port}`
-  adminEmail ??= 'admin@example.com'
-  adminPassword ??= 'admin password 123'
-} else if (!baseUrl && process.env.DOCUVAULT_BIN) {
+if (!baseUrl && process.env.DOCUVAULT_BIN) {
   try {
     launched = await launchDocuvault(process.env.DOCUVAULT_BIN)
   } catch (e) {
@@ -50,9 +42,16 @@ if (process.argv.includes('--mock')) {
   baseUrl = launched.url
   adminEmail = launched.admin.email
   adminPassword = launched.admin.password
+  // An interrupted run still stops the server (and its PostgreSQL) and removes its data.
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => {
+      console.log(`\n${signal}: stopping docuvault dev`)
+      launched.stop().finally(() => process.exit(130))
+    })
+  }
 }
 if (!baseUrl || !adminEmail || !adminPassword) {
-  console.error('Set DOCUVAULT_E2E_URL with DOCUVAULT_E2E_ADMIN_EMAIL and DOCUVAULT_E2E_ADMIN_PASSWORD, or DOCUVAULT_BIN (or pass --mock).')
+  console.error('Set DOCUVAULT_E2E_URL with DOCUVAULT_E2E_ADMIN_EMAIL and DOCUVAULT_E2E_ADMIN_PASSWORD, or DOCUVAULT_BIN.')
   process.exit(2)
 }
 baseUrl = baseUrl.replace(/\/$/, '')
@@ -173,7 +172,7 @@ async function rowAction(page, filename, label) {
 // ---- the flow ----
 await mkdir(SHOTS, { recursive: true })
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true })
-console.log(`e2e against ${baseUrl}${mockServer ? ' (MOCK API — development only)' : ''}`)
+console.log(`e2e against ${baseUrl}`)
 
 let exitCode = 0
 try {
@@ -474,7 +473,6 @@ try {
   exitCode = 1
 } finally {
   await browser.close()
-  mockServer?.close()
   await launched?.stop()
 }
 

@@ -19,7 +19,7 @@ describe('auth store', () => {
     expect(auth.signedIn).toBe(true)
     expect(auth.user?.handle).toBe('ann')
     expect(server.callsTo('POST', '/api/auth/login')[0]!.body).toEqual({ email: 'ann@example.com', password: 'correct horse battery' })
-    expect(server.callsTo('POST', '/api/auth/login')[0]!.headers['x-refresh-token-mode']).toBe('cookie')
+    expect(server.callsTo('POST', '/api/auth/login')[0]!.query.get('cookie')).toBe('true')
     expect(server.callsTo('GET', '/api/auth/me')[0]!.headers.authorization).toBe('Bearer access-1')
     await auth.restore()
     expect(server.callsTo('GET', '/api/auth/me')).toHaveLength(1)

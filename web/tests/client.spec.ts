@@ -34,7 +34,7 @@ describe('authentication', () => {
     const server = fakeServer({ 'POST /api/auth/refresh': () => json(tokens(2)) })
     expect(await client.refresh()).toBe(true)
     const call = server.calls[0]!
-    expect(call.headers['x-refresh-token-mode']).toBe('cookie')
+    expect(call.query.get('cookie')).toBe('true')
     expect(call.headers.authorization).toBeUndefined()
     expect(call.body).toEqual({})
     expect(client.hasAccessToken).toBe(true)

@@ -5,6 +5,7 @@ import type {
   AdminUserQuery,
   Page,
   ProjectionStatus,
+  Quota,
   SetQuotaRequest,
   UpdateUserRequest,
 } from './types'
@@ -15,7 +16,8 @@ export const adminApi = {
   users: (query: AdminUserQuery, signal?: AbortSignal) =>
     api.get<Page<AdminUser>>('/api/admin/users', { ...query }, signal),
   updateUser: (id: string, body: UpdateUserRequest) => api.patch<AdminUser>(user(id), body),
-  setQuota: (id: string, body: SetQuotaRequest) => api.put<unknown>(`${user(id)}/quota`, body),
+  /** Answers the user's quota after the change (`{limit_bytes, used_bytes, reserved_bytes}`). */
+  setQuota: (id: string, body: SetQuotaRequest) => api.put<Partial<Quota> | undefined>(`${user(id)}/quota`, body),
   async projections(): Promise<ProjectionStatus[]> {
     const body = await api.get<ProjectionStatus[] | { items: ProjectionStatus[] }>('/api/admin/projections')
     return Array.isArray(body) ? body : body.items

@@ -1,5 +1,5 @@
 // The identity endpoints (issue 3). Login, refresh and logout ask for the refresh cookie.
-import { api, REFRESH_MODE_COOKIE, REFRESH_MODE_HEADER } from './client'
+import { api, COOKIE_MODE } from './client'
 import type {
   ChangePasswordRequest,
   LoginRequest,
@@ -12,21 +12,15 @@ import type {
   UserSummary,
 } from './types'
 
-const cookieMode = { [REFRESH_MODE_HEADER]: REFRESH_MODE_COOKIE }
-
 export const authApi = {
   register: (body: RegisterRequest) =>
     api.post<UserSummary>('/api/auth/register', body, { anonymous: true }),
   login: (body: LoginRequest) =>
-    api.post<TokenResponse>('/api/auth/login', body, { anonymous: true, headers: cookieMode }),
+    api.post<TokenResponse>('/api/auth/login', body, { anonymous: true, query: COOKIE_MODE }),
   logout: () =>
-    api.post<void>('/api/auth/logout', api.refreshBody(), { anonymous: true, headers: cookieMode }),
-  /**
-   * Revokes every refresh-token family of the account. The contract has no dedicated route yet;
-   * this asks `logout` for all families (`all: true`).
-   */
-  logoutEverywhere: () =>
-    api.post<void>('/api/auth/logout', { ...api.refreshBody(), all: true }, { headers: cookieMode }),
+    api.post<void>('/api/auth/logout', api.refreshBody(), { anonymous: true }),
+  /** Revokes every refresh-token family of the signed-in account (`all: true` needs the bearer token). */
+  logoutEverywhere: () => api.post<void>('/api/auth/logout', { ...api.refreshBody(), all: true }),
   me: () => api.get<Me>('/api/auth/me'),
   changePassword: (body: ChangePasswordRequest) => api.post<void>('/api/auth/password', body),
   enrollTotp: () => api.post<TotpEnrollment>('/api/auth/totp/enroll', {}),

@@ -7,10 +7,10 @@ import type { TokenResponse } from './types'
 export const CONSISTENCY_HEADER = 'X-Consistency-Token'
 /**
  * Asks the server to put the refresh token in an HttpOnly, SameSite=Strict cookie scoped to
- * `/api/auth` instead of the response body (issue 3's cookie mode), so no script can read it.
+ * `/api/auth` instead of the response body (issue 3's cookie mode, `?cookie=true` on login and
+ * refresh), so no script can read it.
  */
-export const REFRESH_MODE_HEADER = 'X-Refresh-Token-Mode'
-export const REFRESH_MODE_COOKIE = 'cookie'
+export const COOKIE_MODE = { cookie: true } as const
 
 /**
  * 401 codes that judge what the user typed (a wrong current password, a wrong TOTP code), not
@@ -114,7 +114,7 @@ export class ApiClient {
         method: 'POST',
         body: this.refreshBody(),
         anonymous: true,
-        headers: { [REFRESH_MODE_HEADER]: REFRESH_MODE_COOKIE },
+        query: COOKIE_MODE,
       })
     } catch {
       return false

@@ -65,10 +65,10 @@ export const useAdminStore = defineStore('admin', () => {
   }
 
   async function setQuota(id: string, limitBytes: number): Promise<void> {
-    await adminApi.setQuota(id, { limit_bytes: limitBytes })
+    const answered = await adminApi.setQuota(id, { limit_bytes: limitBytes })
     users.value = users.value.map((u) =>
       u.id === id
-        ? { ...u, quota: { used_bytes: 0, reserved_bytes: 0, ...u.quota, limit_bytes: limitBytes } }
+        ? { ...u, quota: { used_bytes: 0, reserved_bytes: 0, ...u.quota, ...answered, limit_bytes: limitBytes } }
         : u,
     )
   }
