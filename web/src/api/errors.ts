@@ -15,6 +15,12 @@ const MESSAGES: Record<string, (p: ProblemDetails) => string> = {
     const free = Math.max(0, limit - used)
     return `Not enough storage: ${formatBytes(free)} free of ${formatBytes(limit)}.`
   },
+  too_large: (p) => {
+    const limit = num(p.limit_bytes)
+    return limit === null
+      ? 'This file is larger than the server accepts.'
+      : `This file is larger than the ${formatBytes(limit)} the server accepts.`
+  },
   file_too_large: (p) => p.detail ?? 'This file is larger than the server accepts.',
   payload_too_large: (p) => p.detail ?? 'This file is larger than the server accepts.',
   not_found: () => 'It is no longer there. It may have been moved, deleted or unshared.',

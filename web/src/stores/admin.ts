@@ -3,6 +3,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { adminApi } from '@/api/admin'
+import { ApiError } from '@/api/errors'
 import type { AdminUser, ProjectionStatus, Role } from '@/api/types'
 
 /** How often the projections screen refreshes: faster while a rebuild runs. */
@@ -20,6 +21,8 @@ export const useAdminStore = defineStore('admin', () => {
   const projectionsLoading = ref(false)
   const projectionsLoaded = ref(false)
   const projectionsError = ref<string | null>(null)
+  /** The server has no projections API (404): an older server, not a failure. */
+  const projectionsUnavailable = ref(false)
   /** Rebuilds asked for but not yet reported by the server. */
   const requested = ref<Set<string>>(new Set())
   let timer: ReturnType<typeof setTimeout> | null = null
@@ -84,9 +87,11 @@ export const useAdminStore = defineStore('admin', () => {
       projections.value = await adminApi.projections()
       projectionsLoaded.value = true
       projectionsError.value = null
+      projectionsUnavailable.value = false
       // The server's answer now tells whether a rebuild runs; our own marker has done its job.
       requested.value = new Set()
     } catch (e) {
+      projectionsUnavailable.value = e instanceof ApiError && e.status === 404
       projectionsError.value = e instanceof Error ? e.message : String(e)
     } finally {
       projectionsLoading.value = false
@@ -115,6 +120,8 @@ export const useAdminStore = defineStore('admin', () => {
 
   function schedule(): void {
     if (timer) clearTimeout(timer)
+    // Nothing will appear by asking again; the Refresh button still can.
+    if (projectionsUnavailable.value) return
     timer = setTimeout(
       () => {
         timer = null
@@ -137,6 +144,8 @@ export const useAdminStore = defineStore('admin', () => {
     usersLoaded.value = false
     projections.value = []
     projectionsLoaded.value = false
+    projectionsError.value = null
+    projectionsUnavailable.value = false
     requested.value = new Set()
   }
 
@@ -151,6 +160,7 @@ export const useAdminStore = defineStore('admin', () => {
     projectionsLoading,
     projectionsLoaded,
     projectionsError,
+    projectionsUnavailable,
     requested,
     rebuilding,
     searchUsers,

@@ -2,6 +2,9 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 
+/** How many toasts are on screen at once; older ones make way. */
+const MAX_VISIBLE = 3
+
 export type ToastKind = 'info' | 'success' | 'error'
 
 export interface Toast {
@@ -16,7 +19,8 @@ export const useToastsStore = defineStore('toasts', () => {
 
   function push(kind: ToastKind, message: string, timeoutMs = kind === 'error' ? 8000 : 4000): number {
     const id = next++
-    toasts.value.push({ id, kind, message })
+    // A burst of actions shows the latest few, not a column over the page.
+    toasts.value = [...toasts.value.slice(-(MAX_VISIBLE - 1)), { id, kind, message }]
     if (timeoutMs > 0) setTimeout(() => dismiss(id), timeoutMs)
     return id
   }
