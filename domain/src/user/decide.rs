@@ -225,6 +225,11 @@ pub fn logout(state: &User, presented_hash: &str) -> Vec<UserEvent> {
         .unwrap_or_default()
 }
 
+/// "Sign out everywhere": every live refresh family of the account is revoked.
+pub fn logout_everywhere(state: &User) -> Vec<UserEvent> {
+    revoke_all(state, RevocationReason::Logout)
+}
+
 pub struct ChangePassword {
     pub current_ok: bool,
     pub new_hash: String,

@@ -336,6 +336,27 @@ fn logout_revokes_one_family_and_is_idempotent() {
 }
 
 #[test]
+fn logout_everywhere_revokes_every_live_family() {
+    let (id, f1, f2) = (UserId::new(), Uuid::now_v7(), Uuid::now_v7());
+    let state = given(&[registered(id), issued(f1, "a"), issued(f2, "b")]);
+    let events = decide::logout_everywhere(&state);
+    let revoked: Vec<_> = events
+        .iter()
+        .map(|e| match e {
+            UserEvent::RefreshTokenRevoked { family_id, reason } => {
+                assert_eq!(*reason, RevocationReason::Logout);
+                *family_id
+            }
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(revoked.len(), 2);
+    assert!(revoked.contains(&f1) && revoked.contains(&f2));
+    let state = events.iter().fold(state, |s, e| s.evolve(e));
+    assert_eq!(decide::logout_everywhere(&state), vec![]);
+}
+
+#[test]
 fn a_password_change_ends_every_session() {
     let (id, f1, f2) = (UserId::new(), Uuid::now_v7(), Uuid::now_v7());
     let state = given(&[registered(id), issued(f1, "a"), issued(f2, "b")]);

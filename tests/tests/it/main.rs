@@ -1,9 +1,11 @@
 //! One integration-test binary (one link, one PostgreSQL cluster) with a module per subject.
 
+mod admin_users_quota;
 mod app;
 mod auth_access;
 mod auth_cookie;
 mod auth_login;
+mod auth_logout_all;
 mod auth_projection;
 mod auth_register;
 mod auth_secrets;
