@@ -480,6 +480,26 @@ try {
     await shot(phone, '18-phone-menu')
     await phone.getByRole('link', { name: 'Trash' }).click()
     await phone.getByTestId('view-title').filter({ hasText: 'Trash' }).waitFor()
+    // Every other screen at phone width, for a look.
+    for (const [link, title, name] of [
+      ['Shared with me', 'Shared with me', '19-phone-shared'],
+      ['Account', 'Account', '20-phone-account'],
+    ]) {
+      await phone.getByRole('button', { name: 'Menu' }).click()
+      await phone.getByRole('link', { name: link }).click()
+      await phone.getByTestId('view-title').filter({ hasText: title }).waitFor()
+      await shot(phone, name)
+    }
+    await phone.goto('/documents')
+    await rowAction(phone, files[0].name, `Share ${files[0].name}`)
+    await phone.getByRole('dialog', { name: /^Share/ }).getByTestId('share-list').getByText(`@${bob.handle}`).waitFor()
+    await shot(phone, '21-phone-share-dialog')
+
+    const adminPhone = await newPage(browser, { width: 390, height: 844 })
+    await signIn(adminPhone, { email: adminEmail, password: adminPassword, handle: '' })
+    await adminPhone.goto('/admin/users')
+    await adminPhone.locator('[data-testid="users-table"] tbody tr').first().waitFor()
+    await shot(adminPhone, '22-phone-admin-users')
   })
 } catch {
   exitCode = 1
