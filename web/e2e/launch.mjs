@@ -60,14 +60,20 @@ export async function launchDocuvault(bin) {
     }
     if (!ready) await new Promise((r) => setTimeout(r, 200))
   }
-  const stop = async () => {
+  // Once, however many paths (a failed step, a signal) ask for it.
+  let stopping = null
+  const stop = () => (stopping ??= stopAndClean())
+  const stopAndClean = async () => {
     if (exited === null) {
       const done = new Promise((r) => child.once('exit', r))
       child.kill('SIGTERM')
       await Promise.race([done, new Promise((r) => setTimeout(r, 15_000))])
       if (exited === null) child.kill('SIGKILL')
     }
-    await rm(dataDir, { recursive: true, force: true })
+    // The embedded PostgreSQL may still be removing its last files for a moment.
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }).catch((e) =>
+      console.error(`could not remove ${dataDir}: ${e.message}`),
+    )
   }
   if (!ready) {
     await stop()

@@ -42,13 +42,6 @@ if (!baseUrl && process.env.DOCUVAULT_BIN) {
   baseUrl = launched.url
   adminEmail = launched.admin.email
   adminPassword = launched.admin.password
-  // An interrupted run still stops the server (and its PostgreSQL) and removes its data.
-  for (const signal of ['SIGINT', 'SIGTERM']) {
-    process.once(signal, () => {
-      console.log(`\n${signal}: stopping docuvault dev`)
-      launched.stop().finally(() => process.exit(130))
-    })
-  }
 }
 if (!baseUrl || !adminEmail || !adminPassword) {
   console.error('Set DOCUVAULT_E2E_URL with DOCUVAULT_E2E_ADMIN_EMAIL and DOCUVAULT_E2E_ADMIN_PASSWORD, or DOCUVAULT_BIN.')
@@ -171,7 +164,21 @@ async function rowAction(page, filename, label) {
 
 // ---- the flow ----
 await mkdir(SHOTS, { recursive: true })
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true })
+// Playwright's own signal handling would exit before the server is stopped: ours closes both.
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: CHROMIUM_ARGS,
+  headless: true,
+  handleSIGINT: false,
+  handleSIGTERM: false,
+  handleSIGHUP: false,
+})
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    console.log(`\n${signal}: closing the browser${launched ? ' and stopping docuvault dev' : ''}`)
+    Promise.allSettled([browser.close(), launched?.stop()]).finally(() => process.exit(130))
+  })
+}
 console.log(`e2e against ${baseUrl}`)
 
 let exitCode = 0
