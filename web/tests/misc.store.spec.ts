@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { useAdminStore } from '@/stores/admin'
 import { useQuotaStore } from '@/stores/quota'
 import { normalizeHandle, useSharesStore } from '@/stores/shares'
+import { useToastsStore } from '@/stores/toasts'
 import { formatBytes, parseBytes } from '@/utils/format'
 import { doc, fakeServer, json, noContent } from './fake-server'
 import { freshStores } from './setup'
@@ -111,6 +112,26 @@ describe('admin store', () => {
     admin.stopPolling()
     await vi.advanceTimersByTimeAsync(10_000)
     expect(server.callsTo('GET', '/api/admin/projections').length).toBe(before + 1)
+  })
+
+  it('takes a server without the projections API (404) as "not available" and stops asking', async () => {
+    vi.useFakeTimers()
+    const server = fakeServer({}) // every route answers 404
+    const admin = useAdminStore()
+    admin.startPolling()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(admin.projectionsUnavailable).toBe(true)
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(server.callsTo('GET', '/api/admin/projections')).toHaveLength(1)
+    admin.stopPolling()
+  })
+})
+
+describe('toasts store', () => {
+  it('shows at most three at once, the newest', () => {
+    const toasts = useToastsStore()
+    for (const m of ['one', 'two', 'three', 'four']) toasts.success(m)
+    expect(toasts.toasts.map((t) => t.message)).toEqual(['two', 'three', 'four'])
   })
 })
 
