@@ -5,11 +5,13 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod consistency;
+pub mod documents;
 pub mod error;
 pub mod routes;
 pub mod run;
 pub mod secrets;
 pub mod state;
+pub mod wiring;
 
 pub use app::Application;
 pub use config::Config;

@@ -20,6 +20,8 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     /// Present when projections run (in this process or another): backs `X-Consistency-Token`.
     pub waiter: Option<Arc<dyn PositionWaiter>>,
+    /// The documents area: blob store, read-model facts, settings (`crate::documents`).
+    pub documents: crate::documents::Documents,
 }
 
 impl FromRef<AppState> for PgPool {

@@ -83,7 +83,7 @@ async fn bench(args: &Args, cluster: &PgCluster, dir: &std::path::Path) -> Resul
     let store = PgEventStore::new(pool.clone(), keys);
     let payload: Value = serde_json::from_str(pgbench::PAYLOAD)?;
     let secs = args.seconds;
-    let bin = cluster.bin_dir().to_owned();
+    let bin = pgbench::find(cluster.bin_dir());
     let port = cluster.port();
 
     let mut rows: Vec<Row> = Vec::new();

@@ -48,16 +48,34 @@ pub fn write_scripts(dir: &Path) -> Result<(PathBuf, PathBuf)> {
     Ok((plain, notify))
 }
 
+/// `pgbench` beside the server binaries the cluster runs from, else the newest installed one,
+/// else whatever `PATH` finds (`initdb` may be a wrapper in a directory without it).
+pub fn find(server_bin: &Path) -> PathBuf {
+    let mut candidates = vec![server_bin.join("pgbench")];
+    if let Ok(dirs) = std::fs::read_dir("/usr/lib/postgresql") {
+        let mut versions: Vec<PathBuf> = dirs
+            .filter_map(|d| d.ok())
+            .map(|d| d.path().join("bin/pgbench"))
+            .collect();
+        versions.sort();
+        candidates.extend(versions.into_iter().rev());
+    }
+    candidates
+        .into_iter()
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| PathBuf::from("pgbench"))
+}
+
 /// Transactions per second of `clients` pgbench clients running `script` for `seconds`.
 pub fn run(
-    bin: &Path,
+    pgbench: &Path,
     port: u16,
     db: &str,
     script: &Path,
     clients: usize,
     seconds: u64,
 ) -> Result<f64> {
-    let out = Command::new(bin.join("pgbench"))
+    let out = Command::new(pgbench)
         .args(["-n", "-h", "127.0.0.1", "-U", "postgres"])
         .args(["-p", &port.to_string()])
         .args([

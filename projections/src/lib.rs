@@ -10,6 +10,7 @@
 
 pub mod checkpoint;
 pub mod consistency;
+pub mod documents;
 pub mod error;
 mod leader;
 pub mod leadership;

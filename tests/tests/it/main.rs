@@ -1,5 +1,11 @@
 //! One integration-test binary (one link, one PostgreSQL cluster) with a module per subject.
 
+mod app;
+mod blob_fs;
+mod blob_fs_stream;
+mod blob_s3;
+mod blob_suite;
+mod documents_readmodel;
 mod eventstore;
 mod eventstore_concurrency;
 mod harness;
