@@ -1,5 +1,6 @@
 //! One integration-test binary (one link, one PostgreSQL cluster) with a module per subject.
 
+mod api_errors;
 mod app;
 mod auth_access;
 mod auth_cookie;
