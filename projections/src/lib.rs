@@ -6,7 +6,6 @@
 //! - [`checkpoint::resume`]: clear a halt after a fix.
 //! - [`ConsistencyWaiter`]: bounded waits for `X-Consistency-Token`.
 //! - [`status::status`]: the admin view.
-//! - [`registry::all`]: every projection DocuVault runs.
 
 pub mod checkpoint;
 pub mod consistency;
@@ -17,7 +16,6 @@ pub mod leadership;
 pub mod metrics;
 pub mod projection;
 pub mod rebuild;
-pub mod registry;
 pub mod runtime;
 mod shadow;
 pub mod status;

@@ -1,7 +1,7 @@
 //! `/api/admin/users`: list (cursor-paginated, text filter), create, and patch role/activity.
 //! Admins only; the acting admin is recorded in the metadata of every event these produce.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -24,6 +24,7 @@ use crate::auth::{Admin, ClientInfo};
 use crate::consistency::ConsistencyToken;
 use crate::documents::dto::QuotaDto;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiPath, ApiQuery};
 use crate::json::ApiJson;
 use crate::state::AppState;
 
@@ -131,7 +132,7 @@ fn like_literal(s: &str) -> String {
 async fn list_users(
     State(state): State<AppState>,
     _admin: Admin,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<UserPage>> {
     let limit = q.limit.unwrap_or(50).clamp(1, 200) as i64;
     let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
@@ -253,7 +254,7 @@ async fn patch_user(
     State(state): State<AppState>,
     Admin(who): Admin,
     client: ClientInfo,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<PatchUserRequest>,
 ) -> ApiResult<impl IntoResponse> {
     let user_id: UserId = id.parse().map_err(|_| ApiError::not_found())?;

@@ -1,7 +1,7 @@
 //! `/api/auth/*`: registration, login, refresh, logout, the account itself, password change and
 //! TOTP. The paths, shapes, statuses and codes are a fixed contract.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -21,6 +21,7 @@ use crate::auth::errors::throttled;
 use crate::auth::{Authenticated, ClientInfo};
 use crate::consistency::ConsistencyToken;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiQuery;
 use crate::json::ApiJson;
 use crate::state::AppState;
 
@@ -246,7 +247,7 @@ fn session_response(state: &AppState, session: Session, cookie: bool) -> Respons
     ))]
 async fn login(
     State(state): State<AppState>,
-    Query(mode): Query<CookieMode>,
+    ApiQuery(mode): ApiQuery<CookieMode>,
     client: ClientInfo,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
@@ -325,7 +326,7 @@ fn presented_refresh_token(
     ))]
 async fn refresh(
     State(state): State<AppState>,
-    Query(mode): Query<CookieMode>,
+    ApiQuery(mode): ApiQuery<CookieMode>,
     headers: HeaderMap,
     client: ClientInfo,
     body: Option<ApiJson<RefreshRequest>>,

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{FromRef, Path, State};
+use axum::extract::{FromRef, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::TryStreamExt;
@@ -15,6 +15,7 @@ use domain::blob::BlobError;
 use infra::blob::FsBlobStore;
 
 use crate::error::ApiError;
+use crate::extract::ApiPath;
 
 /// No uploaded HTML or SVG may ever run in our origin: downloads are sandboxed and inert.
 pub const DOWNLOAD_CSP: &str = "sandbox; default-src 'none'";
@@ -42,7 +43,7 @@ where
     ))]
 async fn put_blob(
     State(FsBlobs(store)): State<FsBlobs>,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode, ApiError> {
@@ -73,7 +74,7 @@ async fn put_blob(
     ))]
 async fn get_blob(
     State(FsBlobs(store)): State<FsBlobs>,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let store = store.ok_or_else(ApiError::not_found)?;
     let req = store.verify(&token, "GET").map_err(blob_error)?;

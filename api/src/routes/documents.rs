@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -23,6 +23,8 @@ use crate::documents::dto::{
 };
 use crate::documents::read::{self, Listing, Sort, Visibility};
 use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiPath, ApiQuery};
+use crate::json::ApiJson;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -160,7 +162,7 @@ async fn upload_url(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Json(body): Json<UploadUrlRequest>,
+    ApiJson(body): ApiJson<UploadUrlRequest>,
 ) -> ApiResult<(StatusCode, ConsistencyToken, Json<UploadUrlResponse>)> {
     let size = u64::try_from(body.size)
         .map_err(|_| ApiError::bad_request("invalid_size", "size must not be negative."))?;
@@ -210,7 +212,7 @@ async fn confirm(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<(ConsistencyToken, Json<DocumentDto>)> {
     let ctx = command_context(&state, caller(&user), user.role(), &headers);
     let done = upload::confirm(
@@ -330,7 +332,7 @@ pub struct ListQuery {
 async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<DocumentDto>>> {
     let folder = match q.folder_id.as_deref() {
         None | Some("") => None,
@@ -383,7 +385,7 @@ async fn get_one(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<DocumentDto>> {
     let (dto, vis) = document_dto(&state, caller(&user), id).await?;
     // The read model may lag a revocation, a trash or a rejected upload by a moment; the stream
@@ -407,8 +409,8 @@ async fn update(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
-    Json(body): Json<UpdateDocumentRequest>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<UpdateDocumentRequest>,
 ) -> ApiResult<(ConsistencyToken, Json<DocumentDto>)> {
     let ctx = command_context(&state, caller(&user), user.role(), &headers);
     let done = manage::update(
@@ -431,7 +433,7 @@ async fn trash(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<(ConsistencyToken, Json<DocumentDto>)> {
     let ctx = command_context(&state, caller(&user), user.role(), &headers);
     let done = manage::trash(&ctx, caller(&user), DocumentId(id)).await?;
@@ -446,7 +448,7 @@ async fn restore(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<(ConsistencyToken, Json<DocumentDto>)> {
     let ctx = command_context(&state, caller(&user), user.role(), &headers);
     let done = manage::restore(&ctx, caller(&user), DocumentId(id)).await?;
@@ -461,7 +463,7 @@ async fn download_redirect(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Response> {
     let ctx = command_context(&state, caller(&user), user.role(), &headers);
     let done = download::download(

@@ -1,6 +1,6 @@
 //! `/api/folders`: the caller's folder tree.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use commands::documents::folders;
@@ -17,6 +17,8 @@ use crate::documents::command_context;
 use crate::documents::dto::{CreateFolderRequest, FolderDto, UpdateFolderRequest};
 use crate::documents::read;
 use crate::error::ApiResult;
+use crate::extract::{ApiPath, ApiQuery};
+use crate::json::ApiJson;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -59,7 +61,7 @@ async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Json(body): Json<CreateFolderRequest>,
+    ApiJson(body): ApiJson<CreateFolderRequest>,
 ) -> ApiResult<(StatusCode, ConsistencyToken, Json<FolderDto>)> {
     let me = user.id();
     let ctx = command_context(&state, me, user.role(), &headers);
@@ -92,8 +94,8 @@ async fn update(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
-    Json(body): Json<UpdateFolderRequest>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<UpdateFolderRequest>,
 ) -> ApiResult<(ConsistencyToken, Json<FolderDto>)> {
     let me = user.id();
     let ctx = command_context(&state, me, user.role(), &headers);
@@ -124,8 +126,8 @@ async fn delete(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
-    Query(q): Query<DeleteQuery>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<DeleteQuery>,
 ) -> ApiResult<(StatusCode, ConsistencyToken, ())> {
     let me = user.id();
     let ctx = command_context(&state, me, user.role(), &headers);

@@ -1,6 +1,6 @@
 //! `GET /api/quota` and the admins' `PUT /api/admin/users/{id}/quota`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use commands::documents::quota;
@@ -14,6 +14,8 @@ use crate::documents::command_context;
 use crate::documents::dto::{QuotaDto, SetQuotaRequest};
 use crate::documents::read;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiPath;
+use crate::json::ApiJson;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -51,17 +53,23 @@ async fn set_quota(
     State(state): State<AppState>,
     admin: Admin,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
-    Json(body): Json<SetQuotaRequest>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<SetQuotaRequest>,
 ) -> ApiResult<(ConsistencyToken, Json<QuotaDto>)> {
     let limit = u64::try_from(body.limit_bytes)
         .map_err(|_| ApiError::bad_request("invalid_limit", "limit_bytes must not be negative."))?;
-    let exists: bool = sqlx::query_scalar("select exists(select 1 from users where id = $1)")
-        .bind(id)
-        .fetch_one(&state.pool)
-        .await?;
-    if !exists {
-        return Err(ApiError::not_found());
+    let exists = || async {
+        sqlx::query_scalar::<_, bool>("select exists(select 1 from users where id = $1)")
+            .bind(id)
+            .fetch_one(&state.pool)
+            .await
+    };
+    // A user registered a moment ago may not be projected yet: catch up once before a 404.
+    if !exists().await? {
+        crate::consistency::catch_up_with_log(&state).await?;
+        if !exists().await? {
+            return Err(ApiError::not_found());
+        }
     }
     let ctx = command_context(&state, admin.0.id, admin.0.role, &headers);
     let done = quota::set_limit(

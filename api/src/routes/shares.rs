@@ -1,9 +1,9 @@
 //! Sharing: `/api/documents/{id}/shares` (owner only) and `/api/shared-with-me`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use commands::documents::share;
+use commands::documents::{share, UserDirectory};
 use domain::document::{Document, Permission};
 use domain::ids::{DocumentId, ShareId, UserId};
 use serde::Deserialize;
@@ -18,6 +18,8 @@ use crate::documents::command_context;
 use crate::documents::dto::{CreateShareRequest, OwnerRef, Page, ShareDto, SharedDocumentDto};
 use crate::documents::read::{self, Visibility};
 use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiPath, ApiQuery};
+use crate::json::ApiJson;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -60,12 +62,23 @@ async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
-    Json(body): Json<CreateShareRequest>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<CreateShareRequest>,
 ) -> ApiResult<(StatusCode, ConsistencyToken, Json<ShareDto>)> {
     let me = user.id();
     let permission = permission(&body.permission)?;
     let ctx = command_context(&state, me, user.role(), &headers);
+    // A handle registered a moment ago may not be projected yet: catch up once before the
+    // command resolves it (an unknown handle still answers `recipient_not_found`).
+    let known = state
+        .documents
+        .users
+        .find_by_handle(&body.handle)
+        .await
+        .map_err(|e| ApiError::internal(e.0))?;
+    if known.is_none() {
+        crate::consistency::catch_up_with_log(&state).await?;
+    }
     let done = share::share(
         &ctx,
         &state.documents.services,
@@ -100,7 +113,7 @@ async fn create(
 async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<Vec<ShareDto>>> {
     owned(&state, user.id(), id).await?;
     let rows = read::shares_of(&state.pool, id).await?;
@@ -127,7 +140,7 @@ async fn revoke(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Path((id, share_id)): Path<(Uuid, Uuid)>,
+    ApiPath((id, share_id)): ApiPath<(Uuid, Uuid)>,
 ) -> ApiResult<(StatusCode, ConsistencyToken, ())> {
     let me = user.id();
     let ctx = command_context(&state, me, user.role(), &headers);
@@ -148,7 +161,7 @@ async fn shared_with_me(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Query(q): Query<SharedQuery>,
+    ApiQuery(q): ApiQuery<SharedQuery>,
 ) -> ApiResult<Json<Page<SharedDocumentDto>>> {
     let me = user.id();
     let (rows, next_cursor) = read::shared_with(

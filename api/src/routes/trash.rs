@@ -1,6 +1,6 @@
 //! `/api/trash`: the caller's trashed documents, and purging one for good.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use commands::documents::manage;
@@ -17,6 +17,7 @@ use crate::documents::command_context;
 use crate::documents::dto::{DocumentDto, Page};
 use crate::documents::read::{Listing, Sort};
 use crate::error::ApiResult;
+use crate::extract::{ApiPath, ApiQuery};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -38,7 +39,7 @@ pub struct TrashQuery {
 async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<TrashQuery>,
+    ApiQuery(q): ApiQuery<TrashQuery>,
 ) -> ApiResult<Json<Page<DocumentDto>>> {
     let listing = Listing {
         owner: user.id().as_uuid(),
@@ -60,7 +61,7 @@ async fn purge(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<(StatusCode, ConsistencyToken, ())> {
     let me = user.id();
     let ctx = command_context(&state, me, user.role(), &headers);

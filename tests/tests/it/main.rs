@@ -1,6 +1,7 @@
 //! One integration-test binary (one link, one PostgreSQL cluster) with a module per subject.
 
 mod admin_users_quota;
+mod api_errors;
 mod app;
 mod auth_access;
 mod auth_cookie;
