@@ -8,6 +8,7 @@
 //! - [`status::status`]: the admin view.
 //! - [`registry::all`]: every projection DocuVault runs.
 
+pub mod audit;
 pub mod checkpoint;
 pub mod consistency;
 pub mod documents;
