@@ -171,6 +171,56 @@ mod tests {
         assert!(
             Cli::try_parse_from(["docuvault", "admin", "create-user", "--role", "root"]).is_err()
         );
+        let cli = Cli::try_parse_from([
+            "docuvault",
+            "audit",
+            "export",
+            "--type",
+            "UserErased",
+            "--format",
+            "csv",
+            "-o",
+            "x.csv",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Audit { command: AuditCommand::Export { ref format, ref filter, .. } }
+                if format == "csv" && filter.event_type.as_deref() == Some("UserErased")
+        ));
+        let cli =
+            Cli::try_parse_from(["docuvault", "audit", "verify", "--export", "x.jsonl"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Audit {
+                command: AuditCommand::Verify { export: Some(_) }
+            }
+        ));
+        let user = uuid::Uuid::now_v7().to_string();
+        assert!(Cli::try_parse_from([
+            "docuvault",
+            "audit",
+            "replay",
+            "--at",
+            "2026-11-28T07:00:00Z",
+            "--user",
+            &user,
+        ])
+        .is_ok());
+        assert!(Cli::try_parse_from(["docuvault", "audit", "replay"]).is_err());
+        let cli = Cli::try_parse_from([
+            "docuvault",
+            "import-legacy",
+            "old",
+            "--owner",
+            "alice",
+            "--dry-run",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::ImportLegacy { dry_run: true, .. }
+        ));
         let cli = Cli::try_parse_from(["docuvault", "serve", "--no-projectors"]).unwrap();
         assert!(matches!(
             cli.command,

@@ -5,6 +5,7 @@
 use axum::extract::{Path, State};
 use axum::Json;
 use chrono::{DateTime, Utc};
+use commands::documents::manage;
 use commands::identity::admin::{self, PatchUser};
 use commands::identity::AuthState;
 use domain::blob::ObjectKey;
@@ -35,7 +36,7 @@ pub struct EraseRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EraseResult {
     pub user_id: Uuid,
-    /// Stored objects of the account's documents that were deleted (0 on a repeated erasure).
+    /// Documents whose stored bytes were purged (0 on a repeated erasure).
     pub blobs_purged: u64,
     pub erased_at: DateTime<Utc>,
 }
@@ -91,18 +92,27 @@ async fn erase_user(
     if let Some(auth) = AuthState::of(&user) {
         state.identity.cache.put_from_command(auth, None);
     }
-    // 2. Purge the stored bytes of every document the account owned.
-    let blobs = &state.documents.services.blobs;
+    // 2. Purge every document the account owned through the ordinary path (trash, then purge:
+    //    the aggregate records it, bytes and derived objects go, the quota is released), so no
+    //    share can reach it any more. Uploads that never completed only have bytes to delete.
+    let svc = &state.documents.services;
     let mut purged = 0;
     for doc in owned_documents(&state, user_id.0).await? {
-        let key = ObjectKey::document(user_id, DocumentId(doc));
-        if blobs
+        let id = DocumentId(doc);
+        // Refused for documents that are not active (pending, trashed, gone): nothing to do.
+        let _ = manage::trash(&ctx, user_id, id).await;
+        if manage::purge(&ctx, svc, user_id, id).await.is_ok() {
+            purged += 1;
+            continue;
+        }
+        let key = ObjectKey::document(user_id, id);
+        let stored = svc
+            .blobs
             .head(&key)
             .await
-            .map_err(|e| ApiError::internal(e.to_string()))?
-            .is_some()
-        {
-            blobs
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        if stored.is_some() {
+            svc.blobs
                 .delete(&key)
                 .await
                 .map_err(|e| ApiError::internal(e.to_string()))?;

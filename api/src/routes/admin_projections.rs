@@ -202,6 +202,13 @@ async fn all(state: &AppState) -> ApiResult<Vec<ProjectionDto>> {
     Ok(out)
 }
 
+/// 404 unless `name` is a registered projection.
+fn known(name: &str) -> ApiResult<()> {
+    crate::wiring::projection(name)
+        .map(|_| ())
+        .ok_or_else(ApiError::not_found)
+}
+
 async fn one(state: &AppState, name: &str) -> ApiResult<ProjectionDto> {
     all(state)
         .await?
@@ -243,9 +250,7 @@ async fn rebuild_projection(
     Admin(who): Admin,
     Path(name): Path<String>,
 ) -> ApiResult<(StatusCode, Json<ProjectionDto>)> {
-    if crate::wiring::projection(&name).is_none() {
-        return Err(ApiError::not_found());
-    }
+    known(&name)?;
     let filed = projections::rebuild::request(&state.pool, &name)
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
@@ -268,9 +273,7 @@ async fn resume_projection(
     Admin(who): Admin,
     Path(name): Path<String>,
 ) -> ApiResult<Json<ProjectionDto>> {
-    if crate::wiring::projection(&name).is_none() {
-        return Err(ApiError::not_found());
-    }
+    known(&name)?;
     let resumed = match projections::resume(&state.pool, &name).await {
         Ok(r) => r,
         Err(projections::RuntimeError::UnknownProjection(_)) => false,

@@ -68,12 +68,16 @@ pub async fn patch_user(
         Ok((events, ()))
     })
     .await
-    .map_err(|e| match e {
-        // An unknown id is a 404, like any missing resource.
+    .map_err(unknown_is_not_found)?;
+    Ok((executed.state, executed.position))
+}
+
+/// An unknown account id is a 404, like any missing resource.
+fn unknown_is_not_found(e: CommandError<IdentityError>) -> CommandError<IdentityError> {
+    match e {
         CommandError::Domain(IdentityError::InvalidCredentials) => CommandError::NotFound,
         other => other,
-    })?;
-    Ok((executed.state, executed.position))
+    }
 }
 
 /// Records an erasure (`UserErased`) once the caller has deactivated the account, purged its
@@ -97,9 +101,6 @@ pub async fn record_erasure(
         Ok((decide::erase(state, reason, now)?, ()))
     })
     .await
-    .map_err(|e| match e {
-        CommandError::Domain(IdentityError::InvalidCredentials) => CommandError::NotFound,
-        other => other,
-    })?;
+    .map_err(unknown_is_not_found)?;
     Ok((executed.state, executed.position))
 }

@@ -17,6 +17,18 @@ pub async fn upload(c: &Client, filename: &str, bytes: &[u8]) -> Value {
     doc
 }
 
+/// Shares document `id` with `handle`.
+pub async fn share(c: &Client, id: &str, handle: &str, permission: &str) -> String {
+    let (status, s) = c
+        .post(
+            &format!("/api/documents/{id}/shares"),
+            json!({"handle": handle, "permission": permission}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{s}");
+    s["id"].as_str().unwrap().to_owned()
+}
+
 /// Every entry of a filtered query, following cursors with a small page size.
 async fn all_pages(c: &Client, query: &str) -> Vec<Value> {
     let mut out = Vec::new();
@@ -60,13 +72,7 @@ async fn filters_pagination_and_personal_data() {
     let auditor = app.auditor("audrey").await;
     let doc = upload(&alice, "Contract.pdf", b"%PDF-1.7 terms").await;
     let id = doc["id"].as_str().unwrap().to_owned();
-    let (status, _) = alice
-        .post(
-            &format!("/api/documents/{id}/shares"),
-            json!({"handle": "bob", "permission": "view"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+    share(&alice, &id, "bob", "view").await;
 
     // By document, oldest first: the upload, then the share, all about alice's document.
     let by_doc = all_pages(&auditor, &format!("document_id={id}&order=oldest")).await;

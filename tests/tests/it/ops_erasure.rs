@@ -8,7 +8,7 @@ use domain::StreamId;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::ops_audit::upload;
+use crate::ops_audit::{share, upload};
 
 fn find<'a>(items: &'a [Value], event_type: &str) -> &'a Value {
     items
@@ -32,15 +32,8 @@ async fn erasure_shreds_one_user_and_leaves_the_rest_intact() {
         .post("/api/folders", json!({"name": "Alice private"}))
         .await;
     assert_eq!(status, StatusCode::CREATED);
-    for (c, id, to) in [(&alice, &a_id, "bob"), (&bob, &b_id, "alice")] {
-        let (status, body) = c
-            .post(
-                &format!("/api/documents/{id}/shares"),
-                json!({"handle": to, "permission": "download"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-    }
+    share(&alice, &a_id, "bob", "download").await;
+    share(&bob, &b_id, "alice", "download").await;
     assert!(app.object_exists(alice.id, &a_id).await);
 
     let path = format!("/api/admin/users/{}/erase", alice.id);
@@ -66,6 +59,12 @@ async fn erasure_shreds_one_user_and_leaves_the_rest_intact() {
     assert_eq!(mine["filename"], "Bob notes.txt");
     let (_, shared) = bob.get("/api/shared-with-me").await;
     assert!(shared["items"].as_array().unwrap().is_empty(), "{shared}");
+    let (status, _) = bob.get(&format!("/api/documents/{a_id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let res = bob
+        .get_raw(&format!("/api/documents/{a_id}/download"))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
     // The admin view shows the account erased and inactive.
     let (_, users) = admin.get("/api/admin/users?q=alice").await;

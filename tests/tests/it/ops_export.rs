@@ -8,9 +8,8 @@ use api::audit::verify::{verify_export, ExportProblem};
 use docuvault_tests::client::Client;
 use docuvault_tests::docapp::{Backend, DocApp};
 use reqwest::StatusCode;
-use serde_json::json;
 
-use crate::ops_audit::upload;
+use crate::ops_audit::{share, upload};
 
 async fn export(c: &Client, query: &str) -> Vec<u8> {
     let res = c.get_raw(&format!("/api/audit/export?{query}")).await;
@@ -35,13 +34,7 @@ async fn seeded() -> (DocApp, Client, String) {
     app.user("bob").await;
     let doc = upload(&alice, "Ledger 2026.csv", b"a,b\n1,2\n").await;
     let id = doc["id"].as_str().unwrap().to_owned();
-    let (status, _) = alice
-        .post(
-            &format!("/api/documents/{id}/shares"),
-            json!({"handle": "bob", "permission": "view"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+    share(&alice, &id, "bob", "view").await;
     let auditor = app.auditor("audrey").await;
     (app, auditor, id)
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use api::legacy_import::{import_dir, owner_context, Outcome};
+use commands::CommandContext;
 use docuvault_tests::docapp::{Backend, DocApp};
 use domain::ids::UserId;
 use domain::ports::EventStore;
@@ -97,16 +98,16 @@ async fn imports_a_generated_legacy_store_once() {
     assert!(page["items"].as_array().unwrap().is_empty(), "{page}");
 
     let ctx = owner_context(app.command_context(), UserId(alice.id));
-    let summary = import_dir(
-        &ctx,
-        app.services(),
-        &dir,
-        UserId(alice.id),
-        false,
-        &|_, _, _| {},
-    )
-    .await
-    .unwrap();
+    let import = |ctx: &CommandContext| {
+        let (ctx, dir) = (ctx.clone(), dir.clone());
+        let svc = app.services();
+        async move {
+            import_dir(&ctx, svc, &dir, UserId(alice.id), false, &|_, _, _| {})
+                .await
+                .unwrap()
+        }
+    };
+    let summary = import(&ctx).await;
     app.settle_log().await;
     assert_eq!(summary.imported(), 2, "{:?}", summary.outcomes);
     assert_eq!(summary.malformed(), 4, "{:?}", summary.outcomes);
@@ -155,16 +156,7 @@ async fn imports_a_generated_legacy_store_once() {
         .await
         .unwrap();
     assert_eq!(code, ExitCode::FAILURE);
-    let again = import_dir(
-        &ctx,
-        app.services(),
-        &dir,
-        UserId(alice.id),
-        false,
-        &|_, _, _| {},
-    )
-    .await
-    .unwrap();
+    let again = import(&ctx).await;
     assert_eq!(again.imported(), 0, "{:?}", again.outcomes);
     assert_eq!(again.already(), 2);
     app.settle_log().await;

@@ -10,7 +10,7 @@ use docuvault_tests::docapp::{Backend, DocApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::ops_audit::upload;
+use crate::ops_audit::{share, upload};
 
 fn enc(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
@@ -74,28 +74,14 @@ async fn answers_match_a_known_history_and_the_live_read_models() {
     let (_, folder) = alice.post("/api/folders", json!({"name": "Archive"})).await;
     let fid = folder["id"].as_str().unwrap().to_owned();
     let t1 = instant().await;
-    let share = |perm: &'static str| {
-        let alice = alice.clone();
-        let id = id.clone();
-        async move {
-            let (status, s) = alice
-                .post(
-                    &format!("/api/documents/{id}/shares"),
-                    json!({"handle": "bob", "permission": perm}),
-                )
-                .await;
-            assert_eq!(status, StatusCode::CREATED, "{s}");
-            s["id"].as_str().unwrap().to_owned()
-        }
-    };
-    let sid = share("view").await;
+    let sid = share(&alice, &id, "bob", "view").await;
     let t2 = instant().await;
     let (status, _) = alice
         .delete(&format!("/api/documents/{id}/shares/{sid}"))
         .await;
     assert!(status.is_success());
     let t3 = instant().await;
-    share("download").await;
+    share(&alice, &id, "bob", "download").await;
     let t4 = instant().await;
     let (status, body) = alice
         .patch(&format!("/api/documents/{id}"), json!({"folder_id": fid}))
