@@ -9,6 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::ops_audit::{share, upload};
+use crate::ops_projections::wait_for;
 
 fn find<'a>(items: &'a [Value], event_type: &str) -> &'a Value {
     items
@@ -128,6 +129,21 @@ async fn erasure_shreds_one_user_and_leaves_the_rest_intact() {
         .await
         .unwrap();
     assert_eq!(bobs[0].data["email"], json!({"$pii": "bob@example.org"}));
+
+    // Read models rebuilt from the log after the erasure show the same.
+    for name in ["users", "documents"] {
+        let (status, body) = admin
+            .post(&format!("/api/admin/projections/{name}/rebuild"), json!({}))
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        wait_for(&admin, name, |p| p["rebuild"]["state"] == "done").await;
+    }
+    let (_, users) = admin.get("/api/admin/users?q=alice").await;
+    assert_eq!(users["items"][0]["email"], "[erased]");
+    let (status, mine) = bob.get(&format!("/api/documents/{b_id}")).await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    let (status, _) = bob.get(&format!("/api/documents/{a_id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 
     // A repeat finishes nothing twice; an admin cannot erase themselves.
     let (status, body) = admin.post(&path, json!({"reason": "again"})).await;

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 /// Polls the list until `pred` holds for the named projection (bounded).
-async fn wait_for(admin: &Client, name: &str, pred: impl Fn(&Value) -> bool) -> Value {
+pub async fn wait_for(admin: &Client, name: &str, pred: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let (status, list) = admin.get("/api/admin/projections").await;
