@@ -19,6 +19,7 @@ pub fn projections() -> Vec<Arc<dyn Projection>> {
         Arc::new(projections::StreamStats),
         Arc::new(projections::users::Users),
         Arc::new(projections::documents::DocumentsProjection),
+        Arc::new(projections::audit::Audit),
     ]
 }
 

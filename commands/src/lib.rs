@@ -1,11 +1,13 @@
 //! Command handlers: one per use case. Each authorises, loads the stream(s), decides with the
 //! pure domain functions, and appends with the expected version, retrying on a conflict.
 
+pub mod audit;
 pub mod context;
 pub mod documents;
 pub mod error;
 pub mod executor;
 pub mod identity;
+pub mod metrics;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 

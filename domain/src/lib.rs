@@ -4,6 +4,7 @@
 //! (`tokio`, `sqlx` and `axum` are not dependencies).
 
 pub mod aggregate;
+pub mod audit;
 pub mod blob;
 pub mod document;
 pub mod event;

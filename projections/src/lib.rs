@@ -7,6 +7,7 @@
 //! - [`ConsistencyWaiter`]: bounded waits for `X-Consistency-Token`.
 //! - [`status::status`]: the admin view.
 
+pub mod audit;
 pub mod checkpoint;
 pub mod consistency;
 pub mod documents;

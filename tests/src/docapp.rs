@@ -146,6 +146,20 @@ impl DocApp {
         self.account(handle, Role::Admin).await
     }
 
+    pub async fn auditor(&self, handle: &str) -> Client {
+        self.account(handle, Role::Auditor).await
+    }
+
+    /// A client with no bearer token at all (for 401 checks).
+    pub fn anonymous(&self) -> Client {
+        Client::new(
+            &self.base_url,
+            Uuid::nil(),
+            String::new(),
+            self.tokens.clone(),
+        )
+    }
+
     /// Waits until the projections reflect `position`; every client's next read waits for it.
     async fn settle(&self, position: u64) {
         let caught_up = self
@@ -156,6 +170,18 @@ impl DocApp {
         assert!(caught_up, "projections did not catch up");
         let mut cell = self.tokens.lock().expect("token cell");
         *cell = Some(cell.map_or(position, |p| p.max(position)));
+    }
+
+    /// Waits until the projections reflect the whole log as it is now (after writes made
+    /// outside HTTP, e.g. through command functions); every client's next read waits for it.
+    pub async fn settle_log(&self) {
+        let last: Option<i64> = sqlx::query_scalar("select max(global_position) from events")
+            .fetch_one(&self.app.db.pool)
+            .await
+            .expect("max position");
+        if let Some(pos) = last {
+            self.settle(pos as u64).await;
+        }
     }
 
     /// Moves the server's clock by `offset` from real time (zero: back to real time).
@@ -169,13 +195,7 @@ impl DocApp {
         let ctx = CommandContext::system(self.app.core.store.clone(), self.clock.clone());
         api::documents::sweeper::sweep_once(&ctx, &self.documents.services).await;
         self.clock.set_offset(chrono::Duration::zero());
-        let last: Option<i64> = sqlx::query_scalar("select max(global_position) from events")
-            .fetch_one(&self.app.db.pool)
-            .await
-            .expect("max position");
-        if let Some(pos) = last {
-            self.settle(pos as u64).await;
-        }
+        self.settle_log().await;
     }
 
     fn key(owner: Uuid, document: &str) -> ObjectKey {

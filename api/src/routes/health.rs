@@ -57,6 +57,22 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
 
 /// Prometheus text exposition.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    // Lag as the database sees it, so an API instance that runs no projectors (`serve
+    // --no-projectors`) still exports it.
+    if state.metrics.is_some() {
+        match projections::status(&state.pool).await {
+            Ok(all) => {
+                for p in all {
+                    let label = p.name.clone();
+                    metrics::gauge!(projections::metrics::LAG_EVENTS, "projection" => label.clone())
+                        .set(p.lag_events as f64);
+                    metrics::gauge!(projections::metrics::LAG_SECONDS, "projection" => label)
+                        .set(p.lag_seconds);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "projection lag unavailable for /metrics"),
+        }
+    }
     match &state.metrics {
         Some(handle) => (
             StatusCode::OK,

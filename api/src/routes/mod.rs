@@ -1,6 +1,9 @@
 //! Route modules, each exposing `fn router() -> OpenApiRouter<AppState>`, merged in `crate::app`.
 
+pub mod admin_erase;
+pub mod admin_projections;
 pub mod admin_users;
+pub mod audit;
 pub mod auth;
 pub mod blobs;
 pub mod documents;

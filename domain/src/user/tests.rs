@@ -546,3 +546,23 @@ fn every_event_round_trips_through_its_stored_form() {
         assert_eq!(back, e, "{ty}");
     }
 }
+
+#[test]
+fn erasure_is_final_and_happens_once() {
+    let id = UserId(Uuid::now_v7());
+    let erased = decide::erase(&given(&[registered(id)]), "ticket 42", t0()).unwrap();
+    assert!(
+        matches!(erased.as_slice(), [UserEvent::UserErased { reason, .. }] if reason == "ticket 42")
+    );
+    let mut history = vec![registered(id)];
+    history.extend(erased);
+    let state = given(&history);
+    assert!(state.erased && !state.active);
+    assert_eq!(state.email, Some(Personal::Erased));
+    assert_eq!(decide::erase(&state, "again", t0()).unwrap(), vec![]);
+    assert_eq!(decide::set_active(&state, true, t0()).unwrap(), vec![]);
+    assert!(matches!(
+        decide::erase(&given(&[]), "x", t0()),
+        Err(UserError::NotRegistered)
+    ));
+}

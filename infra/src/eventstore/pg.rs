@@ -134,11 +134,14 @@ impl EventStore for PgEventStore {
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
         let inner = &self.inner;
+        let started = std::time::Instant::now();
+        let count = events.len();
         let prepared = append::prepare(inner.keys.as_ref(), stream, events).await?;
         for _ in 0..MAX_ANY_ATTEMPTS {
             match append::attempt(&inner.pool, expected, &prepared).await? {
                 Attempt::Appended(outcome) => {
                     inner.wake.appended(&inner.pool);
+                    super::metrics::appended(stream.category(), count, started.elapsed());
                     return Ok(outcome);
                 }
                 Attempt::VersionTaken if expected == ExpectedVersion::Any => continue,
