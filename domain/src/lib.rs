@@ -4,10 +4,14 @@
 //! (`tokio`, `sqlx` and `axum` are not dependencies).
 
 pub mod aggregate;
+pub mod classifier;
 pub mod event;
+pub mod extraction;
 pub mod ids;
 pub mod personal;
 pub mod ports;
+pub mod processing;
+pub mod topic;
 
 pub use aggregate::Aggregate;
 pub use event::{
