@@ -25,14 +25,75 @@ pub struct Args {
 }
 
 const WORDS: &[&str] = &[
-    "invoice", "payment", "contract", "insurance", "doctor", "appointment", "flight", "hotel",
-    "statement", "balance", "tenant", "landlord", "deposit", "warranty", "receipt", "tax",
-    "refund", "policy", "claim", "salary", "pension", "school", "certificate", "meeting",
-    "project", "report", "quarterly", "summary", "vehicle", "registration", "electricity",
-    "water", "internet", "subscription", "renewal", "notice", "account", "transfer", "delivery",
-    "order", "customer", "service", "agreement", "signature", "annual", "monthly", "due",
-    "amount", "total", "reference", "number", "date", "address", "phone", "the", "and", "for",
-    "with", "from", "your", "our", "this", "that", "will", "be", "is", "of", "to", "in",
+    "invoice",
+    "payment",
+    "contract",
+    "insurance",
+    "doctor",
+    "appointment",
+    "flight",
+    "hotel",
+    "statement",
+    "balance",
+    "tenant",
+    "landlord",
+    "deposit",
+    "warranty",
+    "receipt",
+    "tax",
+    "refund",
+    "policy",
+    "claim",
+    "salary",
+    "pension",
+    "school",
+    "certificate",
+    "meeting",
+    "project",
+    "report",
+    "quarterly",
+    "summary",
+    "vehicle",
+    "registration",
+    "electricity",
+    "water",
+    "internet",
+    "subscription",
+    "renewal",
+    "notice",
+    "account",
+    "transfer",
+    "delivery",
+    "order",
+    "customer",
+    "service",
+    "agreement",
+    "signature",
+    "annual",
+    "monthly",
+    "due",
+    "amount",
+    "total",
+    "reference",
+    "number",
+    "date",
+    "address",
+    "phone",
+    "the",
+    "and",
+    "for",
+    "with",
+    "from",
+    "your",
+    "our",
+    "this",
+    "that",
+    "will",
+    "be",
+    "is",
+    "of",
+    "to",
+    "in",
 ];
 
 /// Deterministic prose (a simple LCG), so runs are comparable.
@@ -62,8 +123,14 @@ fn corpus(args: &Args, scans: Option<&(u32, u32, Vec<u8>)>) -> Vec<(&'static str
         docs.push(("docx", samples::docx(&refs)));
         docs.push(("odt", samples::odt(&refs)));
         docs.push(("html", samples::html("Report", &refs).into_bytes()));
-        docs.push(("eml", samples::eml("Report", &paras.join("\r\n\r\n")).into_bytes()));
-        docs.push(("md", format!("# Report\n\n{}", paras.join("\n\n")).into_bytes()));
+        docs.push((
+            "eml",
+            samples::eml("Report", &paras.join("\r\n\r\n")).into_bytes(),
+        ));
+        docs.push((
+            "md",
+            format!("# Report\n\n{}", paras.join("\n\n")).into_bytes(),
+        ));
         docs.push(("csv", paras.join("\n").replace(' ', ",").into_bytes()));
         docs.push(("txt", paras.join("\n\n").into_bytes()));
         if let Some((w, h, px)) = scans {
@@ -78,7 +145,7 @@ fn scanned_page() -> anyhow::Result<(u32, u32, Vec<u8>)> {
     use std::io::Write;
     let pdf = samples::pdf(&prose(7, 3).iter().map(String::as_str).collect::<Vec<_>>());
     let mut child = std::process::Command::new("pdftoppm")
-        .args(["-r", "150", "-gray", "-singlefile", "-", "-"])
+        .args(["-r", "150", "-gray", "-singlefile", "-"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()?;
@@ -111,7 +178,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     } else {
         Ocr::disabled()
     };
-    let scans = if args.ocr { Some(scanned_page()?) } else { None };
+    let scans = if args.ocr {
+        Some(scanned_page()?)
+    } else {
+        None
+    };
     let docs = corpus(&args, scans.as_ref());
     let extractor = Arc::new(Extractor::with_ocr(ExtractLimits::default(), ocr));
     let semaphore = Arc::new(tokio::sync::Semaphore::new(args.concurrency.max(1)));
@@ -155,9 +226,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         args.paragraphs,
         args.concurrency
     );
-    println!(
-        "| format | docs | input MB | text MB | mean ms/doc | docs/s (1 worker) | failures |"
-    );
+    println!("| format | docs | input MB | text MB | mean ms/doc | docs/s (1 worker) | failures |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     let (mut docs, mut bytes) = (0, 0);
     for (kind, t) in &tally {

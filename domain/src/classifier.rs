@@ -67,7 +67,8 @@ impl Classification {
         for s in &mut self.scores {
             s.confidence = s.confidence.clamp(0.0, 1.0);
         }
-        self.scores.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+        self.scores
+            .sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
         self
     }
 }

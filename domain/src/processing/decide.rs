@@ -220,7 +220,10 @@ mod tests {
     }
 
     /// Applies a command's events to `history` and returns them.
-    fn when(history: &mut Vec<ProcessingEvent>, command: ProcessingCommand) -> Vec<ProcessingEvent> {
+    fn when(
+        history: &mut Vec<ProcessingEvent>,
+        command: ProcessingCommand,
+    ) -> Vec<ProcessingEvent> {
         let events = decide(&given(history), command).unwrap();
         history.extend(events.clone());
         events
@@ -233,8 +236,10 @@ mod tests {
         assert_eq!(when(&mut h, record_extraction(1)), vec![extracted(1)]);
         let events = when(&mut h, classify(1, &[topic]));
         assert_eq!(events.len(), 2);
-        assert!(matches!(&events[0], ProcessingEvent::TopicsSuggested { terms, .. }
-            if terms.value() == Some(&vec!["invoice".to_string()])));
+        assert!(
+            matches!(&events[0], ProcessingEvent::TopicsSuggested { terms, .. }
+            if terms.value() == Some(&vec!["invoice".to_string()]))
+        );
         let state = given(&h);
         assert_eq!(state.status, ProcessingStatus::Ready);
         assert_eq!(state.topics, vec![topic]);
@@ -308,7 +313,12 @@ mod tests {
             vec![ProcessingEvent::TopicsAccepted { topic_ids: vec![a] }]
         );
         assert_eq!(
-            when(&mut h, ProcessingCommand::SetTopics { topic_ids: vec![a, a] }),
+            when(
+                &mut h,
+                ProcessingCommand::SetTopics {
+                    topic_ids: vec![a, a]
+                }
+            ),
             vec![]
         );
         assert_eq!(
@@ -325,7 +335,12 @@ mod tests {
     fn hand_set_topics_survive_the_automatic_run() {
         let (mine, machine) = (TopicId::new(), TopicId::new());
         let mut h = vec![];
-        when(&mut h, ProcessingCommand::SetTopics { topic_ids: vec![mine] });
+        when(
+            &mut h,
+            ProcessingCommand::SetTopics {
+                topic_ids: vec![mine],
+            },
+        );
         when(&mut h, record_extraction(1));
         let events = when(&mut h, classify(1, &[machine]));
         assert_eq!(

@@ -53,10 +53,7 @@ pub enum ProcessingEvent {
         terms: Personal<Vec<String>>,
     },
     /// The run finished: the document's topics are now `topic_ids` (status `ready`).
-    DocumentClassified {
-        run: u32,
-        topic_ids: Vec<TopicId>,
-    },
+    DocumentClassified { run: u32, topic_ids: Vec<TopicId> },
     ProcessingFailed {
         run: u32,
         /// 1-based attempt within the run.
@@ -67,18 +64,14 @@ pub enum ProcessingEvent {
         permanent: bool,
     },
     /// The owner confirmed the suggested topics.
-    TopicsAccepted {
-        topic_ids: Vec<TopicId>,
-    },
+    TopicsAccepted { topic_ids: Vec<TopicId> },
     /// The owner chose topics other than the suggested ones.
     TopicsOverridden {
         topic_ids: Vec<TopicId>,
         previous: Vec<TopicId>,
     },
     /// The owner asked for the classifier to run again; starts run `run`.
-    ReclassificationRequested {
-        run: u32,
-    },
+    ReclassificationRequested { run: u32 },
 }
 
 impl DomainEvent for ProcessingEvent {}

@@ -221,7 +221,11 @@ mod tests {
         let id = TopicId::new();
         let state = given(&[created(id, None, "Finance")]);
         assert_eq!(
-            decide(&state, TopicEditor::User(UserId::new()), TopicCommand::Delete),
+            decide(
+                &state,
+                TopicEditor::User(UserId::new()),
+                TopicCommand::Delete
+            ),
             Err(TopicError::NotFound)
         );
         let events = decide(
@@ -248,7 +252,10 @@ mod tests {
             decide(&state, TopicEditor::User(owner), same.clone()),
             Ok(vec![])
         );
-        let deleted = given(&[created(id, Some(owner), "Health"), TopicEvent::TopicDeleted {}]);
+        let deleted = given(&[
+            created(id, Some(owner), "Health"),
+            TopicEvent::TopicDeleted {},
+        ]);
         assert_eq!(
             decide(&deleted, TopicEditor::User(owner), same),
             Err(TopicError::NotFound)

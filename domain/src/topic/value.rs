@@ -98,7 +98,10 @@ mod tests {
     fn names_are_trimmed_normalised_and_bounded() {
         assert_eq!(TopicName::parse("  Taxes ").unwrap().as_str(), "Taxes");
         // "e" + combining acute becomes the precomposed "é".
-        assert_eq!(TopicName::parse("Caf\u{0065}\u{0301}").unwrap().as_str(), "Café");
+        assert_eq!(
+            TopicName::parse("Caf\u{0065}\u{0301}").unwrap().as_str(),
+            "Café"
+        );
         assert!(TopicName::parse("   ").is_err());
         assert!(TopicName::parse(&"x".repeat(65)).is_err());
         assert!(TopicName::parse("a\u{0000}b").is_err());

@@ -156,15 +156,18 @@ impl NaiveBayes {
                     };
                     let in_t = pos.terms.get(term).copied().unwrap_or(0) as f64;
                     let p_t = (in_t + ALPHA) / (pos.total as f64 + ALPHA * vocabulary);
-                    let p_not =
-                        (all_n as f64 - in_t + ALPHA) / (neg_total + ALPHA * vocabulary);
+                    let p_not = (all_n as f64 - in_t + ALPHA) / (neg_total + ALPHA * vocabulary);
                     let x = 1.0 + (*n as f64).ln();
                     let c = x * (p_t / p_not).ln();
                     weight += x;
                     sum += c;
                     contributions.push((c, term));
                 }
-                let evidence = if weight > 0.0 { sum / weight.sqrt() } else { 0.0 };
+                let evidence = if weight > 0.0 {
+                    sum / weight.sqrt()
+                } else {
+                    0.0
+                };
                 let confidence = 1.0 / (1.0 + (-(prior + evidence)).exp());
                 contributions.sort_by(|a, b| b.0.total_cmp(&a.0));
                 let terms = contributions

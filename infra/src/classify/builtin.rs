@@ -4,9 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
-use domain::classifier::{
-    Classification, ClassifyError, ClassifyRequest, Classifier, TopicScore,
-};
+use domain::classifier::{Classification, Classifier, ClassifyError, ClassifyRequest, TopicScore};
 use domain::ids::{DocumentId, TopicId, UserId};
 
 use super::bayes::NaiveBayes;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use domain::classifier::{Classification, ClassifyError, ClassifyRequest, Classifier};
+use domain::classifier::{Classification, Classifier, ClassifyError, ClassifyRequest};
 
 pub struct WithFallback {
     primary: Arc<dyn Classifier>,

@@ -14,7 +14,7 @@ mod tokenize;
 use std::sync::Arc;
 use std::time::Duration;
 
-use domain::classifier::{ClassifyError, Classifier};
+use domain::classifier::{Classifier, ClassifyError};
 use serde::{Deserialize, Serialize};
 
 pub use bayes::NaiveBayes;

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use domain::classifier::{Classification, ClassifyError, ClassifyRequest, Classifier};
+use domain::classifier::{Classification, Classifier, ClassifyError, ClassifyRequest};
 use serde::{Deserialize, Serialize};
 
 use super::http;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use domain::classifier::{Classification, ClassifyError, ClassifyRequest, Classifier};
+use domain::classifier::{Classification, Classifier, ClassifyError, ClassifyRequest};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 

@@ -54,7 +54,11 @@ pub fn parse_reply(
 ) -> Result<Classification, ClassifyError> {
     let json = match (content.find('{'), content.rfind('}')) {
         (Some(a), Some(b)) if a < b => &content[a..=b],
-        _ => return Err(ClassifyError::BadResponse("no JSON object in the reply".into())),
+        _ => {
+            return Err(ClassifyError::BadResponse(
+                "no JSON object in the reply".into(),
+            ))
+        }
     };
     let value: Value = serde_json::from_str(json)
         .map_err(|e| ClassifyError::BadResponse(format!("reply is not JSON: {e}")))?;
@@ -108,6 +112,8 @@ fn find_topic<'a>(topics: &'a [TopicCandidate], label: &str) -> Option<&'a Topic
     let label = label.trim();
     topics
         .iter()
-        .find(|t| t.name.eq_ignore_ascii_case(label) || t.name.to_lowercase() == label.to_lowercase())
+        .find(|t| {
+            t.name.eq_ignore_ascii_case(label) || t.name.to_lowercase() == label.to_lowercase()
+        })
         .or_else(|| topics.iter().find(|t| t.id.to_string() == label))
 }

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
-use domain::classifier::{ClassifyError, ClassifyRequest, Classifier, TopicCandidate};
+use domain::classifier::{Classifier, ClassifyError, ClassifyRequest, TopicCandidate};
 use domain::ids::{DocumentId, TopicId, UserId};
 use serde_json::{json, Value};
 
@@ -22,7 +22,12 @@ fn topic(name: &str, keywords: &[&str]) -> TopicCandidate {
     }
 }
 
-fn request(owner: UserId, topics: &[TopicCandidate], filename: &str, text: &str) -> ClassifyRequest {
+fn request(
+    owner: UserId,
+    topics: &[TopicCandidate],
+    filename: &str,
+    text: &str,
+) -> ClassifyRequest {
     ClassifyRequest {
         owner,
         document_id: DocumentId::new(),
@@ -54,7 +59,11 @@ const TRAVEL: &[&str] = &[
 fn trained() -> (InMemoryModels, UserId, [TopicCandidate; 3]) {
     let models = InMemoryModels::default();
     let owner = UserId::new();
-    let topics = [topic("Health", &[]), topic("Finance", &[]), topic("Travel", &[])];
+    let topics = [
+        topic("Health", &[]),
+        topic("Finance", &[]),
+        topic("Travel", &[]),
+    ];
     for (t, docs) in topics.iter().zip([HEALTH, FINANCE, TRAVEL]) {
         for d in docs {
             models.learn(owner, DocumentId::new(), d, &[t.id]);
@@ -68,9 +77,18 @@ async fn builtin_learns_assignments_and_predicts_them_back() {
     let (models, owner, topics) = trained();
     let builtin = BuiltinClassifier::new(Arc::new(models));
     let cases = [
-        ("Your doctor appointment at the clinic: bring the patient card", 0),
-        ("Monthly bank statement: interest credited to your account balance", 1),
-        ("Boarding pass: departure from gate B12, seat 14C, airline lounge", 2),
+        (
+            "Your doctor appointment at the clinic: bring the patient card",
+            0,
+        ),
+        (
+            "Monthly bank statement: interest credited to your account balance",
+            1,
+        ),
+        (
+            "Boarding pass: departure from gate B12, seat 14C, airline lounge",
+            2,
+        ),
     ];
     for (text, expected) in cases {
         let answer = builtin
@@ -86,10 +104,18 @@ async fn builtin_learns_assignments_and_predicts_them_back() {
         }
     }
     let answer = builtin
-        .classify(&request(owner, &topics, "x", "Boarding pass and departure gate"))
+        .classify(&request(
+            owner,
+            &topics,
+            "x",
+            "Boarding pass and departure gate",
+        ))
         .await
         .unwrap();
-    assert!(answer.scores[0].terms.contains(&"boarding".to_string()), "{answer:?}");
+    assert!(
+        answer.scores[0].terms.contains(&"boarding".to_string()),
+        "{answer:?}"
+    );
 }
 
 #[tokio::test]
@@ -99,15 +125,29 @@ async fn builtin_model_updates_incrementally_and_is_per_user() {
     let hobby = topic("Gardening", &[]);
     let mut all = topics.to_vec();
     all.push(hobby.clone());
-    models.learn(owner, doc, "tomato seedlings compost raised bed", &[hobby.id]);
+    models.learn(
+        owner,
+        doc,
+        "tomato seedlings compost raised bed",
+        &[hobby.id],
+    );
     let builtin = BuiltinClassifier::new(Arc::new(models.clone()));
     let text = "Compost for the raised bed and tomato seedlings";
-    let answer = builtin.classify(&request(owner, &all, "", text)).await.unwrap();
+    let answer = builtin
+        .classify(&request(owner, &all, "", text))
+        .await
+        .unwrap();
     assert_eq!(answer.scores[0].topic_id, hobby.id);
 
     models.forget(owner, doc);
-    let answer = builtin.classify(&request(owner, &all, "", text)).await.unwrap();
-    assert!(answer.scores.iter().all(|s| s.topic_id != hobby.id), "forgotten");
+    let answer = builtin
+        .classify(&request(owner, &all, "", text))
+        .await
+        .unwrap();
+    assert!(
+        answer.scores.iter().all(|s| s.topic_id != hobby.id),
+        "forgotten"
+    );
 
     // Another user's model knows nothing of the first user's assignments.
     let stranger = builtin
@@ -136,7 +176,10 @@ fn relabelling_moves_a_document_between_topics() {
 #[tokio::test]
 async fn keyword_rules_assign_their_topic_and_explain() {
     let builtin = BuiltinClassifier::new(Arc::new(InMemoryModels::default()));
-    let topics = [topic("Taxes", &["tax return", "finanzamt"]), topic("Car", &["vehicle"])];
+    let topics = [
+        topic("Taxes", &["tax return", "finanzamt"]),
+        topic("Car", &["vehicle"]),
+    ];
     let answer = builtin
         .classify(&request(
             UserId::new(),
@@ -152,7 +195,12 @@ async fn keyword_rules_assign_their_topic_and_explain() {
     assert_eq!(answer.scores[0].terms, ["tax return", "finanzamt"]);
     // "returns" is not the keyword's word "return": whole words only.
     let none = builtin
-        .classify(&request(UserId::new(), &topics, "", "tax returns of the vehicles"))
+        .classify(&request(
+            UserId::new(),
+            &topics,
+            "",
+            "tax returns of the vehicles",
+        ))
         .await
         .unwrap();
     assert!(none.scores.is_empty(), "{none:?}");
@@ -174,30 +222,31 @@ async fn serve(router: Router) -> String {
 
 /// An OpenAI-style `/v1/chat/completions` endpoint answering `content`.
 async fn openai_server(rec: Recorder, content: String, status: StatusCode) -> String {
-    let handler = move |State(rec): State<Recorder>, headers: HeaderMap, Json(body): Json<Value>| {
-        let content = content.clone();
-        async move {
-            rec.bodies.lock().unwrap().push(body);
-            rec.auth.lock().unwrap().push(
-                headers
-                    .get("authorization")
-                    .map(|v| v.to_str().unwrap().to_owned()),
-            );
-            let reply = json!({
-                "id": "chatcmpl-1",
-                "object": "chat.completion",
-                "created": 1_700_000_000,
-                "model": "test-model-2025",
-                "choices": [{
-                    "index": 0,
-                    "message": {"role": "assistant", "content": content},
-                    "finish_reason": "stop"
-                }],
-                "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
-            });
-            (status, Json(reply))
-        }
-    };
+    let handler =
+        move |State(rec): State<Recorder>, headers: HeaderMap, Json(body): Json<Value>| {
+            let content = content.clone();
+            async move {
+                rec.bodies.lock().unwrap().push(body);
+                rec.auth.lock().unwrap().push(
+                    headers
+                        .get("authorization")
+                        .map(|v| v.to_str().unwrap().to_owned()),
+                );
+                let reply = json!({
+                    "id": "chatcmpl-1",
+                    "object": "chat.completion",
+                    "created": 1_700_000_000,
+                    "model": "test-model-2025",
+                    "choices": [{
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content},
+                        "finish_reason": "stop"
+                    }],
+                    "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+                });
+                (status, Json(reply))
+            }
+        };
     serve(
         Router::new()
             .route("/v1/chat/completions", post(handler))
@@ -232,7 +281,11 @@ async fn openai_compatible_contract() {
         .unwrap();
     assert_eq!(answer.provider, "openai");
     assert_eq!(answer.model.as_deref(), Some("test-model-2025"));
-    assert_eq!(answer.scores.len(), 1, "unknown topics are dropped: {answer:?}");
+    assert_eq!(
+        answer.scores.len(),
+        1,
+        "unknown topics are dropped: {answer:?}"
+    );
     assert_eq!(answer.scores[0].topic_id, topics[1].id);
     assert!((answer.scores[0].confidence - 0.92).abs() < 1e-6);
     assert_eq!(answer.scores[0].terms, ["invoice"]);
@@ -249,7 +302,10 @@ async fn openai_compatible_contract() {
     assert!(user.contains("- Health\n- Finance\n"), "{user}");
     assert!(user.contains("Filename: bill.pdf"), "{user}");
     assert!(user.contains("Invoice 4711."), "{user}");
-    assert!(!user.contains(&"x".repeat(100)), "the text is cut at max_chars");
+    assert!(
+        !user.contains(&"x".repeat(100)),
+        "the text is cut at max_chars"
+    );
     assert_eq!(
         rec.auth.lock().unwrap()[0].as_deref(),
         Some("Bearer sk-test")
@@ -285,7 +341,12 @@ async fn ollama_native_contract() {
     })
     .unwrap();
     let answer = client
-        .classify(&request(UserId::new(), &topics, "trip.eml", "Your flight to Lisbon"))
+        .classify(&request(
+            UserId::new(),
+            &topics,
+            "trip.eml",
+            "Your flight to Lisbon",
+        ))
         .await
         .unwrap();
     assert_eq!(answer.provider, "ollama");
@@ -309,20 +370,47 @@ async fn provider_errors_are_reported_not_swallowed() {
     let topics = [topic("Travel", &[])];
     let req = request(UserId::new(), &topics, "", "text");
 
-    let base = openai_server(Recorder::default(), "{}".into(), StatusCode::INTERNAL_SERVER_ERROR).await;
-    let err = openai(&base, None, Duration::from_secs(5)).classify(&req).await.unwrap_err();
-    assert!(matches!(err, ClassifyError::Unavailable(ref m) if m.contains("500")), "{err:?}");
-
-    let base = openai_server(Recorder::default(), "I think it is travel.".into(), StatusCode::OK).await;
-    let err = openai(&base, None, Duration::from_secs(5)).classify(&req).await.unwrap_err();
-    assert!(matches!(err, ClassifyError::BadResponse(_)), "{err:?}");
-
-    // Nothing listens on a port we just released.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let err = openai(&format!("http://127.0.0.1:{port}"), None, Duration::from_secs(5))
+    let base = openai_server(
+        Recorder::default(),
+        "{}".into(),
+        StatusCode::INTERNAL_SERVER_ERROR,
+    )
+    .await;
+    let err = openai(&base, None, Duration::from_secs(5))
         .classify(&req)
         .await
         .unwrap_err();
+    assert!(
+        matches!(err, ClassifyError::Unavailable(ref m) if m.contains("500")),
+        "{err:?}"
+    );
+
+    let base = openai_server(
+        Recorder::default(),
+        "I think it is travel.".into(),
+        StatusCode::OK,
+    )
+    .await;
+    let err = openai(&base, None, Duration::from_secs(5))
+        .classify(&req)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ClassifyError::BadResponse(_)), "{err:?}");
+
+    // Nothing listens on a port we just released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let err = openai(
+        &format!("http://127.0.0.1:{port}"),
+        None,
+        Duration::from_secs(5),
+    )
+    .classify(&req)
+    .await
+    .unwrap_err();
     assert!(matches!(err, ClassifyError::Unavailable(_)), "{err:?}");
 }
 
@@ -330,9 +418,19 @@ async fn provider_errors_are_reported_not_swallowed() {
 async fn failures_and_timeouts_fall_back_to_the_builtin_classifier() {
     let (models, owner, topics) = trained();
     let builtin: Arc<dyn Classifier> = Arc::new(BuiltinClassifier::new(Arc::new(models)));
-    let req = request(owner, &topics, "", "Boarding pass, departure gate, airline seat");
+    let req = request(
+        owner,
+        &topics,
+        "",
+        "Boarding pass, departure gate, airline seat",
+    );
 
-    let base = openai_server(Recorder::default(), "{}".into(), StatusCode::SERVICE_UNAVAILABLE).await;
+    let base = openai_server(
+        Recorder::default(),
+        "{}".into(),
+        StatusCode::SERVICE_UNAVAILABLE,
+    )
+    .await;
     let failing = WithFallback::new(
         Arc::new(openai(&base, None, Duration::from_secs(5))),
         builtin.clone(),
@@ -366,6 +464,10 @@ async fn failures_and_timeouts_fall_back_to_the_builtin_classifier() {
         "provider": "ollama", "base_url": base, "model": "m", "timeout": 1
     }))
     .unwrap();
-    let answer = build(&settings, builtin).unwrap().classify(&req).await.unwrap();
+    let answer = build(&settings, builtin)
+        .unwrap()
+        .classify(&req)
+        .await
+        .unwrap();
     assert!(answer.fell_back);
 }

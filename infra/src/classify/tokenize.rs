@@ -13,9 +13,9 @@ const STOPWORDS: &[&str] = &[
     "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom",
     "why", "will", "with", "would", "you", "your", "yours", "aber", "als", "am", "an", "auch",
     "auf", "aus", "bei", "bin", "bis", "das", "dass", "dem", "den", "der", "des", "die", "doch",
-    "du", "ein", "eine", "einem", "einen", "einer", "eines", "er", "es", "für", "hat", "ich", "ihr",
-    "im", "in", "ist", "mit", "nach", "nicht", "noch", "oder", "sich", "sie", "sind", "so", "um",
-    "und", "uns", "von", "vor", "war", "wir", "wie", "zu", "zum", "zur",
+    "du", "ein", "eine", "einem", "einen", "einer", "eines", "er", "es", "für", "hat", "ich",
+    "ihr", "im", "in", "ist", "mit", "nach", "nicht", "noch", "oder", "sich", "sie", "sind", "so",
+    "um", "und", "uns", "von", "vor", "war", "wir", "wie", "zu", "zum", "zur",
 ];
 
 /// Longer "words" are hashes, base64 or URLs: noise for a classifier.

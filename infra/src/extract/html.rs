@@ -5,13 +5,46 @@ use domain::extraction::ExtractError;
 use super::sink::TextSink;
 
 /// Elements whose content is never visible text.
-const HIDDEN: &[&str] = &["script", "style", "template", "svg", "math", "iframe", "object"];
+const HIDDEN: &[&str] = &[
+    "script", "style", "template", "svg", "math", "iframe", "object",
+];
 
 /// Elements that start a new line or block when rendered.
 const BLOCKS: &[&str] = &[
-    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
-    "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
-    "nav", "ol", "p", "pre", "section", "table", "td", "th", "title", "tr", "ul",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "td",
+    "th",
+    "title",
+    "tr",
+    "ul",
 ];
 
 pub(crate) fn extract(html: &str, sink: &mut TextSink) -> Result<(), ExtractError> {

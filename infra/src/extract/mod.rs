@@ -163,8 +163,7 @@ impl TextExtractor for Extractor {
         let deadline = Instant::now() + self.limits.timeout;
         // The parsers check the deadline themselves; this bound also covers a parser stuck
         // between checks (its blocking thread finishes on its own, bounded by the size caps).
-        match tokio::time::timeout(self.limits.timeout, self.run(format, request, deadline)).await
-        {
+        match tokio::time::timeout(self.limits.timeout, self.run(format, request, deadline)).await {
             Ok(result) => result,
             Err(_) => Err(ExtractError::Timeout),
         }

@@ -57,7 +57,10 @@ impl Ocr {
         limits: &ExtractLimits,
         deadline: Instant,
     ) -> Result<(String, bool), ExtractError> {
-        let program = self.program.as_deref().ok_or(ExtractError::OcrUnavailable)?;
+        let program = self
+            .program
+            .as_deref()
+            .ok_or(ExtractError::OcrUnavailable)?;
         let mut sink = TextSink::new(limits.max_output_chars, deadline);
         self.recognise(program, Input::Bytes(bytes), limits, deadline, &mut sink)
             .await?;
@@ -72,21 +75,38 @@ impl Ocr {
         limits: &ExtractLimits,
         deadline: Instant,
     ) -> Result<(String, bool), ExtractError> {
-        let program = self.program.as_deref().ok_or(ExtractError::OcrUnavailable)?;
+        let program = self
+            .program
+            .as_deref()
+            .ok_or(ExtractError::OcrUnavailable)?;
         let dir = TempDir::new()?;
         let prefix = dir.path().join("page");
         let last = limits.max_ocr_pages.to_string();
         let prefix_arg = prefix.to_string_lossy().into_owned();
         let out = process::run(
             "pdftoppm",
-            &["-q", "-r", "200", "-gray", "-png", "-f", "1", "-l", &last, "-", &prefix_arg],
+            &[
+                "-q",
+                "-r",
+                "200",
+                "-gray",
+                "-png",
+                "-f",
+                "1",
+                "-l",
+                &last,
+                "-",
+                &prefix_arg,
+            ],
             bytes,
             0,
             deadline,
         )
         .await?;
         if !out.success {
-            return Err(ExtractError::Corrupt("the PDF could not be rendered".into()));
+            return Err(ExtractError::Corrupt(
+                "the PDF could not be rendered".into(),
+            ));
         }
         let mut pages: Vec<PathBuf> = std::fs::read_dir(dir.path())
             .map_err(|e| ExtractError::Internal(format!("read render dir: {e}")))?

@@ -10,7 +10,11 @@ use super::zipguard::{GuardedZip, ZipLimits};
 
 /// The main body, then footnotes and endnotes when present; headers and footers are left out
 /// (they repeat on every page and add noise to search).
-pub(crate) fn docx(bytes: &[u8], limits: &ZipLimits, sink: &mut TextSink) -> Result<(), ExtractError> {
+pub(crate) fn docx(
+    bytes: &[u8],
+    limits: &ZipLimits,
+    sink: &mut TextSink,
+) -> Result<(), ExtractError> {
     let mut zip = GuardedZip::open(bytes, limits)?;
     let body = zip
         .read("word/document.xml")?
@@ -46,7 +50,11 @@ fn docx_part(xml: &str, sink: &mut TextSink) -> Result<(), ExtractError> {
 }
 
 /// ODT: `content.xml`'s `office:body`.
-pub(crate) fn odt(bytes: &[u8], limits: &ZipLimits, sink: &mut TextSink) -> Result<(), ExtractError> {
+pub(crate) fn odt(
+    bytes: &[u8],
+    limits: &ZipLimits,
+    sink: &mut TextSink,
+) -> Result<(), ExtractError> {
     let mut zip = GuardedZip::open(bytes, limits)?;
     let content = zip
         .read("content.xml")?

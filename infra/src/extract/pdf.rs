@@ -25,7 +25,9 @@ pub(crate) async fn extract(
     )
     .await?;
     if !out.success && !out.capped {
-        return Err(ExtractError::Corrupt("pdftotext could not read the PDF".into()));
+        return Err(ExtractError::Corrupt(
+            "pdftotext could not read the PDF".into(),
+        ));
     }
     let mut sink = TextSink::new(limits.max_output_chars, deadline);
     let raw = String::from_utf8_lossy(&out.stdout);

@@ -31,7 +31,11 @@ pub fn pdf(lines: &[&str]) -> Vec<u8> {
 /// A one-page PDF without a text layer: an 8-bit grayscale image (`pixels` row by row) drawn over
 /// the whole page, as a scanner would produce.
 pub fn image_pdf(width: u32, height: u32, pixels: &[u8]) -> Vec<u8> {
-    assert_eq!(pixels.len(), (width * height) as usize, "one byte per pixel");
+    assert_eq!(
+        pixels.len(),
+        (width * height) as usize,
+        "one byte per pixel"
+    );
     let content = format!("q {width} 0 0 {height} 0 0 cm /Im1 Do Q");
     let page = format!(
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] /Contents 4 0 R \
@@ -76,7 +80,9 @@ fn pdf_objects_raw(objects: Vec<Vec<u8>>) -> Vec<u8> {
         out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for off in offsets {
         out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
     }
@@ -100,7 +106,12 @@ fn xml_escape(s: &str) -> String {
 pub fn docx(paragraphs: &[&str]) -> Vec<u8> {
     let body: String = paragraphs
         .iter()
-        .map(|p| format!("<w:p><w:r><w:t xml:space=\"preserve\">{}</w:t></w:r></w:p>", xml_escape(p)))
+        .map(|p| {
+            format!(
+                "<w:p><w:r><w:t xml:space=\"preserve\">{}</w:t></w:r></w:p>",
+                xml_escape(p)
+            )
+        })
         .collect();
     docx_with_document(&format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
@@ -169,8 +180,11 @@ pub fn zip_of(entries: &[(&str, &str)]) -> Vec<u8> {
         } else {
             CompressionMethod::Deflated
         };
-        w.start_file(*name, SimpleFileOptions::default().compression_method(method))
-            .expect("zip entry");
+        w.start_file(
+            *name,
+            SimpleFileOptions::default().compression_method(method),
+        )
+        .expect("zip entry");
         w.write_all(body.as_bytes()).expect("zip write");
     }
     w.finish().expect("zip finish").into_inner()

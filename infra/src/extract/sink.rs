@@ -118,7 +118,10 @@ mod tests {
         s.push("  Hello \t  world\n\n\n\nnext ");
         s.paragraph();
         s.push("para");
-        assert_eq!(s.finish(), ("Hello world\n\nnext\n\npara".to_string(), false));
+        assert_eq!(
+            s.finish(),
+            ("Hello world\n\nnext\n\npara".to_string(), false)
+        );
 
         let mut s = TextSink::new(5, Instant::now() + Duration::from_secs(5));
         s.push("abcdefgh");

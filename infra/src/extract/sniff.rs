@@ -24,7 +24,13 @@ pub fn sniff(bytes: &[u8], filename: Option<&str>, content_type: Option<&str>) -
         .and_then(|f| f.rsplit_once('.'))
         .map(|(_, e)| e.to_ascii_lowercase());
     let mime = content_type
-        .map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|c| {
+            c.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default();
     match (ext.as_deref(), mime.as_str()) {
         (Some("md" | "markdown"), _) | (_, "text/markdown") => DocumentFormat::Markdown,
@@ -88,8 +94,18 @@ fn zip_kind(bytes: &[u8]) -> DocumentFormat {
                 DocumentFormat::Unknown
             }
         }
+        // A damaged archive: its local headers still name the parts, so it fails as corrupt
+        // in the right parser instead of passing as an unknown binary.
+        Err(_) if contains(bytes, b"[Content_Types].xml") || contains(bytes, b"word/") => {
+            DocumentFormat::Docx
+        }
+        Err(_) if contains(bytes, b"content.xml") => DocumentFormat::Odt,
         Err(_) => DocumentFormat::Unknown,
     }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn looks_like_text(bytes: &[u8]) -> bool {

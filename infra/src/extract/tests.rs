@@ -53,7 +53,10 @@ async fn odt_paragraphs() {
     let doc = samples::odt(&["Mietvertrag für die Wohnung", "Kaution: 3 Monatsmieten"]);
     let (text, format) = text_of(doc, "contract.odt").await;
     assert_eq!(format, DocumentFormat::Odt);
-    assert_eq!(text, "Mietvertrag für die Wohnung\n\nKaution: 3 Monatsmieten");
+    assert_eq!(
+        text,
+        "Mietvertrag für die Wohnung\n\nKaution: 3 Monatsmieten"
+    );
 }
 
 #[tokio::test]
@@ -79,7 +82,10 @@ async fn plain_text_markdown_and_csv() {
 #[tokio::test]
 async fn html_without_scripts_styles_or_comments() {
     let page = samples::html("Tax return 2025", &["Refund of 312 €", "Fish & chips"]);
-    let page = page.replace("Refund of 312 €", "Refund&nbsp;of 312 &euro; &#x2713; &#169;");
+    let page = page.replace(
+        "Refund of 312 €",
+        "Refund&nbsp;of 312 &euro; &#x2713; &#169;",
+    );
     let (text, format) = text_of(page, "page").await;
     assert_eq!(format, DocumentFormat::Html);
     assert!(text.starts_with("Tax return 2025"), "{text}");
@@ -93,7 +99,10 @@ async fn email_headers_bodies_and_attachment_names() {
     let mail = samples::eml("Your booking", "The flight leaves at 7:40.");
     let (text, format) = text_of(mail, "mail").await;
     assert_eq!(format, DocumentFormat::Email);
-    assert!(text.contains("From: Alice Example <alice@example.com>"), "{text}");
+    assert!(
+        text.contains("From: Alice Example <alice@example.com>"),
+        "{text}"
+    );
     assert!(text.contains("Subject: Your booking"), "{text}");
     assert!(text.contains("The flight leaves at 7:40."), "{text}");
     assert!(text.contains("Attachments: scan.bin"), "{text}");
@@ -103,7 +112,10 @@ async fn email_headers_bodies_and_attachment_names() {
 async fn a_corrupt_pdf_fails_only_itself() {
     let mut bytes = b"%PDF-1.7\n".to_vec();
     bytes.extend((0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
-    let err = extractor().extract(request(bytes, "broken.pdf")).await.unwrap_err();
+    let err = extractor()
+        .extract(request(bytes, "broken.pdf"))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "corrupt", "{err:?}");
     // The same extractor still works for the next document.
     let (text, _) = text_of(samples::pdf(&["still fine"]), "ok.pdf").await;
@@ -124,7 +136,10 @@ async fn a_truncated_docx_is_corrupt() {
 async fn a_decompression_bomb_is_refused() {
     let bomb = samples::docx_bomb(200);
     assert!(bomb.len() < 1024 * 1024, "{} bytes", bomb.len());
-    let err = extractor().extract(request(bomb, "bomb.docx")).await.unwrap_err();
+    let err = extractor()
+        .extract(request(bomb, "bomb.docx"))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "decompression_bomb", "{err:?}");
 }
 
@@ -138,8 +153,14 @@ async fn archive_limits_apply_to_entry_count_and_total_size() {
         ..ExtractLimits::default()
     };
     let ex = Extractor::with_ocr(limits, Ocr::disabled());
-    let err = ex.extract(request(samples::docx(&["x"]), "d.docx")).await.unwrap_err();
-    assert!(matches!(err, ExtractError::Bomb(ref m) if m.contains("entries")), "{err:?}");
+    let err = ex
+        .extract(request(samples::docx(&["x"]), "d.docx"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ExtractError::Bomb(ref m) if m.contains("entries")),
+        "{err:?}"
+    );
 
     let limits = ExtractLimits {
         zip: ZipLimits {
@@ -150,7 +171,10 @@ async fn archive_limits_apply_to_entry_count_and_total_size() {
     };
     let ex = Extractor::with_ocr(limits, Ocr::disabled());
     let long = "word ".repeat(100);
-    let err = ex.extract(request(samples::docx(&[&long]), "d.docx")).await.unwrap_err();
+    let err = ex
+        .extract(request(samples::docx(&[&long]), "d.docx"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, ExtractError::Bomb(_)), "{err:?}");
 }
 
@@ -164,14 +188,23 @@ async fn input_and_output_are_capped() {
         .extract(request("far more than ten bytes", "a.txt"))
         .await
         .unwrap_err();
-    assert_eq!(err, ExtractError::TooLarge { size: 23, limit: 10 });
+    assert_eq!(
+        err,
+        ExtractError::TooLarge {
+            size: 23,
+            limit: 10
+        }
+    );
 
     let limits = ExtractLimits {
         max_output_chars: 12,
         ..ExtractLimits::default()
     };
     let out = Extractor::with_ocr(limits, Ocr::disabled())
-        .extract(request(samples::pdf(&["abcdefghijklmnopqrstuvwxyz"]), "a.pdf"))
+        .extract(request(
+            samples::pdf(&["abcdefghijklmnopqrstuvwxyz"]),
+            "a.pdf",
+        ))
         .await
         .unwrap();
     assert!(out.truncated);
@@ -200,32 +233,65 @@ async fn unknown_binaries_are_unsupported_and_images_need_ocr() {
     assert_eq!(err.code(), "unsupported");
 
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    let err = extractor().extract(request(png, "scan.png")).await.unwrap_err();
+    let err = extractor()
+        .extract(request(png, "scan.png"))
+        .await
+        .unwrap_err();
     assert_eq!(err, ExtractError::OcrUnavailable);
 
     let scan = samples::image_pdf(2, 2, &[255, 0, 0, 255]);
-    let err = extractor().extract(request(scan, "scan.pdf")).await.unwrap_err();
+    let err = extractor()
+        .extract(request(scan, "scan.pdf"))
+        .await
+        .unwrap_err();
     assert_eq!(err, ExtractError::OcrUnavailable);
 }
 
 #[test]
 fn sniffing_prefers_magic_bytes_over_names() {
-    assert_eq!(sniff(&samples::pdf(&["x"]), Some("a.txt"), Some("text/plain")), DocumentFormat::Pdf);
-    assert_eq!(sniff(&samples::docx(&["x"]), Some("a.odt"), None), DocumentFormat::Docx);
-    assert_eq!(sniff(&samples::odt(&["x"]), Some("a.docx"), None), DocumentFormat::Odt);
-    assert_eq!(sniff(b"a,b\n1,2\n", None, Some("text/csv")), DocumentFormat::Csv);
-    assert_eq!(sniff(b"<!doctype html><p>x", Some("a.txt"), None), DocumentFormat::Html);
-    assert_eq!(sniff(samples::eml("s", "b").as_bytes(), None, None), DocumentFormat::Email);
-    assert_eq!(sniff(b"Subject: no colon in first word\nhello", None, None), DocumentFormat::PlainText);
-    assert_eq!(sniff(b"\xff\xd8\xff\xe0rest", Some("a.txt"), None), DocumentFormat::Image);
-    assert_eq!(sniff(b"\0\x01binary", Some("a.txt"), None), DocumentFormat::Unknown);
+    assert_eq!(
+        sniff(&samples::pdf(&["x"]), Some("a.txt"), Some("text/plain")),
+        DocumentFormat::Pdf
+    );
+    assert_eq!(
+        sniff(&samples::docx(&["x"]), Some("a.odt"), None),
+        DocumentFormat::Docx
+    );
+    assert_eq!(
+        sniff(&samples::odt(&["x"]), Some("a.docx"), None),
+        DocumentFormat::Odt
+    );
+    assert_eq!(
+        sniff(b"a,b\n1,2\n", None, Some("text/csv")),
+        DocumentFormat::Csv
+    );
+    assert_eq!(
+        sniff(b"<!doctype html><p>x", Some("a.txt"), None),
+        DocumentFormat::Html
+    );
+    assert_eq!(
+        sniff(samples::eml("s", "b").as_bytes(), None, None),
+        DocumentFormat::Email
+    );
+    assert_eq!(
+        sniff(b"Subject: no colon in first word\nhello", None, None),
+        DocumentFormat::PlainText
+    );
+    assert_eq!(
+        sniff(b"\xff\xd8\xff\xe0rest", Some("a.txt"), None),
+        DocumentFormat::Image
+    );
+    assert_eq!(
+        sniff(b"\0\x01binary", Some("a.txt"), None),
+        DocumentFormat::Unknown
+    );
 }
 
 /// Renders `lines` with poppler into a grayscale bitmap (what a scanner would produce).
 async fn scanned(lines: &[&str]) -> (u32, u32, Vec<u8>) {
     let out = process::run(
         "pdftoppm",
-        &["-r", "150", "-gray", "-singlefile", "-", "-"],
+        &["-r", "150", "-gray", "-singlefile", "-"],
         &samples::pdf(lines),
         64 * 1024 * 1024,
         std::time::Instant::now() + Duration::from_secs(30),
@@ -257,7 +323,10 @@ async fn scanned(lines: &[&str]) -> (u32, u32, Vec<u8>) {
 async fn ocr_of_images_and_scanned_pdfs_when_tesseract_is_installed() {
     let ocr = Ocr::detect().await;
     if !ocr.is_available() {
-        assert!(std::env::var("CI").is_err(), "CI must install tesseract-ocr");
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must install tesseract-ocr"
+        );
         eprintln!("tesseract not installed: OCR test limited to the unavailable case");
         return;
     }
@@ -273,7 +342,7 @@ async fn ocr_of_images_and_scanned_pdfs_when_tesseract_is_installed() {
 
     let png = process::run(
         "pdftoppm",
-        &["-r", "150", "-png", "-singlefile", "-", "-"],
+        &["-r", "150", "-png", "-singlefile", "-"],
         &samples::pdf(&["Library card renewal"]),
         64 * 1024 * 1024,
         std::time::Instant::now() + Duration::from_secs(30),
@@ -282,6 +351,9 @@ async fn ocr_of_images_and_scanned_pdfs_when_tesseract_is_installed() {
     .unwrap()
     .stdout;
     let out = ex.extract(request(png, "photo")).await.unwrap();
-    assert_eq!((out.format, out.method), (DocumentFormat::Image, TextMethod::Ocr));
+    assert_eq!(
+        (out.format, out.method),
+        (DocumentFormat::Image, TextMethod::Ocr)
+    );
     assert!(out.text.contains("Library card renewal"), "{}", out.text);
 }

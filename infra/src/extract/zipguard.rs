@@ -90,7 +90,9 @@ impl<'a> GuardedZip<'a> {
             self.inflated += n as u64;
             let len = out.len() as u64;
             if len > self.limits.max_entry_bytes {
-                return Err(ExtractError::Bomb(format!("entry {name} inflates past the limit")));
+                return Err(ExtractError::Bomb(format!(
+                    "entry {name} inflates past the limit"
+                )));
             }
             if self.inflated > self.limits.max_total_bytes {
                 return Err(ExtractError::Bomb("archive inflates past the limit".into()));

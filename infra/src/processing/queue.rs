@@ -168,9 +168,11 @@ impl JobQueue {
     ) -> Result<bool, sqlx::Error> {
         let (status, error, delay) = match outcome {
             JobOutcome::Done => ("done", None, Duration::ZERO),
-            JobOutcome::Retry { code } if job.attempt < self.config.max_attempts => {
-                ("pending", Some(code.as_str()), self.config.backoff(job.attempt))
-            }
+            JobOutcome::Retry { code } if job.attempt < self.config.max_attempts => (
+                "pending",
+                Some(code.as_str()),
+                self.config.backoff(job.attempt),
+            ),
             JobOutcome::Retry { code } | JobOutcome::Failed { code } => {
                 ("failed", Some(code.as_str()), Duration::ZERO)
             }
