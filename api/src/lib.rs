@@ -10,6 +10,7 @@ pub mod routes;
 pub mod run;
 pub mod secrets;
 pub mod state;
+pub mod wiring;
 
 pub use app::Application;
 pub use config::Config;

@@ -109,14 +109,68 @@ pub async fn serve(cfg: Config, projectors: bool) -> Result<ExitCode> {
 }
 
 async fn serve_inner(cfg: Config, projectors: bool, dev: bool) -> Result<ExitCode> {
-    let _ = (cfg, projectors, dev, Arc::new(()));
-    anyhow::bail!("the server is wired once the event store lands")
+    let cfg = Arc::new(cfg);
+    let core = open_core(&cfg).await?;
+    let state = crate::wiring::build_state(cfg.clone(), &core);
+    let app = crate::Application::build(state, cfg.bind).await?;
+    let url = format!("http://{}", app.local_addr());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let projector_task = projectors.then(|| {
+        let (pool, store) = (core.pool.clone(), core.store.clone());
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            projections::run(pool, store, crate::wiring::projections(), shutdown).await
+        })
+    });
+    println!("DocuVault is running at {url}");
+    if dev {
+        if let Some(db) = cfg.database_url() {
+            println!("Database: {}", redact_password(db));
+        }
+        println!(
+            "Blobs:    {}",
+            cfg.blob
+                .fs_root
+                .as_deref()
+                .unwrap_or(cfg.data_dir.as_path())
+                .display()
+        );
+    }
+    println!("API docs: {url}/api/docs   Press Ctrl-C to stop.");
+    app.run_until_stopped(shutdown_signal()).await?;
+    let _ = stop_tx.send(true);
+    if let Some(task) = projector_task {
+        task.await??;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn redact_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if url[s + 3..at].contains(':') => {
+            let user_end = s + 3 + url[s + 3..at].find(':').unwrap_or(0);
+            format!("{}:***{}", &url[..user_end], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// `docuvault projector`.
 pub async fn projector(cfg: Config) -> Result<ExitCode> {
-    let _ = cfg;
-    anyhow::bail!("projector is wired once the projection runtime lands")
+    let core = open_core(&cfg).await?;
+    let store: Arc<dyn domain::ports::EventStore> = core.store.clone();
+    println!("projector running; Ctrl-C to stop");
+    projections::run(
+        core.pool.clone(),
+        store,
+        crate::wiring::projections(),
+        shutdown_signal(),
+    )
+    .await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `docuvault migrate`.
@@ -127,16 +181,86 @@ pub async fn migrate(cfg: Config) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `docuvault rebuild NAME`.
+/// `docuvault rebuild NAME`: blue/green rebuild with a progress bar (rate and ETA).
 pub async fn rebuild(cfg: Config, name: &str) -> Result<ExitCode> {
-    let _ = (cfg, name);
-    anyhow::bail!("rebuild is wired once the projection runtime lands")
+    let Some(projection) = crate::wiring::projection(name) else {
+        let known: Vec<_> = crate::wiring::projections()
+            .iter()
+            .map(|p| p.name().to_owned())
+            .collect();
+        anyhow::bail!("no projection named `{name}` (known: {})", known.join(", "));
+    };
+    let core = open_core(&cfg).await?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg:>10} [{bar:40}] {pos}/{len} events  {per_sec}  ETA {eta}",
+        )
+        .expect("static template")
+        .progress_chars("=> "),
+    );
+    bar.set_message(name.to_owned());
+    let progress_bar = bar.clone();
+    let on_progress: projections::rebuild::ProgressFn = Arc::new(move |p| {
+        progress_bar.set_length(p.events_total.max(p.events_done));
+        progress_bar.set_position(p.events_done);
+    });
+    let store: Arc<dyn domain::ports::EventStore> = core.store.clone();
+    let result = projections::rebuild(
+        &core.pool,
+        store,
+        projection,
+        projections::RuntimeOptions::default(),
+        on_progress,
+    )
+    .await;
+    bar.finish();
+    let done = result?;
+    println!(
+        "rebuilt {name}: {} events at {:.0} events/s",
+        done.events_done, done.events_per_second
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
-/// `docuvault audit verify`.
+/// `docuvault audit verify`: exits 1 and names the first broken stream and version on a break.
 pub async fn audit_verify(cfg: Config) -> Result<ExitCode> {
-    let _ = cfg;
-    anyhow::bail!("audit verify is wired once the event store lands")
+    let pool = connect(&cfg).await?;
+    let report = infra::eventstore::verify_log(&pool)
+        .await
+        .context("verifying the event log")?;
+    println!("{report}");
+    Ok(if report.is_intact() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// The database pool (migrated), the key ring and the event store.
+pub struct Core {
+    pub pool: PgPool,
+    pub keys: Arc<infra::eventstore::PgDataKeys>,
+    pub store: Arc<infra::eventstore::PgEventStore>,
+}
+
+/// Connects, migrates, and opens the key ring and the event store.
+pub async fn open_core(cfg: &Config) -> Result<Core> {
+    use secrecy::ExposeSecret;
+    let pool = connect(cfg).await?;
+    infra::migrate(&pool).await.context("applying migrations")?;
+    let master = cfg
+        .master_key
+        .as_ref()
+        .context("DOCUVAULT_MASTER_KEY is not set (base64 of 32 random bytes)")?;
+    let master = infra::eventstore::MasterKey::from_base64(master.expose_secret())
+        .map_err(|_| anyhow::anyhow!("DOCUVAULT_MASTER_KEY must be base64 of exactly 32 bytes"))?;
+    let keys = Arc::new(infra::eventstore::PgDataKeys::new(pool.clone(), master));
+    let store = Arc::new(infra::eventstore::PgEventStore::new(
+        pool.clone(),
+        keys.clone(),
+    ));
+    Ok(Core { pool, keys, store })
 }
 
 /// `docuvault admin create-user`.

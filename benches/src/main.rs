@@ -1,18 +1,23 @@
-//! `docuvault-bench`: benchmarks that print a table; figures go to `docs/benchmarks.md`.
+//! `docuvault-bench`: benchmarks that print a table to paste into `docs/benchmarks.md`.
+
+mod eventstore;
+mod extract;
+mod pgbench;
+mod stats;
 
 use clap::{Parser, Subcommand};
 
-mod extract;
-
-#[derive(Debug, Parser)]
-#[command(name = "docuvault-bench", about = "DocuVault benchmarks")]
+#[derive(Parser)]
+#[command(about = "DocuVault benchmarks (each starts its own local PostgreSQL cluster)")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 enum Command {
+    /// Event store appends and reads against a pgbench baseline.
+    Eventstore(eventstore::Args),
     /// Text-extraction throughput (documents/s, MB/s) on a generated mixed corpus.
     Extract(extract::Args),
 }
@@ -20,6 +25,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Eventstore(args) => eventstore::run(args).await,
         Command::Extract(args) => extract::run(args).await,
     }
 }

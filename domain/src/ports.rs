@@ -99,17 +99,39 @@ pub enum KeyError {
     Backend(String),
     #[error("a data key could not be unwrapped with the master key")]
     Unwrap,
+    /// The subject's key was destroyed (crypto-shredding); it is never re-created.
+    #[error("the data key of subject {0} was destroyed")]
+    Destroyed(Uuid),
 }
 
 /// Per-subject data keys, wrapped by a master key. Destroying a key is crypto-shredding: every
 /// value encrypted with it becomes unreadable while the log stays intact.
+///
+/// Contract: a subject has at most one key in its lifetime. `destroy` leaves a tombstone, after
+/// which `get` answers `None` and `get_or_create` fails with [`KeyError::Destroyed`], so personal
+/// data can never again be written for an erased subject by accident. Implementations may cache
+/// keys briefly; a `destroy` through the same instance takes effect immediately.
 #[async_trait]
 pub trait DataKeys: Send + Sync {
-    /// The subject's key, created on first use. Fails for a destroyed subject.
+    /// The subject's key, created on first use. Fails with [`KeyError::Destroyed`] for a
+    /// destroyed subject.
     async fn get_or_create(&self, subject: Uuid) -> Result<DataKey, KeyError>;
     /// The subject's key, `None` when it never existed or was destroyed.
     async fn get(&self, subject: Uuid) -> Result<Option<DataKey>, KeyError>;
-    /// Destroys the key for good. Idempotent.
+    /// [`DataKeys::get`] for several subjects at once (one round trip where the backend allows):
+    /// every requested subject is in the answer.
+    async fn get_many(
+        &self,
+        subjects: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, Option<DataKey>>, KeyError> {
+        let mut out = std::collections::HashMap::with_capacity(subjects.len());
+        for s in subjects {
+            out.insert(*s, self.get(*s).await?);
+        }
+        Ok(out)
+    }
+    /// Destroys the key for good. Idempotent; destroying a subject that never had a key still
+    /// leaves the tombstone.
     async fn destroy(&self, subject: Uuid) -> Result<(), KeyError>;
 }
 

@@ -2,6 +2,7 @@
 //! embedded PostgreSQL cluster used by `docuvault dev` and the tests.
 
 pub mod classify;
+pub mod eventstore;
 pub mod extract;
 pub mod pgcluster;
 pub mod processing;

@@ -111,6 +111,11 @@ impl PgCluster {
         self.port
     }
 
+    /// The server binaries' directory (also holds `pgbench`, `psql`).
+    pub fn bin_dir(&self) -> &Path {
+        &self.bin
+    }
+
     /// A URL for the given database, as the `postgres` superuser.
     pub fn url(&self, database: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)

@@ -1,1 +1,31 @@
-//! The projector runtime and the read-model projections.
+//! The projector runtime (checkpoints, leadership, rebuild, read-your-writes) and the read-model
+//! projections.
+//!
+//! - [`run`] / [`Runtime`]: lead or stand by for each projection in any number of processes.
+//! - [`rebuild::rebuild`] / [`rebuild::request`]: blue/green rebuilds with progress.
+//! - [`checkpoint::resume`]: clear a halt after a fix.
+//! - [`ConsistencyWaiter`]: bounded waits for `X-Consistency-Token`.
+//! - [`status::status`]: the admin view.
+
+pub mod checkpoint;
+pub mod consistency;
+pub mod error;
+mod leader;
+pub mod leadership;
+pub mod metrics;
+pub mod projection;
+pub mod rebuild;
+pub mod runtime;
+mod shadow;
+pub mod status;
+pub mod stream_stats;
+pub mod wakeup;
+
+pub use checkpoint::{resume, ProjectionState};
+pub use consistency::ConsistencyWaiter;
+pub use error::RuntimeError;
+pub use projection::{Projection, ProjectionError};
+pub use rebuild::{rebuild, RebuildProgress, RebuildState};
+pub use runtime::{run, Runtime, RuntimeOptions};
+pub use status::{status, ProjectionStatus};
+pub use stream_stats::StreamStats;

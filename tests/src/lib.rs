@@ -1,6 +1,8 @@
 //! The test harness: one ephemeral PostgreSQL cluster per test process (or `DATABASE_URL`), a
 //! fresh database per test cloned from a migrated template, and helpers to start the real app.
 
+pub mod app;
+
 use std::sync::OnceLock;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -1,0 +1,69 @@
+//! Assembly: which projections exist, how `AppState` is built from the core services, and the
+//! adapter that lets the HTTP layer wait on projection checkpoints.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use domain::ports::{EventStore, SystemClock};
+use projections::{ConsistencyWaiter, Projection};
+
+use crate::config::Config;
+use crate::consistency::PositionWaiter;
+use crate::run::Core;
+use crate::state::AppState;
+
+/// Every projection the product runs, in one place.
+pub fn projections() -> Vec<Arc<dyn Projection>> {
+    vec![Arc::new(projections::StreamStats)]
+}
+
+/// Finds one projection by name (for `docuvault rebuild NAME` and the admin API).
+pub fn projection(name: &str) -> Option<Arc<dyn Projection>> {
+    projections().into_iter().find(|p| p.name() == name)
+}
+
+struct Waiter(ConsistencyWaiter);
+
+#[async_trait]
+impl PositionWaiter for Waiter {
+    async fn wait_for(&self, position: u64, timeout: Duration) -> bool {
+        match self.0.wait_for(position, timeout).await {
+            Ok(caught_up) => caught_up,
+            Err(e) => {
+                tracing::warn!(error = %e, "consistency wait failed; serving possibly stale data");
+                false
+            }
+        }
+    }
+}
+
+/// The Prometheus recorder is process-global: installed once, shared by every app in the process.
+pub fn metrics_handle() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
+    static HANDLE: std::sync::OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> =
+        std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            metrics_exporter_prometheus::PrometheusBuilder::new()
+                .install_recorder()
+                .map_err(|e| tracing::warn!(error = %e, "metrics recorder not installed"))
+                .ok()
+        })
+        .clone()
+}
+
+/// Builds the request state from the core services.
+pub fn build_state(cfg: Arc<Config>, core: &Core) -> AppState {
+    let store: Arc<dyn EventStore> = core.store.clone();
+    let names = projections().iter().map(|p| p.name().to_owned()).collect();
+    let waiter = ConsistencyWaiter::new(core.pool.clone(), store.clone(), names);
+    AppState {
+        config: cfg,
+        pool: core.pool.clone(),
+        store,
+        keys: core.keys.clone(),
+        clock: Arc::new(SystemClock),
+        metrics: metrics_handle(),
+        waiter: Some(Arc::new(Waiter(waiter))),
+    }
+}

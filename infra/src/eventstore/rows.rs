@@ -1,0 +1,227 @@
+//! Reading events back: the SQL of every read, and the decoding of rows into `RecordedEvent`
+//! (decrypting personal data with one key look-up per batch) or into stored-form `RawEvent`s.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use domain::event::{Checkpoint, EventMetadata, StreamId};
+use domain::ports::{DataKeys, StoreError};
+use domain::RecordedEvent;
+use serde_json::Value;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::append::backend;
+use super::crypto::{self, Location};
+
+/// The columns every decoded read selects. The transaction id is converted under its own name:
+/// aliasing the text as `tx_id` would make `order by tx_id` sort the text, not the index column.
+macro_rules! event_columns {
+    () => {
+        "global_position, tx_id::text as tx_text, event_id, stream_id, stream_version, \
+         event_type, schema_version, recorded_at, data, metadata"
+    };
+}
+
+/// The never-skip read. An event is only returned once its transaction id is below the xmin of
+/// the reader's snapshot, i.e. once every transaction that could still commit an event ordered
+/// before it has ended; the order is `(tx_id, global_position)`, and both the bound and the
+/// keyset condition are conditions on the `events_tx_position_idx` index.
+pub(super) const READ_ALL_SQL: &str = concat!(
+    "select ",
+    event_columns!(),
+    " from events \
+     where (tx_id, global_position) > ($1::text::xid8, $2) \
+       and tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
+     order by tx_id, global_position \
+     limit $3"
+);
+
+const READ_STREAM_SQL: &str = concat!(
+    "select ",
+    event_columns!(),
+    " from events where stream_id = $1 and stream_version >= $2 order by stream_version"
+);
+
+const READ_BY_IDS_SQL: &str = concat!(
+    "select ",
+    event_columns!(),
+    " from events where event_id = any($1) order by stream_id, stream_version"
+);
+
+pub(super) const CHECKPOINT_OF_SQL: &str = "select tx_id::text as tx_text from events \
+     where global_position = $1 and tx_id < pg_snapshot_xmin(pg_current_snapshot())";
+
+const READ_RAW_SQL: &str = concat!(
+    "select ",
+    event_columns!(),
+    ", hash from events where global_position > $1 order by global_position limit $2"
+);
+
+#[derive(sqlx::FromRow)]
+pub(super) struct EventRow {
+    global_position: i64,
+    tx_text: String,
+    event_id: Uuid,
+    stream_id: String,
+    stream_version: i64,
+    event_type: String,
+    schema_version: i32,
+    recorded_at: DateTime<Utc>,
+    data: Value,
+    metadata: Value,
+}
+
+/// An event exactly as stored: personal data still sealed, with its chain hash. For the audit
+/// tools and benchmarks; applications read `RecordedEvent`s.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct RawEvent {
+    pub global_position: i64,
+    pub tx_text: String,
+    pub event_id: Uuid,
+    pub stream_id: String,
+    pub stream_version: i64,
+    pub event_type: String,
+    pub schema_version: i32,
+    pub recorded_at: DateTime<Utc>,
+    pub data: Value,
+    pub metadata: Value,
+    pub hash: Vec<u8>,
+}
+
+pub(super) async fn read_all<'e, E>(
+    exec: E,
+    keys: &dyn DataKeys,
+    after: Checkpoint,
+    limit: usize,
+) -> Result<Vec<RecordedEvent>, StoreError>
+where
+    E: sqlx::PgExecutor<'e>,
+{
+    let rows: Vec<EventRow> = sqlx::query_as(READ_ALL_SQL)
+        .bind(after.tx.to_string())
+        .bind(i64::try_from(after.pos).unwrap_or(i64::MAX))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(exec)
+        .await
+        .map_err(backend)?;
+    decode(keys, rows).await
+}
+
+pub(super) async fn read_stream<'e, E>(
+    exec: E,
+    keys: &dyn DataKeys,
+    stream: &StreamId,
+    from_version: u64,
+) -> Result<Vec<RecordedEvent>, StoreError>
+where
+    E: sqlx::PgExecutor<'e>,
+{
+    let rows: Vec<EventRow> = sqlx::query_as(READ_STREAM_SQL)
+        .bind(stream.as_str())
+        .bind(i64::try_from(from_version).unwrap_or(i64::MAX))
+        .fetch_all(exec)
+        .await
+        .map_err(backend)?;
+    decode(keys, rows).await
+}
+
+pub(super) async fn read_by_ids(
+    conn: &mut PgConnection,
+    keys: &dyn DataKeys,
+    ids: &[Uuid],
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let rows: Vec<EventRow> = sqlx::query_as(READ_BY_IDS_SQL)
+        .bind(ids)
+        .fetch_all(conn)
+        .await
+        .map_err(backend)?;
+    decode(keys, rows).await
+}
+
+pub(super) async fn stream_version(
+    conn: &mut PgConnection,
+    stream: &StreamId,
+) -> Result<u64, StoreError> {
+    let v: i64 = sqlx::query_scalar(
+        "select coalesce(max(stream_version), 0)::int8 from events where stream_id = $1",
+    )
+    .bind(stream.as_str())
+    .fetch_one(conn)
+    .await
+    .map_err(backend)?;
+    Ok(v as u64)
+}
+
+pub(super) async fn read_raw<'e, E>(
+    exec: E,
+    after_position: u64,
+    limit: usize,
+) -> Result<Vec<RawEvent>, StoreError>
+where
+    E: sqlx::PgExecutor<'e>,
+{
+    sqlx::query_as(READ_RAW_SQL)
+        .bind(i64::try_from(after_position).unwrap_or(i64::MAX))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(exec)
+        .await
+        .map_err(backend)
+}
+
+pub(super) fn parse_tx(text: &str) -> Result<u64, StoreError> {
+    text.parse()
+        .map_err(|_| StoreError::Backend(format!("unexpected transaction id `{text}`")))
+}
+
+/// Decodes a batch: the keys of every subject in it are fetched in one call, then each event's
+/// sealed values are opened (or marked erased).
+async fn decode(
+    keys: &dyn DataKeys,
+    rows: Vec<EventRow>,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let mut subjects = HashSet::new();
+    for r in &rows {
+        crypto::collect_subjects(&r.data, &mut subjects);
+        crypto::collect_subjects(&r.metadata, &mut subjects);
+    }
+    let keys = if subjects.is_empty() {
+        Default::default()
+    } else {
+        let subjects: Vec<Uuid> = subjects.into_iter().collect();
+        keys.get_many(&subjects)
+            .await
+            .map_err(|e| StoreError::Crypto(e.to_string()))?
+    };
+    rows.into_iter()
+        .map(|mut r| {
+            if !keys.is_empty() {
+                let at = Location {
+                    stream_id: &r.stream_id,
+                    event_id: r.event_id,
+                };
+                crypto::open(&mut r.data, "/data", at, &keys)
+                    .and_then(|()| crypto::open(&mut r.metadata, "/metadata", at, &keys))
+                    .map_err(|e| StoreError::Crypto(e.to_string()))?;
+            }
+            let metadata: EventMetadata = serde_json::from_value(r.metadata).map_err(|e| {
+                StoreError::Backend(format!("undecodable metadata in event {}: {e}", r.event_id))
+            })?;
+            Ok(RecordedEvent {
+                event_id: r.event_id,
+                stream_id: StreamId::from_raw(r.stream_id),
+                stream_version: r.stream_version as u64,
+                global_position: r.global_position as u64,
+                checkpoint: Checkpoint {
+                    tx: parse_tx(&r.tx_text)?,
+                    pos: r.global_position as u64,
+                },
+                event_type: r.event_type,
+                schema_version: r.schema_version as u32,
+                data: r.data,
+                metadata,
+                recorded_at: r.recorded_at,
+            })
+        })
+        .collect()
+}
