@@ -4,6 +4,8 @@
 pub mod context;
 pub mod error;
 pub mod executor;
+pub mod processing;
+pub mod topic;
 
 pub use context::{Actor, CommandContext, Role};
 pub use error::CommandError;

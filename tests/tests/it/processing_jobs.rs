@@ -108,7 +108,10 @@ async fn retries_back_off_and_stop_at_the_bound() {
             .await
             .unwrap();
     }
-    assert!(q.claim("w", 10).await.unwrap().is_empty(), "failed jobs stay failed");
+    assert!(
+        q.claim("w", 10).await.unwrap().is_empty(),
+        "failed jobs stay failed"
+    );
     let last_error: String = sqlx::query_scalar("select last_error from processing_jobs")
         .fetch_one(&db.pool)
         .await
