@@ -32,3 +32,11 @@ create table processing_jobs (
 -- Claiming scans only open jobs, oldest first; finished jobs stay out of the index.
 create index processing_jobs_claim_idx on processing_jobs (available_at)
     where status in ('pending', 'processing');
+
+-- The processing reactor's memory of who owns each document (from DocumentUploadRequested), so
+-- it can enqueue DocumentUploaded and reclassification jobs with their owner.
+create table processing_owners (
+    document_id uuid not null,
+    owner_id uuid not null,
+    constraint processing_owners_pkey primary key (document_id)
+);

@@ -6,6 +6,7 @@ pub mod eventstore;
 pub mod extract;
 pub mod pgcluster;
 pub mod processing;
+pub mod search;
 
 /// Applies every migration in `migrations/` (event store and read models).
 pub async fn migrate(pool: &sqlx::PgPool) -> Result<(), sqlx::migrate::MigrateError> {

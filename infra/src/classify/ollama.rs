@@ -16,16 +16,12 @@ pub struct OllamaConfig {
     pub model: String,
     #[serde(default = "default_timeout", with = "http::duration_secs")]
     pub timeout: Duration,
-    #[serde(default = "default_max_chars")]
+    #[serde(default = "prompt::default_max_chars")]
     pub max_chars: usize,
 }
 
 fn default_timeout() -> Duration {
     Duration::from_secs(60)
-}
-
-fn default_max_chars() -> usize {
-    8_000
 }
 
 pub struct OllamaClassifier {

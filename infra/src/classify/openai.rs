@@ -22,16 +22,12 @@ pub struct OpenAiConfig {
     #[serde(default = "default_timeout", with = "http::duration_secs")]
     pub timeout: Duration,
     /// Characters of document text put into the prompt.
-    #[serde(default = "default_max_chars")]
+    #[serde(default = "prompt::default_max_chars")]
     pub max_chars: usize,
 }
 
 fn default_timeout() -> Duration {
     Duration::from_secs(30)
-}
-
-fn default_max_chars() -> usize {
-    8_000
 }
 
 pub struct OpenAiClassifier {

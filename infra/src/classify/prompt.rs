@@ -15,6 +15,12 @@ topics (zero, one or several). Answer with JSON only, no prose: \
 {\"topics\": [{\"name\": \"<topic exactly as listed>\", \"confidence\": <0.0-1.0>}], \
 \"terms\": [\"<up to five words from the document that justify the choice>\"]}";
 
+/// Characters of document text put into a prompt unless configured otherwise: enough for the
+/// first pages, small enough for any model's context.
+pub fn default_max_chars() -> usize {
+    8_000
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Message {
     pub role: &'static str,

@@ -13,3 +13,4 @@ mod projections_kill;
 mod projections_rebuild;
 mod projections_support;
 mod projections_takeover;
+mod search;

@@ -146,3 +146,70 @@ async fn a_dead_workers_job_is_taken_over_and_its_late_result_refused() {
     let (status, _, _) = q.status(doc).await.unwrap().unwrap();
     assert_eq!(status, JobStatus::Done);
 }
+
+/// The reactor turns confirmed uploads and reclassification requests into jobs, idempotently.
+#[tokio::test]
+async fn the_reactor_enqueues_uploads_and_reclassifications() {
+    use std::sync::Arc;
+
+    use domain::event::{EventMetadata, ExpectedVersion, NewEvent, StreamId};
+    use domain::ports::EventStore;
+    use domain::Checkpoint;
+    use infra::eventstore::{MasterKey, PgDataKeys, PgEventStore};
+    use infra::processing::ProcessingReactor;
+    use projections::Projection;
+
+    let db = TestDb::new().await;
+    let keys = Arc::new(PgDataKeys::new(db.pool.clone(), MasterKey::generate()));
+    let store = PgEventStore::new(db.pool.clone(), keys);
+    let (doc, owner) = (DocumentId::new(), UserId::new());
+    let raw = |event_type: &str, data: serde_json::Value| NewEvent {
+        event_id: uuid::Uuid::now_v7(),
+        event_type: event_type.into(),
+        schema_version: 1,
+        data,
+        metadata: EventMetadata::default(),
+        data_key: None,
+        recorded_at: chrono::Utc::now(),
+    };
+    // The documents aggregate's events, in the shape its branch defines (only owner_id is read).
+    store
+        .append(
+            &StreamId::new("document", doc),
+            ExpectedVersion::NoStream,
+            vec![
+                raw(
+                    "DocumentUploadRequested",
+                    serde_json::json!({"document_id": doc, "owner_id": owner, "size_bytes": 3}),
+                ),
+                raw("DocumentUploaded", serde_json::json!({"content_type": "text/plain", "size_bytes": 3})),
+            ],
+        )
+        .await
+        .unwrap();
+    store
+        .append(
+            &StreamId::new("processing", doc),
+            ExpectedVersion::NoStream,
+            vec![raw("ReclassificationRequested", serde_json::json!({"run": 2}))],
+        )
+        .await
+        .unwrap();
+    let events = store.read_all(Checkpoint::START, 100).await.unwrap();
+    let mut tx = db.pool.begin().await.unwrap();
+    ProcessingReactor.apply(&mut tx, &events).await.unwrap();
+    ProcessingReactor.apply(&mut tx, &events).await.unwrap();
+    tx.commit().await.unwrap();
+    let jobs: Vec<(uuid::Uuid, i32, uuid::Uuid)> =
+        sqlx::query_as("select document_id, run, owner_id from processing_jobs order by run")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        jobs,
+        vec![
+            (doc.as_uuid(), 1, owner.as_uuid()),
+            (doc.as_uuid(), 2, owner.as_uuid())
+        ]
+    );
+}
