@@ -3,6 +3,7 @@
 mod eventstore;
 mod extract;
 mod pgbench;
+mod search;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +21,8 @@ enum Command {
     Eventstore(eventstore::Args),
     /// Text-extraction throughput (documents/s, MB/s) on a generated mixed corpus.
     Extract(extract::Args),
+    /// Search over 100,000 generated documents: projection rebuild rate, p50/p99 at 32 clients.
+    Search(search::Args),
 }
 
 #[tokio::main]
@@ -27,5 +30,6 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Eventstore(args) => eventstore::run(args).await,
         Command::Extract(args) => extract::run(args).await,
+        Command::Search(args) => search::run(args).await,
     }
 }
