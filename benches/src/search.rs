@@ -35,7 +35,8 @@ pub struct Args {
 }
 
 /// Common English words, Zipf-sampled, so that term frequencies look like real prose.
-const VOCAB: &str = "the of and to in is you that it he was for on are as with his they at be this \
+const VOCAB: &str =
+    "the of and to in is you that it he was for on are as with his they at be this \
 have from or one had by word but not what all were we when your can said there use an each which \
 she do how their if will up other about out many then them these so some her would make like him \
 into time has look two more write go see number no way could people my than first water been call \
@@ -194,7 +195,9 @@ async fn bench(args: &Args, cluster: &PgCluster) -> Result<()> {
         tx.commit().await?;
     }
     let rebuild = started.elapsed();
-    sqlx::query("analyze search_documents").execute(&pool).await?;
+    sqlx::query("analyze search_documents")
+        .execute(&pool)
+        .await?;
     println!(
         "search rebuild: {} documents in {:.1} s = {:.0} documents/s",
         args.documents,
@@ -220,12 +223,15 @@ async fn bench(args: &Args, cluster: &PgCluster) -> Result<()> {
                     _ => format!("{a} {}", &b[..b.len().min(3)]),
                 };
                 let t = Instant::now();
-                search(&pool, &SearchQuery {
-                    caller: Some(caller),
-                    q,
-                    limit: 20,
-                    ..SearchQuery::default()
-                })
+                search(
+                    &pool,
+                    &SearchQuery {
+                        caller: Some(caller),
+                        q,
+                        limit: 20,
+                        ..SearchQuery::default()
+                    },
+                )
                 .await?;
                 latencies.push(t.elapsed());
             }
@@ -237,7 +243,8 @@ async fn bench(args: &Args, cluster: &PgCluster) -> Result<()> {
         all.extend(c.await??);
     }
     all.sort();
-    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1000.0;
+    let pct =
+        |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1000.0;
     println!(
         "search: {} queries by {} clients in {} s: {:.0} queries/s, p50 {:.1} ms, p99 {:.1} ms",
         all.len(),

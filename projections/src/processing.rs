@@ -99,7 +99,12 @@ impl Projection for ProcessingProjection {
                 .bind(provider.clone())
                 .bind(model.clone())
                 .bind(*fell_back)
-                .bind(suggestions.iter().map(|s| s.topic_id.as_uuid()).collect::<Vec<_>>())
+                .bind(
+                    suggestions
+                        .iter()
+                        .map(|s| s.topic_id.as_uuid())
+                        .collect::<Vec<_>>(),
+                )
                 .bind(event.recorded_at),
                 ProcessingEvent::DocumentClassified { run, topic_ids } => sqlx::query(
                     "update document_processing set run = $2, status = 'ready', topic_ids = $3, \

@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use commands::{CommandContext, CommandError};
-use domain::classifier::{ClassifyRequest, Classifier, TopicCandidate};
+use domain::classifier::{Classifier, ClassifyRequest, TopicCandidate};
 use domain::extraction::{ExtractError, ExtractRequest, TextExtractor, TextMethod};
 use domain::ids::{DocumentId, UserId};
 use domain::processing::{
@@ -37,8 +37,12 @@ pub trait DocumentSource: Send + Sync {
     /// The document's bytes (the caller has checked the size against its limit).
     async fn bytes(&self, owner: UserId, document: DocumentId) -> Result<Bytes, String>;
     /// Stores the extracted text as a derived object; returns its key.
-    async fn put_text(&self, owner: UserId, document: DocumentId, text: &str)
-        -> Result<String, String>;
+    async fn put_text(
+        &self,
+        owner: UserId,
+        document: DocumentId,
+        text: &str,
+    ) -> Result<String, String>;
     /// Reads a derived text object back (for a reclassification).
     async fn text(&self, key: &str) -> Result<String, String>;
     /// The topics the owner may be classified into (their own and the visible system topics).
@@ -126,7 +130,10 @@ impl Worker {
 
     /// One round: claim a batch and process it. Returns how many jobs were handled.
     pub async fn round(&self) -> Result<usize, sqlx::Error> {
-        let jobs = self.queue.claim(&self.config.name, self.config.batch).await?;
+        let jobs = self
+            .queue
+            .claim(&self.config.name, self.config.batch)
+            .await?;
         for job in &jobs {
             let outcome = self.process(job).await;
             if !self.queue.finish(job, &self.config.name, &outcome).await? {
@@ -225,7 +232,11 @@ impl Worker {
             })
             .collect();
         let mut terms: Vec<String> = Vec::new();
-        for s in answer.scores.iter().filter(|s| s.confidence >= self.config.threshold) {
+        for s in answer
+            .scores
+            .iter()
+            .filter(|s| s.confidence >= self.config.threshold)
+        {
             for t in &s.terms {
                 if !terms.contains(t) && terms.len() < 10 {
                     terms.push(t.clone());
@@ -282,8 +293,12 @@ impl Worker {
                 (kind, t.text, t.truncated)
             }
             // The document stays findable by name; these are outcomes, not failures.
-            Err(ExtractError::OcrUnavailable) => (ExtractionKind::OcrUnavailable, String::new(), false),
-            Err(ExtractError::Unsupported(_)) => (ExtractionKind::Unsupported, String::new(), false),
+            Err(ExtractError::OcrUnavailable) => {
+                (ExtractionKind::OcrUnavailable, String::new(), false)
+            }
+            Err(ExtractError::Unsupported(_)) => {
+                (ExtractionKind::Unsupported, String::new(), false)
+            }
             Err(e) => {
                 tracing::info!(code = e.code(), error = %e, "extraction failed");
                 return Err(Failure {

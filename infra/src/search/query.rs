@@ -204,7 +204,10 @@ mod tests {
     fn the_last_bare_word_becomes_a_prefix() {
         assert_eq!(split_prefix("tax inv"), ("tax".into(), Some("inv".into())));
         assert_eq!(split_prefix("Inv"), (String::new(), Some("inv".into())));
-        assert_eq!(split_prefix("\"tax return\""), ("\"tax return\"".into(), None));
+        assert_eq!(
+            split_prefix("\"tax return\""),
+            ("\"tax return\"".into(), None)
+        );
         assert_eq!(split_prefix("tax -draft"), ("tax -draft".into(), None));
         assert_eq!(split_prefix("a or"), ("a or".into(), None));
     }
@@ -212,7 +215,10 @@ mod tests {
     #[test]
     fn snippets_are_escaped_and_marked() {
         let raw = format!("<b>{START}Tax{STOP}</b> & co");
-        assert_eq!(snippet(Some(raw)), "&lt;b&gt;<mark>Tax</mark>&lt;/b&gt; &amp; co");
+        assert_eq!(
+            snippet(Some(raw)),
+            "&lt;b&gt;<mark>Tax</mark>&lt;/b&gt; &amp; co"
+        );
     }
 
     #[test]

@@ -154,7 +154,6 @@ async fn the_reactor_enqueues_uploads_and_reclassifications() {
 
     use domain::event::{EventMetadata, ExpectedVersion, NewEvent, StreamId};
     use domain::ports::EventStore;
-    use domain::Checkpoint;
     use infra::eventstore::{MasterKey, PgDataKeys, PgEventStore};
     use infra::processing::ProcessingReactor;
     use projections::Projection;
@@ -182,7 +181,10 @@ async fn the_reactor_enqueues_uploads_and_reclassifications() {
                     "DocumentUploadRequested",
                     serde_json::json!({"document_id": doc, "owner_id": owner, "size_bytes": 3}),
                 ),
-                raw("DocumentUploaded", serde_json::json!({"content_type": "text/plain", "size_bytes": 3})),
+                raw(
+                    "DocumentUploaded",
+                    serde_json::json!({"content_type": "text/plain", "size_bytes": 3}),
+                ),
             ],
         )
         .await
@@ -191,11 +193,14 @@ async fn the_reactor_enqueues_uploads_and_reclassifications() {
         .append(
             &StreamId::new("processing", doc),
             ExpectedVersion::NoStream,
-            vec![raw("ReclassificationRequested", serde_json::json!({"run": 2}))],
+            vec![raw(
+                "ReclassificationRequested",
+                serde_json::json!({"run": 2}),
+            )],
         )
         .await
         .unwrap();
-    let events = store.read_all(Checkpoint::START, 100).await.unwrap();
+    let events = crate::intelligence::read_everything(&db.pool, &store).await;
     let mut tx = db.pool.begin().await.unwrap();
     ProcessingReactor.apply(&mut tx, &events).await.unwrap();
     ProcessingReactor.apply(&mut tx, &events).await.unwrap();

@@ -39,11 +39,19 @@ impl DocumentSource for Docs {
     }
     async fn put_text(&self, o: UserId, d: DocumentId, text: &str) -> Result<String, String> {
         let key = format!("derived/{o}/{d}/text.txt");
-        self.texts.lock().unwrap().insert(key.clone(), text.to_owned());
+        self.texts
+            .lock()
+            .unwrap()
+            .insert(key.clone(), text.to_owned());
         Ok(key)
     }
     async fn text(&self, key: &str) -> Result<String, String> {
-        self.texts.lock().unwrap().get(key).cloned().ok_or_else(|| "missing".into())
+        self.texts
+            .lock()
+            .unwrap()
+            .get(key)
+            .cloned()
+            .ok_or_else(|| "missing".into())
     }
     async fn topics(&self, _o: UserId) -> Result<Vec<TopicCandidate>, String> {
         Ok(self.topics.clone())
@@ -89,9 +97,15 @@ impl Setup {
             content_type: None,
             size_bytes: bytes.len() as u64,
         };
-        self.docs.files.lock().unwrap().insert(doc, (facts, bytes.into()));
+        self.docs
+            .files
+            .lock()
+            .unwrap()
+            .insert(doc, (facts, bytes.into()));
         let mut conn = self.db.pool.acquire().await.unwrap();
-        JobQueue::enqueue(&mut conn, doc, 1, self.owner).await.unwrap();
+        JobQueue::enqueue(&mut conn, doc, 1, self.owner)
+            .await
+            .unwrap();
         doc
     }
 
@@ -108,7 +122,10 @@ impl Setup {
                 },
             ),
             source: self.docs.clone(),
-            extractor: Arc::new(Extractor::with_ocr(ExtractLimits::default(), Ocr::disabled())),
+            extractor: Arc::new(Extractor::with_ocr(
+                ExtractLimits::default(),
+                Ocr::disabled(),
+            )),
             classifier: Arc::new(BuiltinClassifier::new(Arc::new(InMemoryModels::default()))),
             config: WorkerConfig {
                 name: name.into(),
@@ -141,31 +158,59 @@ impl Setup {
 #[tokio::test]
 async fn a_document_is_extracted_classified_and_a_hostile_one_fails_alone() {
     let s = setup().await;
-    let good = s.add("bill.docx", samples::docx(&["Invoice 2026-11 for services"])).await;
+    let good = s
+        .add(
+            "bill.docx",
+            samples::docx(&["Invoice 2026-11 for services"]),
+        )
+        .await;
     let bomb = s.add("bomb.docx", samples::docx_bomb(200)).await;
-    let scan = s.add("scan.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec()).await;
+    let scan = s
+        .add("scan.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec())
+        .await;
     let worker = s.worker("w1");
     s.drain(&worker).await;
 
-    assert_eq!(s.types(good).await, ["TextExtracted", "TopicsSuggested", "DocumentClassified"]);
+    assert_eq!(
+        s.types(good).await,
+        ["TextExtracted", "TopicsSuggested", "DocumentClassified"]
+    );
     let classified = s
         .store
         .read_stream(&StreamId::new("processing", good), 3)
         .await
         .unwrap();
-    assert_eq!(classified[0].data["topic_ids"], serde_json::json!([s.invoices]));
-    assert_eq!(s.docs.texts.lock().unwrap().len(), 1, "only the good document has text");
+    assert_eq!(
+        classified[0].data["topic_ids"],
+        serde_json::json!([s.invoices])
+    );
+    assert_eq!(
+        s.docs.texts.lock().unwrap().len(),
+        1,
+        "only the good document has text"
+    );
 
     assert_eq!(s.types(bomb).await, ["ProcessingFailed"]);
-    let failed = s.store.read_stream(&StreamId::new("processing", bomb), 1).await.unwrap();
+    let failed = s
+        .store
+        .read_stream(&StreamId::new("processing", bomb), 1)
+        .await
+        .unwrap();
     assert_eq!(failed[0].data["code"], "decompression_bomb");
     assert_eq!(failed[0].data["permanent"], true);
     let (status, _, _) = worker.queue.status(bomb).await.unwrap().unwrap();
     assert_eq!(status, JobStatus::Failed);
 
     // No OCR here: the image is ready, findable by name, with a clear extraction outcome.
-    let events = s.store.read_stream(&StreamId::new("processing", scan), 1).await.unwrap();
-    assert_eq!(events[0].data["kind"], serde_json::to_value(ExtractionKind::OcrUnavailable).unwrap());
+    let events = s
+        .store
+        .read_stream(&StreamId::new("processing", scan), 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        events[0].data["kind"],
+        serde_json::to_value(ExtractionKind::OcrUnavailable).unwrap()
+    );
     assert_eq!(events.last().unwrap().event_type, "DocumentClassified");
 }
 
@@ -174,7 +219,13 @@ async fn two_workers_never_process_one_document_twice() {
     let s = setup().await;
     let mut docs = Vec::new();
     for i in 0..16 {
-        docs.push(s.add(&format!("n{i}.txt"), format!("invoice number {i}").into_bytes()).await);
+        docs.push(
+            s.add(
+                &format!("n{i}.txt"),
+                format!("invoice number {i}").into_bytes(),
+            )
+            .await,
+        );
     }
     let (a, b) = (s.worker("a"), s.worker("b"));
     tokio::join!(s.drain(&a), s.drain(&b));
@@ -192,7 +243,11 @@ async fn a_run_interrupted_after_extraction_resumes_without_duplicates() {
     let s = setup().await;
     let doc = s.add("note.txt", b"invoice for the garden".to_vec()).await;
     // A previous attempt extracted, stored the text and crashed before classifying.
-    let key = s.docs.put_text(s.owner, doc, "invoice for the garden").await.unwrap();
+    let key = s
+        .docs
+        .put_text(s.owner, doc, "invoice for the garden")
+        .await
+        .unwrap();
     let ctx = CommandContext::system(s.store.clone(), Arc::new(SystemClock));
     commands::processing::handle(
         &ctx,
@@ -209,5 +264,8 @@ async fn a_run_interrupted_after_extraction_resumes_without_duplicates() {
     .await
     .unwrap();
     s.drain(&s.worker("w")).await;
-    assert_eq!(s.types(doc).await, ["TextExtracted", "TopicsSuggested", "DocumentClassified"]);
+    assert_eq!(
+        s.types(doc).await,
+        ["TextExtracted", "TopicsSuggested", "DocumentClassified"]
+    );
 }

@@ -12,7 +12,6 @@ use domain::ids::{DocumentId, TopicId, UserId};
 use domain::ports::{EventStore, SystemClock};
 use domain::processing::{ClassificationRecord, ExtractionKind, ProcessingCommand, SuggestedTopic};
 use domain::topic::{Keywords, TopicCommand, TopicEditor, TopicName};
-use domain::Checkpoint;
 use infra::eventstore::{MasterKey, PgDataKeys, PgEventStore};
 use infra::search::{search, SearchProjection, SearchQuery, TextLoader};
 use projections::topics::TopicsProjection;
@@ -63,28 +62,46 @@ impl World {
 
     /// An uploaded document of `owner` with extracted `text` and `topics`, as the documents
     /// aggregate and the worker record it.
-    async fn document(&self, owner: UserId, filename: &str, text: &str, topics: &[TopicId]) -> DocumentId {
+    async fn document(
+        &self,
+        owner: UserId,
+        filename: &str,
+        text: &str,
+        topics: &[TopicId],
+    ) -> DocumentId {
         let doc = DocumentId::new();
         self.store
             .append(
                 &StreamId::new("document", doc),
                 ExpectedVersion::NoStream,
                 vec![
-                    raw(owner, "DocumentUploadRequested", serde_json::json!({
-                        "document_id": doc, "owner_id": owner,
-                        "filename": {"$pii": filename},
-                        "declared_content_type": "text/plain", "size_bytes": text.len(),
-                        "expires_at": "2030-01-01T00:00:00Z"
-                    })),
-                    raw(owner, "DocumentUploaded", serde_json::json!({
-                        "content_type": "text/plain", "size_bytes": text.len()
-                    })),
+                    raw(
+                        owner,
+                        "DocumentUploadRequested",
+                        serde_json::json!({
+                            "document_id": doc, "owner_id": owner,
+                            "filename": {"$pii": filename},
+                            "declared_content_type": "text/plain", "size_bytes": text.len(),
+                            "expires_at": "2030-01-01T00:00:00Z"
+                        }),
+                    ),
+                    raw(
+                        owner,
+                        "DocumentUploaded",
+                        serde_json::json!({
+                            "content_type": "text/plain", "size_bytes": text.len()
+                        }),
+                    ),
                 ],
             )
             .await
             .unwrap();
         let key = format!("derived/{owner}/{doc}/text.txt");
-        self.texts.0.lock().unwrap().insert(key.clone(), text.to_owned());
+        self.texts
+            .0
+            .lock()
+            .unwrap()
+            .insert(key.clone(), text.to_owned());
         let run = |c| commands::processing::handle(&self.ctx, doc, owner, c);
         run(ProcessingCommand::RecordExtraction {
             run: 1,
@@ -103,7 +120,10 @@ impl World {
                 fell_back: false,
                 suggestions: topics
                     .iter()
-                    .map(|t| SuggestedTopic { topic_id: *t, confidence: 1.0 })
+                    .map(|t| SuggestedTopic {
+                        topic_id: *t,
+                        confidence: 1.0,
+                    })
                     .collect(),
                 terms: vec![],
             },
@@ -113,9 +133,19 @@ impl World {
         doc
     }
 
-    async fn document_event(&self, owner: UserId, doc: DocumentId, event_type: &str, data: serde_json::Value) {
+    async fn document_event(
+        &self,
+        owner: UserId,
+        doc: DocumentId,
+        event_type: &str,
+        data: serde_json::Value,
+    ) {
         self.store
-            .append(&StreamId::new("document", doc), ExpectedVersion::Any, vec![raw(owner, event_type, data)])
+            .append(
+                &StreamId::new("document", doc),
+                ExpectedVersion::Any,
+                vec![raw(owner, event_type, data)],
+            )
             .await
             .unwrap();
     }
@@ -125,27 +155,40 @@ impl World {
             .execute(&self.db.pool)
             .await
             .unwrap();
-        let events = self.store.read_all(Checkpoint::START, 100_000).await.unwrap();
+        let events = crate::intelligence::read_everything(&self.db.pool, &self.store).await;
         let mut tx = self.db.pool.begin().await.unwrap();
         TopicsProjection.apply(&mut tx, &events).await.unwrap();
-        SearchProjection::new(self.texts.clone()).apply(&mut tx, &events).await.unwrap();
+        SearchProjection::new(self.texts.clone())
+            .apply(&mut tx, &events)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
     }
 
     async fn find(&self, caller: UserId, q: &str) -> Vec<(Option<String>, String)> {
-        let page = search(&self.db.pool, &SearchQuery {
-            caller: Some(caller),
-            q: q.into(),
-            limit: 50,
-            ..SearchQuery::default()
-        })
+        let page = search(
+            &self.db.pool,
+            &SearchQuery {
+                caller: Some(caller),
+                q: q.into(),
+                limit: 50,
+                ..SearchQuery::default()
+            },
+        )
         .await
         .unwrap();
-        page.items.into_iter().map(|h| (h.filename, h.snippet)).collect()
+        page.items
+            .into_iter()
+            .map(|h| (h.filename, h.snippet))
+            .collect()
     }
 
     async fn names(&self, caller: UserId, q: &str) -> Vec<String> {
-        self.find(caller, q).await.into_iter().map(|(f, _)| f.unwrap()).collect()
+        self.find(caller, q)
+            .await
+            .into_iter()
+            .map(|(f, _)| f.unwrap())
+            .collect()
     }
 }
 
@@ -153,9 +196,27 @@ impl World {
 async fn finds_by_content_phrase_and_prefix_and_highlights() {
     let w = World::new().await;
     let alice = UserId::new();
-    w.document(alice, "lease.txt", "The tenant pays the monthly rent to the landlord before the fifth.", &[]).await;
-    w.document(alice, "insurance.txt", "Your household insurance covers water damage in the flat.", &[]).await;
-    w.document(alice, "notes.txt", "Landlord called. The rent is monthly; the tenant is happy.", &[]).await;
+    w.document(
+        alice,
+        "lease.txt",
+        "The tenant pays the monthly rent to the landlord before the fifth.",
+        &[],
+    )
+    .await;
+    w.document(
+        alice,
+        "insurance.txt",
+        "Your household insurance covers water damage in the flat.",
+        &[],
+    )
+    .await;
+    w.document(
+        alice,
+        "notes.txt",
+        "Landlord called. The rent is monthly; the tenant is happy.",
+        &[],
+    )
+    .await;
     w.project().await;
 
     let mut both = w.names(alice, "rent landlord").await;
@@ -179,30 +240,69 @@ async fn finds_by_content_phrase_and_prefix_and_highlights() {
 async fn never_returns_another_users_unshared_document() {
     let w = World::new().await;
     let (alice, bob) = (UserId::new(), UserId::new());
-    let doc = w.document(alice, "diagnosis.txt", "Confidential diagnosis from the clinic.", &[]).await;
+    let doc = w
+        .document(
+            alice,
+            "diagnosis.txt",
+            "Confidential diagnosis from the clinic.",
+            &[],
+        )
+        .await;
     w.project().await;
     assert_eq!(w.names(alice, "diagnosis").await, ["diagnosis.txt"]);
     assert!(w.names(bob, "diagnosis").await.is_empty());
 
-    w.document_event(alice, doc, "DocumentShared", serde_json::json!({
-        "share_id": uuid::Uuid::now_v7(), "recipient_id": bob, "permission": "view"
-    })).await;
+    w.document_event(
+        alice,
+        doc,
+        "DocumentShared",
+        serde_json::json!({
+            "share_id": uuid::Uuid::now_v7(), "recipient_id": bob, "permission": "view"
+        }),
+    )
+    .await;
     w.project().await;
-    let page = search(&w.db.pool, &SearchQuery { caller: Some(bob), q: "clinic".into(), limit: 10, ..Default::default() })
-        .await
-        .unwrap();
+    let page = search(
+        &w.db.pool,
+        &SearchQuery {
+            caller: Some(bob),
+            q: "clinic".into(),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(page.items.len(), 1);
     assert!(page.items[0].shared);
 
-    w.document_event(alice, doc, "ShareRevoked", serde_json::json!({
-        "share_id": uuid::Uuid::now_v7(), "recipient_id": bob
-    })).await;
+    w.document_event(
+        alice,
+        doc,
+        "ShareRevoked",
+        serde_json::json!({
+            "share_id": uuid::Uuid::now_v7(), "recipient_id": bob
+        }),
+    )
+    .await;
     w.project().await;
-    assert!(w.names(bob, "clinic").await.is_empty(), "revocation is immediate");
+    assert!(
+        w.names(bob, "clinic").await.is_empty(),
+        "revocation is immediate"
+    );
 
-    w.document_event(alice, doc, "DocumentTrashed", serde_json::json!({"trashed_at": "2026-11-28T00:00:00Z"})).await;
+    w.document_event(
+        alice,
+        doc,
+        "DocumentTrashed",
+        serde_json::json!({"trashed_at": "2026-11-28T00:00:00Z"}),
+    )
+    .await;
     w.project().await;
-    assert!(w.names(alice, "clinic").await.is_empty(), "trashed documents are not found");
+    assert!(
+        w.names(alice, "clinic").await.is_empty(),
+        "trashed documents are not found"
+    );
 }
 
 #[tokio::test]
@@ -210,28 +310,38 @@ async fn topic_names_filters_and_pagination() {
     let w = World::new().await;
     let alice = UserId::new();
     let travel = TopicId::new();
-    commands::topic::handle(&w.ctx, travel, TopicEditor::User(alice), TopicCommand::Create {
-        id: travel,
-        name: TopicName::parse("Travel").unwrap(),
-        keywords: Keywords::default(),
-        shadows: None,
-    })
+    commands::topic::handle(
+        &w.ctx,
+        travel,
+        TopicEditor::User(alice),
+        TopicCommand::Create {
+            id: travel,
+            name: TopicName::parse("Travel").unwrap(),
+            keywords: Keywords::default(),
+            shadows: None,
+        },
+    )
     .await
     .unwrap();
-    w.document(alice, "boarding.txt", "Gate B12, seat 14C.", &[travel]).await;
+    w.document(alice, "boarding.txt", "Gate B12, seat 14C.", &[travel])
+        .await;
     for i in 0..7 {
-        w.document(alice, &format!("report-{i}.txt"), "quarterly report", &[]).await;
+        w.document(alice, &format!("report-{i}.txt"), "quarterly report", &[])
+            .await;
     }
     w.project().await;
     // The topic's name finds the document although its text never says "travel".
     assert_eq!(w.names(alice, "travel").await, ["boarding.txt"]);
-    let page = search(&w.db.pool, &SearchQuery {
-        caller: Some(alice),
-        q: "seat".into(),
-        topic: Some(travel.as_uuid()),
-        limit: 10,
-        ..Default::default()
-    })
+    let page = search(
+        &w.db.pool,
+        &SearchQuery {
+            caller: Some(alice),
+            q: "seat".into(),
+            topic: Some(travel.as_uuid()),
+            limit: 10,
+            ..Default::default()
+        },
+    )
     .await
     .unwrap();
     assert_eq!(page.items.len(), 1);
@@ -239,13 +349,16 @@ async fn topic_names_filters_and_pagination() {
     let mut seen = Vec::new();
     let mut cursor = None;
     loop {
-        let page = search(&w.db.pool, &SearchQuery {
-            caller: Some(alice),
-            q: "report".into(),
-            limit: 3,
-            cursor: cursor.clone(),
-            ..Default::default()
-        })
+        let page = search(
+            &w.db.pool,
+            &SearchQuery {
+                caller: Some(alice),
+                q: "report".into(),
+                limit: 3,
+                cursor: cursor.clone(),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
         seen.extend(page.items.into_iter().map(|h| h.document_id));
