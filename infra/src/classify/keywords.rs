@@ -19,7 +19,7 @@ pub fn matches(text: &str, topics: &[TopicCandidate]) -> Vec<TopicScore> {
                 .filter(|k| contains_phrase(&words, k))
                 .cloned()
                 .collect();
-            (!hits.is_empty()).then(|| TopicScore {
+            (!hits.is_empty()).then_some(TopicScore {
                 topic_id: topic.id,
                 confidence: RULE_CONFIDENCE,
                 terms: hits,

@@ -87,8 +87,8 @@ pub(crate) enum Item<'a> {
 
 /// Walks an XML document. Entity references other than the five predefined ones and character
 /// references are dropped: DTD entities are never expanded (no billion-laughs).
-pub(crate) fn walk<'x>(
-    xml: &'x str,
+pub(crate) fn walk(
+    xml: &str,
     sink: &mut TextSink,
     mut f: impl FnMut(Item<'_>, &mut TextSink),
 ) -> Result<(), ExtractError> {

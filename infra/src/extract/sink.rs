@@ -95,7 +95,7 @@ impl TextSink {
     /// Fails with `Timeout` once the deadline has passed; cheap enough to call per element.
     pub(crate) fn check_deadline(&mut self) -> Result<(), ExtractError> {
         self.ops = self.ops.wrapping_add(1);
-        if self.ops % 256 == 0 && Instant::now() >= self.deadline {
+        if self.ops.is_multiple_of(256) && Instant::now() >= self.deadline {
             return Err(ExtractError::Timeout);
         }
         Ok(())
