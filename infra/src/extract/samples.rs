@@ -6,26 +6,62 @@ use std::io::{Cursor, Write};
 use zip::write::SimpleFileOptions;
 use zip::CompressionMethod;
 
-/// A one-page PDF whose text layer holds `lines` (ASCII; Helvetica, WinAnsi).
+/// Characters per line and lines per page of [`pdf`]: what fits a Letter page in 12 pt Helvetica.
+const PDF_LINE_CHARS: usize = 90;
+const PDF_PAGE_LINES: usize = 48;
+
+/// A PDF whose text layer holds `lines` (ASCII; Helvetica, WinAnsi), wrapped at word boundaries
+/// and paginated so that every word is on a page (text outside the page box is not extracted).
 pub fn pdf(lines: &[&str]) -> Vec<u8> {
-    let mut content = String::from("BT /F1 12 Tf 14 TL 72 720 Td\n");
+    let mut wrapped: Vec<String> = Vec::new();
     for line in lines {
-        let escaped = line
-            .replace('\\', "\\\\")
-            .replace('(', "\\(")
-            .replace(')', "\\)");
-        content.push_str(&format!("({escaped}) Tj T*\n"));
+        let mut current = String::new();
+        for word in line.split(' ') {
+            if !current.is_empty() && current.len() + 1 + word.len() > PDF_LINE_CHARS {
+                wrapped.push(std::mem::take(&mut current));
+            }
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        wrapped.push(current);
     }
-    content.push_str("ET");
-    let page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
-                /Resources << /Font << /F1 5 0 R >> >> >>";
-    pdf_objects(&[
-        "<< /Type /Catalog /Pages 2 0 R >>".into(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".into(),
-        page.into(),
-        stream_object("", content.as_bytes()),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".into(),
-    ])
+    let pages: Vec<&[String]> = if wrapped.is_empty() {
+        vec![&[]]
+    } else {
+        wrapped.chunks(PDF_PAGE_LINES).collect()
+    };
+    // Objects: 1 catalog, 2 page tree, 3 font, then a page and its content stream per page.
+    let kids: Vec<String> = (0..pages.len()).map(|i| format!("{} 0 R", 4 + 2 * i)).collect();
+    let mut objects = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            kids.join(" "),
+            pages.len()
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+            .to_owned(),
+    ];
+    for (i, page) in pages.iter().enumerate() {
+        let mut content = String::from("BT /F1 12 Tf 14 TL 40 750 Td\n");
+        for line in page.iter() {
+            let escaped = line
+                .replace('\\', "\\\\")
+                .replace('(', "\\(")
+                .replace(')', "\\)");
+            content.push_str(&format!("({escaped}) Tj T*\n"));
+        }
+        content.push_str("ET");
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {} 0 R \
+             /Resources << /Font << /F1 3 0 R >> >> >>",
+            5 + 2 * i
+        ));
+        objects.push(stream_object("", content.as_bytes()));
+    }
+    pdf_objects(&objects)
 }
 
 /// A one-page PDF without a text layer: an 8-bit grayscale image (`pixels` row by row) drawn over
