@@ -33,7 +33,9 @@ pub fn pdf(lines: &[&str]) -> Vec<u8> {
         wrapped.chunks(PDF_PAGE_LINES).collect()
     };
     // Objects: 1 catalog, 2 page tree, 3 font, then a page and its content stream per page.
-    let kids: Vec<String> = (0..pages.len()).map(|i| format!("{} 0 R", 4 + 2 * i)).collect();
+    let kids: Vec<String> = (0..pages.len())
+        .map(|i| format!("{} 0 R", 4 + 2 * i))
+        .collect();
     let mut objects = vec![
         "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
         format!(
