@@ -28,6 +28,10 @@ use crate::state::AppState;
     info(title = "DocuVault", description = "Self-hostable, multi-user, event-sourced document vault."),
     tags(
         (name = "operations", description = "Health, readiness, metrics"),
+        (name = "documents", description = "Uploads, listing, trash and downloads"),
+        (name = "folders", description = "The caller's folder tree"),
+        (name = "shares", description = "Sharing documents with other users"),
+        (name = "quota", description = "Storage quotas"),
     )
 )]
 struct ApiDoc;
@@ -36,6 +40,14 @@ struct ApiDoc;
 pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::health::router())
+        .merge(routes::auth::router())
+        .merge(routes::admin_users::router())
+        .merge(routes::blobs::router())
+        .merge(routes::documents::router())
+        .merge(routes::folders::router())
+        .merge(routes::shares::router())
+        .merge(routes::trash::router())
+        .merge(routes::quota::router())
         .split_for_parts()
 }
 

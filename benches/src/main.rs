@@ -3,6 +3,7 @@
 mod eventstore;
 mod extract;
 mod pgbench;
+mod rebuild;
 mod search;
 mod stats;
 
@@ -23,6 +24,8 @@ enum Command {
     Extract(extract::Args),
     /// Search over 100,000 generated documents: projection rebuild rate, p50/p99 at 32 clients.
     Search(search::Args),
+    /// Blue/green rebuild of the `stream_stats` projection against the raw read rate.
+    Rebuild(rebuild::Args),
 }
 
 #[tokio::main]
@@ -31,5 +34,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Eventstore(args) => eventstore::run(args).await,
         Command::Extract(args) => extract::run(args).await,
         Command::Search(args) => search::run(args).await,
+        Command::Rebuild(args) => rebuild::run(args).await,
     }
 }

@@ -2,9 +2,13 @@
 //! pure domain functions, and appends with the expected version, retrying on a conflict.
 
 pub mod context;
+pub mod documents;
 pub mod error;
 pub mod executor;
+pub mod identity;
 pub mod processing;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 pub mod topic;
 
 pub use context::{Actor, CommandContext, Role};

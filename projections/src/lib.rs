@@ -6,9 +6,11 @@
 //! - [`checkpoint::resume`]: clear a halt after a fix.
 //! - [`ConsistencyWaiter`]: bounded waits for `X-Consistency-Token`.
 //! - [`status::status`]: the admin view.
+//! - [`registry::all`]: every projection DocuVault runs.
 
 pub mod checkpoint;
 pub mod consistency;
+pub mod documents;
 pub mod error;
 mod leader;
 pub mod leadership;
@@ -16,11 +18,13 @@ pub mod metrics;
 pub mod processing;
 pub mod projection;
 pub mod rebuild;
+pub mod registry;
 pub mod runtime;
 mod shadow;
 pub mod status;
 pub mod stream_stats;
 pub mod topics;
+pub mod users;
 pub mod wakeup;
 
 pub use checkpoint::{resume, ProjectionState};

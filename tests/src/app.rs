@@ -21,11 +21,14 @@ pub struct TestApp {
     stop: tokio::sync::watch::Sender<bool>,
 }
 
+/// A change to the test configuration.
+pub type Configure = Box<dyn FnOnce(&mut Config) + Send>;
+
 /// Options for [`TestApp::spawn_with`].
 #[derive(Default)]
 pub struct TestAppOptions {
     /// Changes to the default test configuration (filesystem blobs under a temp dir, fresh keys).
-    pub configure: Option<Box<dyn FnOnce(&mut Config) + Send>>,
+    pub configure: Option<Configure>,
     /// Replaces the system clock (expiry, TOTP windows, throttling).
     pub clock: Option<Arc<dyn Clock>>,
     /// Run without in-process projectors (e.g. to test a separate projector process).
@@ -67,10 +70,12 @@ impl TestApp {
         }
         let cfg = Arc::new(cfg);
         let core = api::run::open_core(&cfg).await.expect("open core services");
-        let mut state = api::wiring::build_state(cfg.clone(), &core);
-        if let Some(clock) = options.clock {
-            state.clock = clock;
-        }
+        let clock = options
+            .clock
+            .unwrap_or_else(|| Arc::new(domain::ports::SystemClock));
+        let state = api::wiring::build_state_with(cfg.clone(), &core, clock)
+            .await
+            .expect("build state");
         let app = api::Application::build(state, cfg.bind)
             .await
             .expect("bind test server");

@@ -2,6 +2,11 @@
 //! fresh database per test cloned from a migrated template, and helpers to start the real app.
 
 pub mod app;
+pub mod client;
+pub mod clock;
+pub mod docapp;
+pub mod fsblobs;
+pub mod s3server;
 
 use std::sync::OnceLock;
 

@@ -131,10 +131,12 @@ fn write_number(out: &mut Vec<u8>, n: &Number) {
         out.extend_from_slice(u.to_string().as_bytes());
     } else if let Some(f) = n.as_f64() {
         // 2^63 and 2^64 are exactly representable, so these bounds are exact.
-        if f.fract() == 0.0 && f >= -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0
-        {
+        const I64_RANGE: std::ops::Range<f64> =
+            -9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0;
+        const U64_RANGE: std::ops::Range<f64> = 0.0..18_446_744_073_709_551_616.0;
+        if f.fract() == 0.0 && I64_RANGE.contains(&f) {
             out.extend_from_slice((f as i64).to_string().as_bytes());
-        } else if f.fract() == 0.0 && f >= 0.0 && f < 18_446_744_073_709_551_616.0 {
+        } else if f.fract() == 0.0 && U64_RANGE.contains(&f) {
             out.extend_from_slice((f as u64).to_string().as_bytes());
         } else {
             out.extend_from_slice(n.to_string().as_bytes());

@@ -1,6 +1,7 @@
 //! Conformance of the PostgreSQL event store: expected versions, reads, idempotency, the
 //! database's append-only guard, the hash chain and tamper detection, personal-data encryption.
 
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -13,8 +14,12 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 pub(crate) fn store_on(db: &TestDb) -> (PgEventStore, Arc<PgDataKeys>) {
-    let keys = Arc::new(PgDataKeys::new(db.pool.clone(), MasterKey::generate()));
-    (PgEventStore::new(db.pool.clone(), keys.clone()), keys)
+    store_on_pool(&db.pool)
+}
+
+pub(crate) fn store_on_pool(pool: &sqlx::PgPool) -> (PgEventStore, Arc<PgDataKeys>) {
+    let keys = Arc::new(PgDataKeys::new(pool.clone(), MasterKey::generate()));
+    (PgEventStore::new(pool.clone(), keys.clone()), keys)
 }
 
 pub(crate) fn event(event_type: &str, data: Value) -> NewEvent {
@@ -457,6 +462,14 @@ async fn tamper(db: &TestDb, stream: &StreamId, version: i64, sql_set: &str) {
     tx.commit().await.unwrap();
 }
 
+/// The exit code of the `docuvault audit verify` subcommand against a test database.
+async fn audit_verify_exit(db: &TestDb) -> String {
+    let mut cfg = api::Config::default();
+    cfg.apply_env(|k| (k == "DATABASE_URL").then(|| db.url.clone()))
+        .unwrap();
+    format!("{:?}", api::run::audit_verify(cfg).await.unwrap())
+}
+
 #[tokio::test]
 async fn verify_names_the_stream_and_version_of_an_edited_event() {
     let db = TestDb::new().await;
@@ -485,6 +498,16 @@ async fn verify_names_the_stream_and_version_of_an_edited_event() {
         (victim.as_str(), 3, &BreakKind::HashMismatch)
     );
     assert!(report.to_string().contains(victim.as_str()));
+    // `docuvault audit verify` exits non-zero on it (and zero on an intact log, below).
+    assert_eq!(
+        audit_verify_exit(&db).await,
+        format!("{:?}", ExitCode::FAILURE)
+    );
+    let clean = TestDb::new().await;
+    assert_eq!(
+        audit_verify_exit(&clean).await,
+        format!("{:?}", ExitCode::SUCCESS)
+    );
     // The triggers are back on.
     assert!(sqlx::query("delete from events")
         .execute(&db.pool)
