@@ -9,6 +9,7 @@ pub mod config;
 pub mod consistency;
 pub mod documents;
 pub mod error;
+pub mod intelligence;
 pub mod json;
 pub mod routes;
 pub mod run;

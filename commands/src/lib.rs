@@ -1,6 +1,7 @@
 //! Command handlers: one per use case. Each authorises, loads the stream(s), decides with the
 //! pure domain functions, and appends with the expected version, retrying on a conflict.
 
+pub mod ai_settings;
 pub mod context;
 pub mod documents;
 pub mod error;

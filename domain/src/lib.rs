@@ -4,6 +4,7 @@
 //! (`tokio`, `sqlx` and `axum` are not dependencies).
 
 pub mod aggregate;
+pub mod ai_settings;
 pub mod blob;
 pub mod classifier;
 pub mod document;

@@ -22,6 +22,7 @@ pub use builtin::{BuiltinClassifier, InMemoryModels, ModelStore};
 pub use fallback::WithFallback;
 pub use ollama::{OllamaClassifier, OllamaConfig};
 pub use openai::{OpenAiClassifier, OpenAiConfig};
+pub use prompt::default_max_chars;
 pub use tokenize::terms;
 
 /// Which provider classifies: the admin's system default, or a user's override.

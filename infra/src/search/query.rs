@@ -25,6 +25,8 @@ pub struct SearchQuery {
     pub to: Option<DateTime<Utc>>,
     pub limit: u32,
     pub cursor: Option<String>,
+    /// Only the caller's own documents (the document listing's `q`), not those shared with them.
+    pub only_owned: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -142,8 +144,8 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
              from search_documents d, q, named \
              where (d.tsv @@ q.query or d.topic_ids && named.ids) \
                and d.uploaded and not d.trashed \
-               and (d.owner_id = $1 or exists (select 1 from search_shares s \
-                    where s.document_id = d.document_id and s.recipient_id = $1)) \
+               and (d.owner_id = $1 or (not $13 and exists (select 1 from search_shares s \
+                    where s.document_id = d.document_id and s.recipient_id = $1))) \
                and ($4::uuid is null or d.folder_id = $4) \
                and ($5::uuid is null or $5 = any(d.topic_ids)) \
                and ($6::timestamptz is null or d.created_at >= $6) \
@@ -170,6 +172,7 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
     .bind(SNIPPET_SCAN_CHARS)
     .bind(&options)
     .bind(limit + 1)
+    .bind(query.only_owned)
     .fetch_all(pool)
     .await?;
     let more = rows.len() as i64 > limit;
