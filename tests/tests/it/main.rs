@@ -22,6 +22,7 @@ mod eventstore;
 mod eventstore_concurrency;
 mod harness;
 mod intelligence;
+mod intelligence_api;
 mod processing_jobs;
 mod processing_worker;
 mod projections;
