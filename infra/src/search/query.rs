@@ -14,6 +14,11 @@ const START: char = '\u{E000}';
 const STOP: char = '\u{E001}';
 /// Text beyond this many characters is not scanned for snippets (ranking still sees it all).
 const SNIPPET_SCAN_CHARS: i32 = 200_000;
+/// Matches ranked per query. A query of common words matches most of a large vault; ranking
+/// every match costs a detoasted tsvector each, so only this many (taken in index order, not by
+/// rank) are ranked. Queries with rarer words, the ones that find something specific, match
+/// fewer and are ranked completely.
+const MAX_CANDIDATES: i64 = 1_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct SearchQuery {
@@ -138,10 +143,8 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
              where (t.owner_id = $1 or t.owner_id is null) \
                and to_tsvector('simple', coalesce(t.name, '')) @@ q.query \
          ), \
-         hits as ( \
-             select d.*, ts_rank_cd(d.tsv, q.query) \
-                 + case when d.topic_ids && named.ids then 0.5 else 0 end as rank \
-             from search_documents d, q, named \
+         candidates as ( \
+             select d.document_id from search_documents d, q, named \
              where (d.tsv @@ q.query or d.topic_ids && named.ids) \
                and d.uploaded and not d.trashed \
                and (d.owner_id = $1 or (not $13 and exists (select 1 from search_shares s \
@@ -150,6 +153,13 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
                and ($5::uuid is null or $5 = any(d.topic_ids)) \
                and ($6::timestamptz is null or d.created_at >= $6) \
                and ($7::timestamptz is null or d.created_at < $7) \
+             limit $14 \
+         ), \
+         hits as ( \
+             select d.*, ts_rank(d.tsv, q.query) \
+                 + case when d.topic_ids && named.ids then 0.5 else 0 end as rank \
+             from candidates c join search_documents d on d.document_id = c.document_id, \
+                 q, named \
          ) \
          select h.document_id, h.owner_id, h.filename, h.folder_id, h.created_at, h.topic_ids, \
                 h.rank::real as rank, \
@@ -173,6 +183,7 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
     .bind(&options)
     .bind(limit + 1)
     .bind(query.only_owned)
+    .bind(MAX_CANDIDATES)
     .fetch_all(pool)
     .await?;
     let more = rows.len() as i64 > limit;
