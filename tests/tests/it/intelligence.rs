@@ -14,6 +14,9 @@ use projections::processing::ProcessingProjection;
 use projections::topics::TopicsProjection;
 use projections::Projection;
 
+/// `(topic_id, owner_id, name, keywords)` as the `topics` read model holds them.
+type TopicRow = (uuid::Uuid, Option<uuid::Uuid>, Option<String>, Vec<String>);
+
 fn context(db: &TestDb) -> (CommandContext, Arc<PgEventStore>) {
     let keys = Arc::new(PgDataKeys::new(db.pool.clone(), MasterKey::generate()));
     let store = Arc::new(PgEventStore::new(db.pool.clone(), keys));
@@ -125,7 +128,7 @@ async fn topics_are_stored_encrypted_and_projected_readable() {
     );
 
     project(&db, &store).await;
-    let rows: Vec<(uuid::Uuid, Option<uuid::Uuid>, Option<String>, Vec<String>)> =
+    let rows: Vec<TopicRow> =
         sqlx::query_as("select topic_id, owner_id, name, keywords from topics order by name")
             .fetch_all(&db.pool)
             .await

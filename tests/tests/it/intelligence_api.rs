@@ -56,11 +56,7 @@ fn ids(page: &Value) -> Vec<String> {
 async fn uploads_become_ready_searchable_and_classified() {
     let app = DocApp::spawn_processing(Backend::Fs).await;
     let alice = app.user("alice").await;
-    let invoices = create_topic(
-        &alice,
-        json!({"name": "Invoices", "keywords": ["invoice"]}),
-    )
-    .await;
+    let invoices = create_topic(&alice, json!({"name": "Invoices", "keywords": ["invoice"]})).await;
     let txt = upload(
         &alice,
         "scan-0042.txt",
@@ -70,7 +66,10 @@ async fn uploads_become_ready_searchable_and_classified() {
     let pdf = upload(
         &alice,
         "habitats.pdf",
-        samples::pdf(&["Quarterly report on zebrafish habitats", "Prepared by the lab"]),
+        samples::pdf(&[
+            "Quarterly report on zebrafish habitats",
+            "Prepared by the lab",
+        ]),
     )
     .await;
     let (txt_id, pdf_id) = (
@@ -103,9 +102,7 @@ async fn uploads_become_ready_searchable_and_classified() {
         .contains("<mark>zebrafish</mark>"));
     let (_, hits) = alice.get("/api/search?q=zebraf").await;
     assert_eq!(ids(&hits).len(), 2, "prefix: {hits}");
-    let (_, hits) = alice
-        .get("/api/search?q=%22quarterly%20report%22")
-        .await;
+    let (_, hits) = alice.get("/api/search?q=%22quarterly%20report%22").await;
     assert_eq!(ids(&hits), vec![pdf_id.clone()], "phrase: {hits}");
     let (_, hits) = alice.get("/api/search?q=%22report%20quarterly%22").await;
     assert!(ids(&hits).is_empty(), "word order matters in a phrase");
@@ -164,7 +161,10 @@ async fn topics_are_per_user_and_system_topics_admin_managed() {
     assert_eq!(ids(&list), vec![system.clone()]);
     assert_eq!(list["items"][0]["system"], true);
     let (status, _) = bob
-        .patch(&format!("/api/topics/{system}"), json!({"name": "Mine now"}))
+        .patch(
+            &format!("/api/topics/{system}"),
+            json!({"name": "Mine now"}),
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, t) = admin
@@ -182,8 +182,14 @@ async fn topics_are_per_user_and_system_topics_admin_managed() {
     assert_eq!(ids(&list), vec![shadow.clone()]);
     let (_, list) = alice.get("/api/topics").await;
     assert!(ids(&list).contains(&system));
-    let (status, _) = bob.post("/api/topics", json!({"name": "Bad", "shadows": mine})).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "only system topics can be shadowed");
+    let (status, _) = bob
+        .post("/api/topics", json!({"name": "Bad", "shadows": mine}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "only system topics can be shadowed"
+    );
 
     let (status, t) = alice
         .patch(&format!("/api/topics/{mine}"), json!({"name": "Tax"}))
@@ -216,7 +222,10 @@ async fn document_topics_search_and_duplicates_respect_ownership() {
         assert!(ids(&hits).is_empty(), "{hits}");
     }
     let unknown = uuid::Uuid::now_v7();
-    for path in [format!("/api/documents/{id}"), format!("/api/documents/{unknown}")] {
+    for path in [
+        format!("/api/documents/{id}"),
+        format!("/api/documents/{unknown}"),
+    ] {
         let (s1, b1) = mallory.get(&format!("{path}/topics")).await;
         let (s2, b2) = mallory
             .put(&format!("{path}/topics"), json!({"topic_ids": []}))
@@ -245,10 +254,15 @@ async fn document_topics_search_and_duplicates_respect_ownership() {
     let (status, _) = bob.get(&format!("/api/documents/{id}/topics")).await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) = bob
-        .put(&format!("/api/documents/{id}/topics"), json!({"topic_ids": []}))
+        .put(
+            &format!("/api/documents/{id}/topics"),
+            json!({"topic_ids": []}),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = bob.post(&format!("/api/documents/{id}/reclassify"), json!({})).await;
+    let (status, _) = bob
+        .post(&format!("/api/documents/{id}/reclassify"), json!({}))
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let sid = share["id"].as_str().unwrap();
     let (status, _) = alice
@@ -276,7 +290,9 @@ async fn document_topics_search_and_duplicates_respect_ownership() {
     assert_eq!(status, StatusCode::OK, "{t}");
     assert_eq!(t["topic_ids"], json!([travel]));
     assert_eq!(t["topics_source"], "overridden");
-    let (_, hits) = alice.get(&format!("/api/search?q=kumquat&topic={travel}")).await;
+    let (_, hits) = alice
+        .get(&format!("/api/search?q=kumquat&topic={travel}"))
+        .await;
     assert_eq!(ids(&hits), vec![id.clone()]);
     // The built-in model learned from the hand-set document: a similar new one is put there.
     let similar = upload(
@@ -372,10 +388,7 @@ async fn classifier_settings_are_admin_managed_keys_never_returned_and_failures_
     assert_eq!(status, StatusCode::OK, "{own}");
     assert_eq!(own["provider"], "builtin");
     let (status, _) = alice
-        .put(
-            "/api/settings/classifier",
-            json!({"provider": "openai"}),
-        )
+        .put("/api/settings/classifier", json!({"provider": "openai"}))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let doc = upload(&alice, "bill2.txt", b"Water bill for April".to_vec()).await;
