@@ -62,10 +62,8 @@ async fn after(
     id: Uuid,
     position: Option<u64>,
 ) -> ApiResult<DocumentTopicsDto> {
-    if let (Some(waiter), Some(pos)) = (&state.waiter, position) {
-        let timeout = std::time::Duration::from_millis(state.config.consistency_wait_ms);
-        waiter.wait_for(pos, timeout).await;
-    }
+    // Lagging projections only make the answer older, never wrong.
+    crate::intelligence::caught_up(state, position).await;
     current(state, user, id).await
 }
 

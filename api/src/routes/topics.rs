@@ -42,12 +42,9 @@ async fn topic_after(
     done: &Executed<Topic, ()>,
 ) -> ApiResult<TopicDto> {
     let id = done.state.id.map(|t| t.as_uuid()).unwrap_or_default();
-    if let (Some(waiter), Some(pos)) = (&state.waiter, done.position) {
-        let timeout = std::time::Duration::from_millis(state.config.consistency_wait_ms);
-        if waiter.wait_for(pos, timeout).await {
-            if let Some(t) = topics::topic(&state.pool, user, id).await? {
-                return Ok(t);
-            }
+    if crate::intelligence::caught_up(state, done.position).await {
+        if let Some(t) = topics::topic(&state.pool, user, id).await? {
+            return Ok(t);
         }
     }
     let now = state.clock.now();
