@@ -32,6 +32,8 @@ use crate::state::AppState;
         (name = "folders", description = "The caller's folder tree"),
         (name = "shares", description = "Sharing documents with other users"),
         (name = "quota", description = "Storage quotas"),
+        (name = "topics", description = "Topics, document topics and reclassification"),
+        (name = "search", description = "Full-text search"),
     )
 )]
 struct ApiDoc;
@@ -51,6 +53,10 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::shares::router())
         .merge(routes::trash::router())
         .merge(routes::quota::router())
+        .merge(routes::topics::router())
+        .merge(routes::document_topics::router())
+        .merge(routes::search::router())
+        .merge(routes::ai_settings::router())
         .split_for_parts()
 }
 

@@ -31,8 +31,13 @@ pub enum Command {
         /// Do not run the projectors in this process (run `docuvault projector` separately).
         #[arg(long)]
         no_projectors: bool,
+        /// Do not run a document-processing worker in this process (run `docuvault projector`,
+        /// which includes one, separately).
+        #[arg(long)]
+        no_worker: bool,
     },
-    /// Run only the projectors (any number of these may run; one leads each projection).
+    /// Run only the projectors and a document-processing worker (any number of these may run:
+    /// one leads each projection, the workers share the jobs).
     Projector,
     /// Apply database migrations and exit.
     Migrate,
@@ -225,7 +230,8 @@ mod tests {
         assert!(matches!(
             cli.command,
             Command::Serve {
-                no_projectors: true
+                no_projectors: true,
+                no_worker: false,
             }
         ));
     }

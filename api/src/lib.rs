@@ -11,6 +11,7 @@ pub mod consistency;
 pub mod documents;
 pub mod error;
 pub mod extract;
+pub mod intelligence;
 pub mod json;
 pub mod legacy_import;
 pub mod routes;

@@ -17,7 +17,10 @@ async fn main() -> std::process::ExitCode {
     api::run::init_tracing(cfg.log_json);
     let result = match cli.command {
         Command::Dev { bind, data_dir } => api::run::dev(cfg, bind, data_dir).await,
-        Command::Serve { no_projectors } => api::run::serve(cfg, !no_projectors).await,
+        Command::Serve {
+            no_projectors,
+            no_worker,
+        } => api::run::serve(cfg, !no_projectors, !no_worker).await,
         Command::Projector => api::run::projector(cfg).await,
         Command::Migrate => api::run::migrate(cfg).await,
         Command::Rebuild { name } => api::run::rebuild(cfg, &name).await,

@@ -15,12 +15,14 @@ pub mod error;
 mod leader;
 pub mod leadership;
 pub mod metrics;
+pub mod processing;
 pub mod projection;
 pub mod rebuild;
 pub mod runtime;
 mod shadow;
 pub mod status;
 pub mod stream_stats;
+pub mod topics;
 pub mod users;
 pub mod wakeup;
 

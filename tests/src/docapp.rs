@@ -35,7 +35,17 @@ pub struct DocApp {
 }
 
 impl DocApp {
+    /// The app without a processing worker: documents stay `uploaded` (deterministic statuses).
     pub async fn spawn(backend: Backend) -> DocApp {
+        Self::spawn_with(backend, false).await
+    }
+
+    /// The app as `docuvault serve` runs it, processing worker included.
+    pub async fn spawn_processing(backend: Backend) -> DocApp {
+        Self::spawn_with(backend, true).await
+    }
+
+    async fn spawn_with(backend: Backend, worker: bool) -> DocApp {
         let clock = Arc::new(OffsetClock::default());
         let s3 = (backend == Backend::S3).then(crate::s3server::s3_config);
         if let Some(cfg) = &s3 {
@@ -58,6 +68,7 @@ impl DocApp {
             })),
             clock: Some(clock.clone()),
             no_projectors: false,
+            worker,
         })
         .await;
         let documents = api::documents::setup::documents(
@@ -69,10 +80,7 @@ impl DocApp {
         .await
         .expect("documents");
         let store: Arc<dyn EventStore> = app.core.store.clone();
-        let names = api::wiring::projections()
-            .iter()
-            .map(|p| p.name().to_owned())
-            .collect();
+        let names = api::wiring::projection_names(documents.services.blobs.clone());
         let waiter = ConsistencyWaiter::new(app.db.pool.clone(), store, names);
         DocApp {
             base_url: app.url.clone(),

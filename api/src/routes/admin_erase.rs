@@ -2,7 +2,7 @@
 //! its blobs, destroys its data key (crypto-shredding) and appends `UserErased`; projections drop
 //! or anonymise the account's rows. The log itself stays intact and verifiable.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use commands::documents::manage;
@@ -19,6 +19,7 @@ use super::auth::command_ctx;
 use crate::auth::{Admin, ClientInfo};
 use crate::consistency::ConsistencyToken;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiPath;
 use crate::json::ApiJson;
 use crate::state::AppState;
 
@@ -70,7 +71,7 @@ async fn erase_user(
     State(state): State<AppState>,
     Admin(who): Admin,
     client: ClientInfo,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<EraseRequest>,
 ) -> ApiResult<(ConsistencyToken, Json<EraseResult>)> {
     let user_id: UserId = id.parse().map_err(|_| ApiError::not_found())?;

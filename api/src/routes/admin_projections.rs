@@ -1,7 +1,7 @@
 //! `/api/admin/projections`: every projection's state, leader, checkpoint, lag and last error;
 //! blue/green rebuild requests with progress; resuming a halted projection. Admins only.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -13,6 +13,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::Admin;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiPath;
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -179,7 +180,7 @@ async fn all(state: &AppState) -> ApiResult<Vec<ProjectionDto>> {
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let head = projections::status::head_position(&state.pool).await?;
     let mut out = Vec::new();
-    for p in crate::wiring::projections() {
+    for p in crate::wiring::projections(state.documents.services.blobs.clone()) {
         let dto = match known.iter().position(|s| s.name == p.name()) {
             Some(i) => known.swap_remove(i).into(),
             None => ProjectionDto {
@@ -203,8 +204,8 @@ async fn all(state: &AppState) -> ApiResult<Vec<ProjectionDto>> {
 }
 
 /// 404 unless `name` is a registered projection.
-fn known(name: &str) -> ApiResult<()> {
-    crate::wiring::projection(name)
+fn known(state: &AppState, name: &str) -> ApiResult<()> {
+    crate::wiring::projection(name, state.documents.services.blobs.clone())
         .map(|_| ())
         .ok_or_else(ApiError::not_found)
 }
@@ -248,9 +249,9 @@ async fn list_projections(
 async fn rebuild_projection(
     State(state): State<AppState>,
     Admin(who): Admin,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> ApiResult<(StatusCode, Json<ProjectionDto>)> {
-    known(&name)?;
+    known(&state, &name)?;
     let filed = projections::rebuild::request(&state.pool, &name)
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
@@ -271,9 +272,9 @@ async fn rebuild_projection(
 async fn resume_projection(
     State(state): State<AppState>,
     Admin(who): Admin,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> ApiResult<Json<ProjectionDto>> {
-    known(&name)?;
+    known(&state, &name)?;
     let resumed = match projections::resume(&state.pool, &name).await {
         Ok(r) => r,
         Err(projections::RuntimeError::UnknownProjection(_)) => false,

@@ -4,7 +4,7 @@
 //! (point-in-time replay). Every use is itself recorded in the log.
 
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -25,6 +25,7 @@ use crate::audit::{self, AuditEntry, Order, Selection};
 use crate::auth::{Auditor, ClientInfo};
 use crate::consistency::ConsistencyToken;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiQuery;
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -119,8 +120,8 @@ async fn list_events(
     State(state): State<AppState>,
     Auditor(who): Auditor,
     client: ClientInfo,
-    Query(filter): Query<AuditFilter>,
-    Query(page): Query<PageQuery>,
+    ApiQuery(filter): ApiQuery<AuditFilter>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<(ConsistencyToken, Json<AuditPage>)> {
     let limit = page.limit.unwrap_or(50).clamp(1, 200) as i64;
     let after = page.cursor.as_deref().map(decode_cursor).transpose()?;
@@ -177,8 +178,8 @@ async fn export_events(
     State(state): State<AppState>,
     Auditor(who): Auditor,
     client: ClientInfo,
-    Query(filter): Query<AuditFilter>,
-    Query(q): Query<ExportQuery>,
+    ApiQuery(filter): ApiQuery<AuditFilter>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
     let format = q.format.unwrap_or(Format::Jsonl);
     let key =
@@ -272,7 +273,7 @@ async fn as_of(
     State(state): State<AppState>,
     Auditor(who): Auditor,
     client: ClientInfo,
-    Query(q): Query<AsOfQuery>,
+    ApiQuery(q): ApiQuery<AsOfQuery>,
 ) -> ApiResult<(ConsistencyToken, Json<AsOfAnswer>)> {
     let at = q.at.unwrap_or_else(|| state.clock.now());
     let store = state.store.as_ref();
