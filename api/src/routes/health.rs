@@ -73,6 +73,9 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             Err(e) => tracing::warn!(error = %e, "projection lag unavailable for /metrics"),
         }
     }
+    if state.metrics.is_some() {
+        queue_depth(&state).await;
+    }
     match &state.metrics {
         Some(handle) => (
             StatusCode::OK,
@@ -84,5 +87,29 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             [(header::CONTENT_TYPE, "text/plain")],
             String::from("metrics are not enabled in this process\n"),
         ),
+    }
+}
+
+/// The document-processing queue as the database sees it: jobs waiting and jobs leased to a
+/// worker (any process's), exported as `docuvault_processing_queue_depth{status}`.
+async fn queue_depth(state: &AppState) {
+    let rows: Result<Vec<(String, i64)>, sqlx::Error> = sqlx::query_as(
+        "select status, count(*) from processing_jobs \
+         where status in ('pending', 'processing') group by status",
+    )
+    .fetch_all(&state.pool)
+    .await;
+    match rows {
+        Ok(rows) => {
+            for status in ["pending", "processing"] {
+                let n = rows
+                    .iter()
+                    .find(|(s, _)| s == status)
+                    .map_or(0, |(_, n)| *n);
+                metrics::gauge!("docuvault_processing_queue_depth", "status" => status)
+                    .set(n as f64);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "queue depth unavailable for /metrics"),
     }
 }

@@ -1,4 +1,5 @@
-//! `/metrics` covers command rates and latencies, append latency and projection lag.
+//! `/metrics` covers command rates and latencies, append latency, projection lag and the
+//! processing queue depth.
 
 use docuvault_tests::docapp::{Backend, DocApp};
 
@@ -25,6 +26,9 @@ async fn metrics_cover_commands_appends_and_projection_lag() {
         "docuvault_projection_lag_events{projection=\"audit\"}",
         "docuvault_projection_lag_seconds{projection=\"documents\"}",
         "docuvault_http_requests_total",
+        // No worker runs in this app: the upload's processing job waits in the queue.
+        "docuvault_processing_queue_depth{status=\"pending\"} 1",
+        "docuvault_processing_queue_depth{status=\"processing\"} 0",
     ] {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }
