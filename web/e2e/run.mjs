@@ -446,6 +446,29 @@ try {
     await users.getByRole('button', { name: 'Rebuild users' }).and(admin.locator(':enabled')).waitFor()
   })
 
+  await step('the admin opens the audit screen and sees the share event from earlier', async () => {
+    await admin.getByRole('link', { name: 'Audit' }).click()
+    await admin.getByTestId('view-title').filter({ hasText: 'Audit' }).waitFor()
+    await admin.getByLabel('Event type').fill('DocumentShared')
+    await admin.getByRole('button', { name: 'Apply filters' }).click()
+    const shared = admin.locator('[data-testid="audit-table"] tr[data-event-type="DocumentShared"]').filter({ hasText: `@${bob.handle}` })
+    await shared.first().waitFor()
+    check(/Shared with @/.test(await shared.first().textContent()), 'the share event has no summary')
+    // Who could open that document right after the share: the owner and the recipient.
+    await shared.first().getByRole('button', { name: /Who could open the document/ }).click()
+    await admin.getByTestId('as-of-answer').getByText(`@${bob.handle}`).waitFor()
+    await shot(admin, '16b-admin-audit')
+  })
+
+  await step('an ordinary user has no Audit entry and gets the 403 page on its URL', async () => {
+    await a.goto('/documents')
+    await row(a, files[0].name).waitFor()
+    check((await a.getByRole('link', { name: 'Audit' }).count()) === 0, 'an ordinary user sees the Audit link')
+    await a.goto('/audit')
+    await a.getByTestId('forbidden').getByText(/403/).waitFor()
+    check(new URL(a.url()).pathname === '/audit', `the 403 page moved to ${a.url()}`)
+  })
+
   await step('sign in with a recovery code instead of a TOTP code', async () => {
     await signOut(a)
     await signIn(a, alice, async (page) => {

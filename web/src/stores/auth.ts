@@ -19,6 +19,8 @@ export const useAuthStore = defineStore('auth', () => {
   let restoring: Promise<void> | null = null
 
   const isAdmin = computed(() => user.value?.role === 'admin')
+  /** Auditors and admins read the audit log. */
+  const canAudit = computed(() => user.value?.role === 'admin' || user.value?.role === 'auditor')
   const signedIn = computed(() => state.value === 'signed-in')
 
   /** On page load: the refresh cookie, if any, yields a new access token without a password. */
@@ -108,6 +110,7 @@ export const useAuthStore = defineStore('auth', () => {
     user,
     state,
     isAdmin,
+    canAudit,
     signedIn,
     restore,
     login,
