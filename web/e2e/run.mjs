@@ -400,6 +400,25 @@ try {
     check(download.suggestedFilename() === files[0].name, `download named ${download.suggestedFilename()}`)
   })
 
+  await step('an uploaded text file becomes ready and is found by a word of its content', async () => {
+    const word = `zebrafish${suffix}`
+    const note = { name: `field-notes-${suffix}.txt`, mimeType: 'text/plain', buffer: Buffer.from(`Counted the ${word} in the north pond on Tuesday.\n`) }
+    await a.goto('/documents')
+    await row(a, files[0].name).waitFor()
+    if (await a.getByTestId('uploads-clear').isVisible()) await a.getByTestId('uploads-clear').click()
+    await a.getByTestId('file-input').setInputFiles([note])
+    // Extraction and classification run in the server's worker; the badge follows without a reload.
+    await row(a, note.name).getByText('Ready', { exact: true }).waitFor({ timeout: 60_000 })
+    await a.getByLabel('Search documents').fill(word)
+    const mark = row(a, note.name).getByTestId('snippet').locator('mark')
+    await mark.first().waitFor()
+    check((await mark.first().textContent()).toLowerCase().includes(word), `the snippet highlights ${await mark.first().textContent()}`)
+    check((await a.locator('[data-testid="document-table"] tbody tr').count()) === 1, 'the content search found other documents too')
+    await shot(a, '13b-content-search')
+    await a.getByLabel('Search documents').fill('')
+    await row(a, files[0].name).waitFor()
+  })
+
   await step('an admin lowers the quota and an upload over it is refused clearly', async () => {
     admin = await newPage(browser)
     await signIn(admin, { ...alice, email: adminEmail, password: adminPassword, handle: '' })

@@ -61,5 +61,17 @@ export const useAuditStore = defineStore('audit', () => {
     asOf.value = await auditApi.asOf(query)
   }
 
-  return { entries, cursor, filter, order, loading, loaded, error, asOf, load, exportAs, loadAsOf }
+  function reset(): void {
+    generation++
+    controller?.abort()
+    entries.value = []
+    cursor.value = null
+    filter.value = {}
+    order.value = 'newest'
+    loaded.value = false
+    error.value = null
+    asOf.value = null
+  }
+
+  return { entries, cursor, filter, order, loading, loaded, error, asOf, load, exportAs, loadAsOf, reset }
 })

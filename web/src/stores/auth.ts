@@ -5,10 +5,12 @@ import { api } from '@/api/client'
 import { authApi } from '@/api/auth'
 import type { Me, RegisterRequest, TotpEnrollment } from '@/api/types'
 import { useAdminStore } from './admin'
+import { useAuditStore } from './audit'
 import { useDocumentsStore } from './documents'
 import { useFoldersStore } from './folders'
 import { useQuotaStore } from './quota'
 import { useSharesStore } from './shares'
+import { useTopicsStore } from './topics'
 import { useUploadsStore } from './uploads'
 
 export type SessionState = 'unknown' | 'signed-in' | 'signed-out'
@@ -104,6 +106,8 @@ export const useAuthStore = defineStore('auth', () => {
     useQuotaStore().reset()
     useSharesStore().reset()
     useAdminStore().reset()
+    useTopicsStore().reset()
+    useAuditStore().reset()
   }
 
   return {
