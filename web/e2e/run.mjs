@@ -330,9 +330,13 @@ try {
 
   await step('operate the folder tree with the keyboard', async () => {
     await a.goto('/documents')
+    // The tree is complete (folders loaded) before keys are pressed: a key on a half-built tree
+    // lands on a node that has no children yet.
+    await folder(a, 'Contracts').waitFor()
     await folder(a, 'My documents').focus()
     await a.keyboard.press('ArrowDown') // Contracts
     await a.keyboard.press('ArrowRight') // expand
+    await folder(a, 'Invoices').waitFor()
     await a.keyboard.press('ArrowRight') // first child: Invoices
     await a.keyboard.press('Enter')
     await a.getByTestId('view-title').filter({ hasText: 'Invoices' }).waitFor()
