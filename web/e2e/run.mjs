@@ -481,6 +481,10 @@ try {
     await shared.first().getByRole('button', { name: /Who could open the document/ }).click()
     await admin.getByTestId('as-of-answer').getByText(`@${bob.handle}`).waitFor()
     await shot(admin, '16b-admin-audit')
+    // The CSV export carries the filtered log (the share event included).
+    const [csv] = await Promise.all([admin.waitForEvent('download'), admin.getByTestId('export-csv').click()])
+    const text = await readFile(await csv.path(), 'utf8')
+    check(text.includes('DocumentShared') && text.includes(bob.handle), 'the CSV export lacks the share event')
   })
 
   await step('an ordinary user has no Audit entry and gets the 403 page on its URL', async () => {
