@@ -128,6 +128,18 @@ describe('admin store', () => {
     expect(server.callsTo('GET', '/api/admin/projections').length).toBe(stopped)
   })
 
+  it('erases a user with the reason given, then shows the directory as the server has it', async () => {
+    const server = fakeServer({
+      'POST /api/admin/users/u2/erase': () => json({ user_id: 'u2', blobs_purged: 3, erased_at: '2026-01-01T00:00:00Z' }),
+      'GET /api/admin/users': () =>
+        json({ items: [{ id: 'u2', email: '[erased]', handle: '[erased]', role: 'user', is_active: false, totp_enabled: false, created_at: '2026-01-01T00:00:00Z' }], next_cursor: null }),
+    })
+    const admin = useAdminStore()
+    await admin.erase('u2', 'ticket GDPR-1')
+    expect(server.callsTo('POST', '/api/admin/users/u2/erase')[0]!.body).toEqual({ reason: 'ticket GDPR-1' })
+    expect(admin.users[0]?.email).toBe('[erased]')
+  })
+
   it('takes a server without the projections API (404) as "not available" and stops asking', async () => {
     vi.useFakeTimers()
     const server = fakeServer({}) // every route answers 404
