@@ -188,6 +188,7 @@ try {
   let totpSecret = ''
   let confirmedAt = 0
   let recoveryCodes = []
+  let admin = null
 
   await step('register two users', async () => {
     await a.goto('/register')
@@ -329,9 +330,13 @@ try {
 
   await step('operate the folder tree with the keyboard', async () => {
     await a.goto('/documents')
+    // The tree is complete (folders loaded) before keys are pressed: a key on a half-built tree
+    // lands on a node that has no children yet.
+    await folder(a, 'Contracts').waitFor()
     await folder(a, 'My documents').focus()
     await a.keyboard.press('ArrowDown') // Contracts
     await a.keyboard.press('ArrowRight') // expand
+    await folder(a, 'Invoices').waitFor()
     await a.keyboard.press('ArrowRight') // first child: Invoices
     await a.keyboard.press('Enter')
     await a.getByTestId('view-title').filter({ hasText: 'Invoices' }).waitFor()
@@ -399,8 +404,27 @@ try {
     check(download.suggestedFilename() === files[0].name, `download named ${download.suggestedFilename()}`)
   })
 
+  await step('an uploaded text file becomes ready and is found by a word of its content', async () => {
+    const word = `zebrafish${suffix}`
+    const note = { name: `field-notes-${suffix}.txt`, mimeType: 'text/plain', buffer: Buffer.from(`Counted the ${word} in the north pond on Tuesday.\n`) }
+    await a.goto('/documents')
+    await row(a, files[0].name).waitFor()
+    if (await a.getByTestId('uploads-clear').isVisible()) await a.getByTestId('uploads-clear').click()
+    await a.getByTestId('file-input').setInputFiles([note])
+    // Extraction and classification run in the server's worker; the badge follows without a reload.
+    await row(a, note.name).getByText('Ready', { exact: true }).waitFor({ timeout: 60_000 })
+    await a.getByLabel('Search documents').fill(word)
+    const mark = row(a, note.name).getByTestId('snippet').locator('mark')
+    await mark.first().waitFor()
+    check((await mark.first().textContent()).toLowerCase().includes(word), `the snippet highlights ${await mark.first().textContent()}`)
+    check((await a.locator('[data-testid="document-table"] tbody tr').count()) === 1, 'the content search found other documents too')
+    await shot(a, '13b-content-search')
+    await a.getByLabel('Search documents').fill('')
+    await row(a, files[0].name).waitFor()
+  })
+
   await step('an admin lowers the quota and an upload over it is refused clearly', async () => {
-    const admin = await newPage(browser)
+    admin = await newPage(browser)
     await signIn(admin, { ...alice, email: adminEmail, password: adminPassword, handle: '' })
     await admin.getByRole('link', { name: 'Users' }).click()
     await admin.getByLabel('Search users').fill(alice.handle)
@@ -416,12 +440,6 @@ try {
     await admin.waitForFunction(() => document.querySelectorAll('[data-testid="users-table"] tbody tr').length >= 3)
     await user.getByText('of 3 MB').waitFor()
     await shot(admin, '14-admin-users')
-    await admin.getByRole('link', { name: 'Projections' }).click()
-    await admin.getByTestId('view-title').filter({ hasText: 'Projections' }).waitFor()
-    // The projections API arrives with issue 7: until then the server answers 404, which the
-    // screen shows as "not available" (not as an error); with it, the table.
-    await admin.locator('[data-testid="projections-table"], [data-testid="projections-unavailable"]').first().waitFor()
-    await shot(admin, '15-admin-projections')
 
     await a.goto('/documents')
     if (await a.getByTestId('uploads-clear').isVisible()) await a.getByTestId('uploads-clear').click()
@@ -432,6 +450,50 @@ try {
     const message = (await item.locator('.state').textContent()).trim()
     check(/not enough storage/i.test(message), `unclear quota message: ${message}`)
     await shot(a, '16-quota-refused')
+  })
+
+  await step('the admin sees the projections with state and lag, rebuilds one and sees it finish', async () => {
+    await admin.getByRole('link', { name: 'Projections' }).click()
+    await admin.getByTestId('view-title').filter({ hasText: 'Projections' }).waitFor()
+    const users = admin.locator('[data-testid="projections-table"] tr[data-projection="users"]')
+    await users.waitFor()
+    const state = (await users.getByTestId('projection-state').textContent()).trim()
+    check(['running', 'standby', 'rebuilding'].includes(state), `unexpected state of users: ${state}`)
+    check(/\d+ events/.test(await users.textContent()), 'no lag shown for users')
+    await shot(admin, '15-admin-projections')
+    await users.getByRole('button', { name: 'Rebuild users' }).click()
+    await admin.getByRole('dialog', { name: 'Rebuild users?' }).getByRole('button', { name: 'Start rebuild' }).click()
+    // Progress while it runs (it may be too quick to see), then the outcome, polled by the screen.
+    const detail = admin.locator('[data-testid="projections-table"] tr[data-projection-detail="users"]')
+    await detail.getByTestId('rebuild-outcome').filter({ hasText: /Last rebuild finished/ }).waitFor({ timeout: 60_000 })
+    await users.getByRole('button', { name: 'Rebuild users' }).and(admin.locator(':enabled')).waitFor()
+  })
+
+  await step('the admin opens the audit screen and sees the share event from earlier', async () => {
+    await admin.getByRole('link', { name: 'Audit' }).click()
+    await admin.getByTestId('view-title').filter({ hasText: 'Audit' }).waitFor()
+    await admin.getByLabel('Event type').fill('DocumentShared')
+    await admin.getByRole('button', { name: 'Apply filters' }).click()
+    const shared = admin.locator('[data-testid="audit-table"] tr[data-event-type="DocumentShared"]').filter({ hasText: `@${bob.handle}` })
+    await shared.first().waitFor()
+    check(/Shared with @/.test(await shared.first().textContent()), 'the share event has no summary')
+    // Who could open that document right after the share: the owner and the recipient.
+    await shared.first().getByRole('button', { name: /Who could open the document/ }).click()
+    await admin.getByTestId('as-of-answer').getByText(`@${bob.handle}`).waitFor()
+    await shot(admin, '16b-admin-audit')
+    // The CSV export carries the filtered log (the share event included).
+    const [csv] = await Promise.all([admin.waitForEvent('download'), admin.getByTestId('export-csv').click()])
+    const text = await readFile(await csv.path(), 'utf8')
+    check(text.includes('DocumentShared') && text.includes(bob.handle), 'the CSV export lacks the share event')
+  })
+
+  await step('an ordinary user has no Audit entry and gets the 403 page on its URL', async () => {
+    await a.goto('/documents')
+    await row(a, files[0].name).waitFor()
+    check((await a.getByRole('link', { name: 'Audit' }).count()) === 0, 'an ordinary user sees the Audit link')
+    await a.goto('/audit')
+    await a.getByTestId('forbidden').getByText(/403/).waitFor()
+    check(new URL(a.url()).pathname === '/audit', `the 403 page moved to ${a.url()}`)
   })
 
   await step('sign in with a recovery code instead of a TOTP code', async () => {

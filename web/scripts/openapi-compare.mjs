@@ -42,7 +42,36 @@ export const ENDPOINTS = [
   { method: 'patch', path: '/api/admin/users/{}', request: 'UpdateUserRequest' },
   { method: 'put', path: '/api/admin/users/{}/quota', request: 'SetQuotaRequest' },
   { method: 'get', path: '/api/admin/projections', response: 'ProjectionStatus[]' },
-  { method: 'post', path: '/api/admin/projections/{}/rebuild' },
+  { method: 'post', path: '/api/admin/projections/{}/rebuild', response: 'ProjectionStatus' },
+  { method: 'post', path: '/api/admin/projections/{}/resume', response: 'ProjectionStatus' },
+  { method: 'post', path: '/api/admin/users/{}/erase', request: 'EraseRequest', response: 'EraseResult' },
+  { method: 'get', path: '/api/admin/settings/classifier', response: 'SystemClassifier' },
+  { method: 'put', path: '/api/admin/settings/classifier', request: 'SystemClassifierRequest', response: 'SystemClassifier' },
+  {
+    method: 'get',
+    path: '/api/audit/events',
+    response: 'AuditEntry[]',
+    query: { actor: null, subject_user: null, document_id: null, type: null, from: null, to: null, limit: null, cursor: null, order: ['newest', 'oldest'] },
+  },
+  {
+    method: 'get',
+    path: '/api/audit/export',
+    query: { actor: null, subject_user: null, document_id: null, type: null, from: null, to: null, format: ['jsonl', 'csv'] },
+  },
+  { method: 'get', path: '/api/audit/as-of', response: 'AsOfAnswer', query: { at: null, document_id: null, user_id: null } },
+  { method: 'get', path: '/api/topics', response: 'Topic[]' },
+  { method: 'post', path: '/api/topics', request: 'CreateTopicRequest', response: 'Topic' },
+  { method: 'patch', path: '/api/topics/{}', request: 'UpdateTopicRequest', response: 'Topic' },
+  { method: 'delete', path: '/api/topics/{}' },
+  { method: 'get', path: '/api/documents/{}/topics', response: 'DocumentTopics' },
+  { method: 'put', path: '/api/documents/{}/topics', request: 'SetTopicsRequest', response: 'DocumentTopics' },
+  { method: 'post', path: '/api/documents/{}/reclassify', response: 'DocumentTopics' },
+  {
+    method: 'get',
+    path: '/api/search',
+    response: 'SearchHit[]',
+    query: { q: null, folder_id: null, topic: null, from: null, to: null, limit: null, cursor: null },
+  },
 ]
 
 /** Interfaces of a TypeScript source: name → fields (with `extends` flattened). */

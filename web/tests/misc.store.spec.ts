@@ -77,26 +77,32 @@ describe('admin store', () => {
     expect(admin.users[0]).toMatchObject({ role: 'auditor', is_active: false, quota: { limit_bytes: 2048 } })
   })
 
-  it('polls projections faster while a rebuild runs', async () => {
+  it('polls projections faster while a rebuild runs, and not after it is done', async () => {
     vi.useFakeTimers()
-    let rebuilding = false
+    let rebuild: string | null = null
     const server = fakeServer({
       'GET /api/admin/projections': () =>
-        json([
-          {
-            name: 'documents',
-            version: 1,
-            state: rebuilding ? 'rebuilding' : 'running',
-            leader: 'p1',
-            checkpoint: 10,
-            lag_events: 0,
-            lag_seconds: 0,
-            last_error: null,
-            rebuild: rebuilding ? { processed_events: 5, total_events: 10 } : null,
-          },
-        ]),
+        json({
+          items: [
+            {
+              name: 'documents',
+              version: 1,
+              // The live tables keep being served (and led) while the shadow ones are built.
+              state: 'running',
+              leader: { process: 'vm:1:a', alive: true },
+              checkpoint: { tx: 7, position: 10 },
+              lag_events: 0,
+              lag_seconds: 0,
+              events_per_second: 0,
+              last_error: null,
+              rebuild: rebuild
+                ? { state: rebuild, events_done: 5, events_total: 10, events_per_second: 50, requested_at: '2026-01-01T00:00:00Z' }
+                : null,
+            },
+          ],
+        }),
       'POST /api/admin/projections/documents/rebuild': () => {
-        rebuilding = true
+        rebuild = 'requested'
         return json({}, 202)
       },
     })
@@ -106,12 +112,32 @@ describe('admin store', () => {
     expect(admin.rebuilding).toBe(false)
     await admin.rebuild('documents')
     expect(admin.rebuilding).toBe(true)
+    rebuild = 'running'
     const before = server.callsTo('GET', '/api/admin/projections').length
     await vi.advanceTimersByTimeAsync(1000)
     expect(server.callsTo('GET', '/api/admin/projections').length).toBe(before + 1)
+    expect(admin.rebuilding).toBe(true)
+    // The last rebuild stays in the answer once done; it no longer counts as running.
+    rebuild = 'done'
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(admin.projections[0]?.rebuild?.state).toBe('done')
+    expect(admin.rebuilding).toBe(false)
     admin.stopPolling()
+    const stopped = server.callsTo('GET', '/api/admin/projections').length
     await vi.advanceTimersByTimeAsync(10_000)
-    expect(server.callsTo('GET', '/api/admin/projections').length).toBe(before + 1)
+    expect(server.callsTo('GET', '/api/admin/projections').length).toBe(stopped)
+  })
+
+  it('erases a user with the reason given, then shows the directory as the server has it', async () => {
+    const server = fakeServer({
+      'POST /api/admin/users/u2/erase': () => json({ user_id: 'u2', blobs_purged: 3, erased_at: '2026-01-01T00:00:00Z' }),
+      'GET /api/admin/users': () =>
+        json({ items: [{ id: 'u2', email: '[erased]', handle: '[erased]', role: 'user', is_active: false, totp_enabled: false, created_at: '2026-01-01T00:00:00Z' }], next_cursor: null }),
+    })
+    const admin = useAdminStore()
+    await admin.erase('u2', 'ticket GDPR-1')
+    expect(server.callsTo('POST', '/api/admin/users/u2/erase')[0]!.body).toEqual({ reason: 'ticket GDPR-1' })
+    expect(admin.users[0]?.email).toBe('[erased]')
   })
 
   it('takes a server without the projections API (404) as "not available" and stops asking', async () => {

@@ -320,6 +320,7 @@ fn bad_multipart(e: axum::extract::multipart::MultipartError) -> ApiError {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// A folder id, or `root` for the top level; absent: every folder.
     pub folder_id: Option<String>,

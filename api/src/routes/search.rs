@@ -31,6 +31,7 @@ const MAX_QUERY_CHARS: usize = 500;
 const DEFAULT_LIMIT: u32 = 20;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Web-search syntax: words, `"exact phrases"`, `-excluded`, `or`; the last word also
     /// matches as a prefix.

@@ -149,6 +149,7 @@ async fn revoke(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SharedQuery {
     pub limit: Option<u32>,
     pub cursor: Option<String>,

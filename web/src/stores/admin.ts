@@ -6,6 +6,12 @@ import { adminApi } from '@/api/admin'
 import { ApiError } from '@/api/errors'
 import type { AdminUser, ProjectionStatus, Role } from '@/api/types'
 
+/** A rebuild still under way (`rebuild` also reports the last finished or failed one). */
+export function rebuildActive(p: ProjectionStatus): boolean {
+  const state = p.rebuild?.state
+  return p.state === 'rebuilding' || state === 'requested' || state === 'running' || state === 'swapping'
+}
+
 /** How often the projections screen refreshes: faster while a rebuild runs. */
 export const POLL_MS = { idle: 5000, rebuilding: 1000 }
 
@@ -30,7 +36,7 @@ export const useAdminStore = defineStore('admin', () => {
   let controller: AbortController | null = null
 
   const rebuilding = computed(
-    () => requested.value.size > 0 || projections.value.some((p) => p.state === 'rebuilding' || !!p.rebuild),
+    () => requested.value.size > 0 || projections.value.some(rebuildActive),
   )
 
   async function searchUsers(q = usersQuery.value, more = false): Promise<void> {
@@ -101,7 +107,10 @@ export const useAdminStore = defineStore('admin', () => {
   async function rebuild(name: string): Promise<void> {
     requested.value = new Set(requested.value).add(name)
     try {
-      await adminApi.rebuild(name)
+      const answered = await adminApi.rebuild(name)
+      if (answered && typeof answered === 'object' && 'name' in answered) {
+        projections.value = projections.value.map((p) => (p.name === name ? answered : p))
+      }
     } catch (e) {
       const next = new Set(requested.value)
       next.delete(name)
@@ -110,6 +119,18 @@ export const useAdminStore = defineStore('admin', () => {
     }
     await loadProjections()
     schedule()
+  }
+
+  async function resume(name: string): Promise<void> {
+    const answered = await adminApi.resume(name)
+    projections.value = projections.value.map((p) => (p.name === name ? answered : p))
+    await loadProjections()
+  }
+
+  /** Erases an account (its personal data and documents); the row then shows what the server says. */
+  async function erase(id: string, reason: string): Promise<void> {
+    await adminApi.erase(id, { reason })
+    await searchUsers()
   }
 
   /** Polls while the projections screen is open; stop with `stopPolling`. */
@@ -169,6 +190,8 @@ export const useAdminStore = defineStore('admin', () => {
     setQuota,
     loadProjections,
     rebuild,
+    resume,
+    erase,
     startPolling,
     stopPolling,
     reset,

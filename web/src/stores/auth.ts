@@ -5,10 +5,12 @@ import { api } from '@/api/client'
 import { authApi } from '@/api/auth'
 import type { Me, RegisterRequest, TotpEnrollment } from '@/api/types'
 import { useAdminStore } from './admin'
+import { useAuditStore } from './audit'
 import { useDocumentsStore } from './documents'
 import { useFoldersStore } from './folders'
 import { useQuotaStore } from './quota'
 import { useSharesStore } from './shares'
+import { useTopicsStore } from './topics'
 import { useUploadsStore } from './uploads'
 
 export type SessionState = 'unknown' | 'signed-in' | 'signed-out'
@@ -19,6 +21,8 @@ export const useAuthStore = defineStore('auth', () => {
   let restoring: Promise<void> | null = null
 
   const isAdmin = computed(() => user.value?.role === 'admin')
+  /** Auditors and admins read the audit log. */
+  const canAudit = computed(() => user.value?.role === 'admin' || user.value?.role === 'auditor')
   const signedIn = computed(() => state.value === 'signed-in')
 
   /** On page load: the refresh cookie, if any, yields a new access token without a password. */
@@ -102,12 +106,15 @@ export const useAuthStore = defineStore('auth', () => {
     useQuotaStore().reset()
     useSharesStore().reset()
     useAdminStore().reset()
+    useTopicsStore().reset()
+    useAuditStore().reset()
   }
 
   return {
     user,
     state,
     isAdmin,
+    canAudit,
     signedIn,
     restore,
     login,

@@ -1,8 +1,10 @@
-// The document list of the current folder (with search, status filter, sort and cursor paging),
-// the selection, and the document actions: rename, move, trash, restore, purge, download.
+// The document list of the current folder (with search, status and topic filters, sort and cursor
+// paging), search snippets, the selection, and the document actions: rename, move, trash,
+// restore, purge, download.
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { documentsApi } from '@/api/documents'
+import { topicsApi } from '@/api/topics'
 import type { DocumentDto, DocumentQuery, DocumentSort } from '@/api/types'
 import { saveBlob } from '@/utils/download'
 import { useQuotaStore } from './quota'
@@ -17,6 +19,10 @@ export const useDocumentsStore = defineStore('documents', () => {
   const search = ref('')
   const status = ref('')
   const sort = ref<DocumentSort>('-created_at')
+  /** A topic id: only documents in that topic are shown (of the pages loaded). */
+  const topic = ref('')
+  /** Highlighted text around the matches of the current search, by document id. */
+  const snippets = ref<Map<string, string>>(new Map())
 
   const items = ref<DocumentDto[]>([])
   const nextCursor = ref<string | null>(null)
@@ -40,6 +46,8 @@ export const useDocumentsStore = defineStore('documents', () => {
   const selectedItems = computed(() => items.value.filter((d) => selected.value.has(d.id)))
   const hasMore = computed(() => nextCursor.value !== null)
   const searching = computed(() => search.value.trim() !== '')
+  /** The loaded documents the topic filter lets through. */
+  const shown = computed(() => (topic.value ? items.value.filter((d) => d.topic_ids?.includes(topic.value)) : items.value))
 
   function query(cursor: string | null): DocumentQuery {
     return {
@@ -60,6 +68,8 @@ export const useDocumentsStore = defineStore('documents', () => {
     controller = new AbortController()
     loading.value = true
     error.value = null
+    if (!searching.value) snippets.value = new Map()
+    else void loadSnippets(mine, controller.signal)
     try {
       const page = await documentsApi.list(query(null), controller.signal)
       if (mine !== generation) return
@@ -73,6 +83,21 @@ export const useDocumentsStore = defineStore('documents', () => {
       error.value = e instanceof Error ? e.message : String(e)
     } finally {
       if (mine === generation) loading.value = false
+    }
+  }
+
+  /**
+   * The same words through `GET /api/search`, for its highlighted snippets (the list itself comes
+   * from `GET /api/documents?q=`, which ranks alike and gives rows that can be moved and shared).
+   */
+  async function loadSnippets(mine: number, signal: AbortSignal): Promise<void> {
+    try {
+      const page = await topicsApi.search({ q: search.value.trim(), topic: topic.value || undefined, limit: 100 }, signal)
+      if (mine !== generation) return
+      snippets.value = new Map(page.items.filter((h) => h.snippet).map((h) => [h.id, h.snippet]))
+    } catch {
+      // Snippets are a garnish: the results still show without them.
+      if (mine === generation) snippets.value = new Map()
     }
   }
 
@@ -101,7 +126,15 @@ export const useDocumentsStore = defineStore('documents', () => {
     return load()
   }
 
-  function setQuery(change: { search?: string; status?: string; sort?: DocumentSort }): Promise<void> {
+  function setQuery(change: { search?: string; status?: string; sort?: DocumentSort; topic?: string }): Promise<void> {
+    if (change.topic !== undefined) {
+      topic.value = change.topic
+      selected.value = new Set()
+      // The topic narrows the loaded pages; only a search asks the server again (for snippets).
+      if (change.search === undefined && change.status === undefined && change.sort === undefined && !searching.value) {
+        return Promise.resolve()
+      }
+    }
     if (change.search !== undefined) search.value = change.search
     if (change.status !== undefined) status.value = change.status
     if (change.sort !== undefined) sort.value = change.sort
@@ -116,7 +149,7 @@ export const useDocumentsStore = defineStore('documents', () => {
   }
 
   function selectAll(on: boolean): void {
-    selected.value = on ? new Set(items.value.map((d) => d.id)) : new Set()
+    selected.value = on ? new Set(shown.value.map((d) => d.id)) : new Set()
   }
 
   /** Adds a freshly uploaded document when it belongs in the current view. */
@@ -215,6 +248,8 @@ export const useDocumentsStore = defineStore('documents', () => {
     folderId.value = null
     search.value = ''
     status.value = ''
+    topic.value = ''
+    snippets.value = new Map()
     items.value = []
     nextCursor.value = null
     loaded.value = false
@@ -231,6 +266,9 @@ export const useDocumentsStore = defineStore('documents', () => {
     search,
     status,
     sort,
+    topic,
+    snippets,
+    shown,
     items,
     nextCursor,
     loading,
