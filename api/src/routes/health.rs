@@ -93,19 +93,10 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 /// The document-processing queue as the database sees it: jobs waiting and jobs leased to a
 /// worker (any process's), exported as `docuvault_processing_queue_depth{status}`.
 async fn queue_depth(state: &AppState) {
-    let rows: Result<Vec<(String, i64)>, sqlx::Error> = sqlx::query_as(
-        "select status, count(*) from processing_jobs \
-         where status in ('pending', 'processing') group by status",
-    )
-    .fetch_all(&state.pool)
-    .await;
-    match rows {
-        Ok(rows) => {
-            for status in ["pending", "processing"] {
-                let n = rows
-                    .iter()
-                    .find(|(s, _)| s == status)
-                    .map_or(0, |(_, n)| *n);
+    let queue = infra::processing::JobQueue::new(state.pool.clone(), Default::default());
+    match queue.depth().await {
+        Ok((pending, processing)) => {
+            for (status, n) in [("pending", pending), ("processing", processing)] {
                 metrics::gauge!("docuvault_processing_queue_depth", "status" => status)
                     .set(n as f64);
             }

@@ -194,6 +194,18 @@ impl JobQueue {
         Ok(updated.rows_affected() == 1)
     }
 
+    /// Open jobs as `(pending, processing)`, across every worker (what `/metrics` exports).
+    pub async fn depth(&self) -> Result<(u64, u64), sqlx::Error> {
+        let (pending, processing): (i64, i64) = sqlx::query_as(
+            "select count(*) filter (where status = 'pending'), \
+                    count(*) filter (where status = 'processing') \
+             from processing_jobs where status in ('pending', 'processing')",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((pending as u64, processing as u64))
+    }
+
     /// The latest run's status for a document; `None` when it was never enqueued.
     pub async fn status(
         &self,
