@@ -109,7 +109,8 @@ async fn apply_user(conn: &mut PgConnection, e: &RecordedEvent) -> Result<(), Pr
             set_user(conn, user_id, position, "totp_enabled = false").await?
         }
         UserEvent::PasswordChanged { not_before, .. }
-        | UserEvent::UserDeactivated { not_before } => {
+        | UserEvent::UserDeactivated { not_before }
+        | UserEvent::SignedOutEverywhere { not_before } => {
             let deactivate = matches!(e.event_type.as_str(), "UserDeactivated");
             sqlx::query(
                 "update users set not_before = greatest(not_before, $2), \

@@ -76,6 +76,7 @@ pub fn summarize(event_type: &str, d: &Value, names: &HashMap<Uuid, String>) -> 
         "PasswordChanged" => "Password changed".into(),
         "RoleChanged" => format!("Role changed from {} to {}", s(d, "from"), s(d, "to")),
         "UserDeactivated" => "Account deactivated".into(),
+        "SignedOutEverywhere" => "Signed out on every device".into(),
         "UserReactivated" => "Account reactivated".into(),
         "UserErased" => format!("Account erased: {}", s(d, "reason")),
         "DocumentUploadRequested" => format!(

@@ -351,13 +351,13 @@ pub struct LogoutRequest {
     #[serde(default)]
     pub refresh_token: Option<String>,
     /// "Sign out everywhere": revoke every refresh family of the signed-in account (needs the
-    /// bearer token), not only the presented one.
+    /// bearer token), not only the presented one, and void every access token issued so far.
     #[serde(default)]
     pub all: bool,
 }
 
 /// Sign out: revokes the refresh token's family (always 204), or with `{"all": true}` and a bearer
-/// token every family of the account.
+/// token every family of the account and every access token issued before now.
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
     request_body(content = LogoutRequest, description = "Optional in cookie mode"),
     responses(
@@ -385,7 +385,10 @@ async fn logout(
     if everywhere {
         let who = who?;
         let ctx = command_ctx(&state, &client, who.actor());
-        position = identity::logout_everywhere(&ctx, who.id).await?;
+        let (auth, at) = identity::logout_everywhere(&ctx, who.id).await?;
+        // This instance refuses the old access tokens from the next request on.
+        state.identity.cache.put_from_command(auth, at);
+        position = at;
     } else if let Some((token, _)) = &presented {
         let ctx = command_ctx(&state, &client, Actor::Anonymous);
         position = identity::logout(&ctx, token).await?;

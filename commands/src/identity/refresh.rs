@@ -5,10 +5,12 @@ use domain::ids::UserId;
 use domain::user::decide::{self, RefreshOutcome};
 use domain::user::{Role, User};
 
+use super::auth_state::AuthState;
 use super::error::{reject, IdentityError, IdentityResult};
 use super::login::Session;
 use super::secrets::{digest, mint_refresh_token, refresh_token_user};
 use crate::context::CommandContext;
+use crate::error::CommandError;
 use crate::executor::execute;
 
 /// Exchanges a refresh token for a new one of the same family. A token that was already rotated
@@ -70,16 +72,18 @@ pub async fn logout(ctx: &CommandContext, token: &str) -> IdentityResult<Option<
     Ok(executed.position)
 }
 
-/// Revokes every refresh family of `user_id` ("sign out everywhere"). Returns the consistency
-/// token (`None` when there was nothing to revoke).
+/// "Sign out everywhere": revokes every refresh family of `user_id` and voids every access token
+/// issued so far. Returns the new auth facts (for the API's cache) and the consistency token.
 #[tracing::instrument(skip_all, fields(%user_id))]
 pub async fn logout_everywhere(
     ctx: &CommandContext,
     user_id: UserId,
-) -> IdentityResult<Option<u64>> {
+) -> IdentityResult<(AuthState, Option<u64>)> {
+    let now = ctx.clock.now();
     let executed = execute::<User, _, IdentityError, _>(ctx, user_id.0, Some(user_id.0), |state| {
-        Ok((decide::logout_everywhere(state), ()))
+        Ok((decide::logout_everywhere(state, now), ()))
     })
     .await?;
-    Ok(executed.position)
+    let auth = AuthState::of(&executed.state).ok_or(CommandError::NotFound)?;
+    Ok((auth, executed.position))
 }

@@ -225,9 +225,14 @@ pub fn logout(state: &User, presented_hash: &str) -> Vec<UserEvent> {
         .unwrap_or_default()
 }
 
-/// "Sign out everywhere": every live refresh family of the account is revoked.
-pub fn logout_everywhere(state: &User) -> Vec<UserEvent> {
-    revoke_all(state, RevocationReason::Logout)
+/// "Sign out everywhere": every live refresh family of the account is revoked, and every access
+/// token issued up to `now` stops working (the caller's own included).
+pub fn logout_everywhere(state: &User, now: DateTime<Utc>) -> Vec<UserEvent> {
+    let mut events = vec![UserEvent::SignedOutEverywhere {
+        not_before: not_before_after(now),
+    }];
+    events.extend(revoke_all(state, RevocationReason::Logout));
+    events
 }
 
 pub struct ChangePassword {

@@ -87,6 +87,11 @@ pub enum UserEvent {
     UserDeactivated {
         not_before: DateTime<Utc>,
     },
+    /// "Sign out everywhere": every refresh family is revoked (events of their own) and access
+    /// tokens issued before `not_before` are no longer accepted, on every device.
+    SignedOutEverywhere {
+        not_before: DateTime<Utc>,
+    },
     UserReactivated {},
     /// The account was erased (right to be forgotten): deactivated for good, its blobs purged and
     /// its data key destroyed, so every personal value in the log reads as erased. Carries no

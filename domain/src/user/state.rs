@@ -209,6 +209,9 @@ impl Aggregate for User {
                 self.active = false;
                 self.not_before = Some(*not_before);
             }
+            UserEvent::SignedOutEverywhere { not_before } => {
+                self.not_before = Some(self.not_before.map_or(*not_before, |n| n.max(*not_before)));
+            }
             UserEvent::UserReactivated {} => self.active = !self.erased,
             UserEvent::UserErased { erased_at, .. } => {
                 self.erased = true;

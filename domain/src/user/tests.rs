@@ -339,8 +339,14 @@ fn logout_revokes_one_family_and_is_idempotent() {
 fn logout_everywhere_revokes_every_live_family() {
     let (id, f1, f2) = (UserId::new(), Uuid::now_v7(), Uuid::now_v7());
     let state = given(&[registered(id), issued(f1, "a"), issued(f2, "b")]);
-    let events = decide::logout_everywhere(&state);
-    let revoked: Vec<_> = events
+    let events = decide::logout_everywhere(&state, t0());
+    assert_eq!(
+        events[0],
+        UserEvent::SignedOutEverywhere {
+            not_before: t0() + Duration::seconds(1)
+        }
+    );
+    let revoked: Vec<_> = events[1..]
         .iter()
         .map(|e| match e {
             UserEvent::RefreshTokenRevoked { family_id, reason } => {
@@ -353,7 +359,9 @@ fn logout_everywhere_revokes_every_live_family() {
     assert_eq!(revoked.len(), 2);
     assert!(revoked.contains(&f1) && revoked.contains(&f2));
     let state = events.iter().fold(state, |s, e| s.evolve(e));
-    assert_eq!(decide::logout_everywhere(&state), vec![]);
+    // Tokens issued up to now are void; nothing is left to revoke.
+    assert_eq!(state.token_issued_at(t0()), (t0() + Duration::seconds(1)).timestamp());
+    assert_eq!(decide::logout_everywhere(&state, t0()).len(), 1);
 }
 
 #[test]

@@ -33,10 +33,18 @@ async fn logout_all_revokes_every_session_of_the_caller_only() {
     )
     .await
     .expect(200);
+    // Access tokens issued before it are void on every device (ann's own included); bob's are not.
+    api.get("/api/auth/me", Some(&ann.access))
+        .await
+        .expect_problem(401, "token_revoked");
+    api.get("/api/auth/me", Some(&bob.access)).await.expect(200);
     // Signing in again works: only the sessions ended, not the account.
-    api.login("ann@example.org", PASSWORD, None)
+    let again = api
+        .login("ann@example.org", PASSWORD, None)
         .await
         .expect(200);
+    let access = again.body["access_token"].as_str().unwrap().to_owned();
+    api.get("/api/auth/me", Some(&access)).await.expect(200);
 }
 
 #[tokio::test]
