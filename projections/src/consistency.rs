@@ -1,7 +1,8 @@
 //! Read-your-writes: wait (bounded) until named projections have applied the event at a given
 //! global position, whether their leaders run in this process or in another one.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use domain::ports::EventStore;
@@ -25,7 +26,43 @@ pub struct ConsistencyWaiter {
     names: Arc<Vec<String>>,
     wake: Wakeup,
     poll: Duration,
+    known: Arc<Mutex<Known>>,
     _listener: Option<Arc<WakeupTask>>,
+}
+
+/// What this process already knows, so that a token seen before costs no query: the read-order
+/// checkpoint of recently asked positions (an event's checkpoint never changes) and the least
+/// checkpoint every projection of `names` had reached when last looked at (checkpoints only move
+/// forward: a rebuild swaps its tables in only after catching up past the old checkpoint).
+#[derive(Default)]
+struct Known {
+    checkpoints: HashMap<u64, Checkpoint>,
+    reached: Option<Checkpoint>,
+}
+
+/// Above this many remembered positions the map is cleared (a client repeats its latest token).
+const REMEMBER_POSITIONS: usize = 4_096;
+
+impl Known {
+    fn already_reached(&self, position: u64) -> bool {
+        match (self.checkpoints.get(&position), self.reached) {
+            (Some(cp), Some(reached)) => *cp <= reached,
+            _ => false,
+        }
+    }
+
+    fn remember(&mut self, position: u64, cp: Checkpoint) {
+        if self.checkpoints.len() >= REMEMBER_POSITIONS {
+            self.checkpoints.clear();
+        }
+        self.checkpoints.insert(position, cp);
+    }
+
+    fn raise(&mut self, reached: Checkpoint) {
+        if self.reached.is_none_or(|r| r < reached) {
+            self.reached = Some(reached);
+        }
+    }
 }
 
 impl ConsistencyWaiter {
@@ -38,6 +75,7 @@ impl ConsistencyWaiter {
             names: Arc::new(names),
             wake,
             poll: Duration::from_millis(100),
+            known: Arc::default(),
             _listener: Some(Arc::new(task)),
         }
     }
@@ -55,6 +93,7 @@ impl ConsistencyWaiter {
             names: Arc::new(names),
             wake: Wakeup::polling_only(),
             poll,
+            known: Arc::default(),
             _listener: None,
         }
     }
@@ -68,7 +107,14 @@ impl ConsistencyWaiter {
     /// most `timeout`. `Ok(true)` once caught up; `Ok(false)` on timeout, when the position is
     /// unknown or not yet readable, or as soon as one of them is halted (it will not catch up).
     pub async fn wait_for(&self, position: u64, timeout: Duration) -> Result<bool, RuntimeError> {
+        if self.known().already_reached(position) {
+            return Ok(true);
+        }
         self.wait_for_names(&self.names, position, timeout).await
+    }
+
+    fn known(&self) -> std::sync::MutexGuard<'_, Known> {
+        self.known.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// [`ConsistencyWaiter::wait_for`] for another set of projections.
@@ -82,6 +128,7 @@ impl ConsistencyWaiter {
         let Some(target) = self.target(position, deadline).await? else {
             return Ok(false);
         };
+        self.known().remember(position, target);
         let mut wake = self.wake.clone();
         loop {
             wake.mark_seen();
@@ -127,17 +174,22 @@ impl ConsistencyWaiter {
         .fetch_all(&self.pool)
         .await?;
         let mut all = rows.len() == names.len();
+        let mut least: Option<Checkpoint> = None;
         for (_, tx, pos, state) in &rows {
             let cp = Checkpoint {
                 tx: (*tx).max(0) as u64,
                 pos: (*pos).max(0) as u64,
             };
+            least = Some(least.map_or(cp, |l| l.min(cp)));
             if cp < target {
                 if state == "halted" {
                     return Ok(Reached::Never);
                 }
                 all = false;
             }
+        }
+        if let (true, Some(least)) = (rows.len() == self.names.len() && names == *self.names, least) {
+            self.known().raise(least);
         }
         Ok(if all { Reached::Yes } else { Reached::NotYet })
     }
