@@ -188,7 +188,10 @@ impl ConsistencyWaiter {
                 all = false;
             }
         }
-        if let (true, Some(least)) = (rows.len() == self.names.len() && names == *self.names, least) {
+        if let (true, Some(least)) = (
+            rows.len() == self.names.len() && names == *self.names,
+            least,
+        ) {
             self.known().raise(least);
         }
         Ok(if all { Reached::Yes } else { Reached::NotYet })

@@ -360,7 +360,10 @@ fn logout_everywhere_revokes_every_live_family() {
     assert!(revoked.contains(&f1) && revoked.contains(&f2));
     let state = events.iter().fold(state, |s, e| s.evolve(e));
     // Tokens issued up to now are void; nothing is left to revoke.
-    assert_eq!(state.token_issued_at(t0()), (t0() + Duration::seconds(1)).timestamp());
+    assert_eq!(
+        state.token_issued_at(t0()),
+        (t0() + Duration::seconds(1)).timestamp()
+    );
     assert_eq!(decide::logout_everywhere(&state, t0()).len(), 1);
 }
 

@@ -133,7 +133,11 @@ async fn settle(app: &DocApp, limit: Duration) -> Duration {
         if lag.0 <= 0 {
             break;
         }
-        assert!(started.elapsed() < limit, "projections still {} behind", lag.0);
+        assert!(
+            started.elapsed() < limit,
+            "projections still {} behind",
+            lag.0
+        );
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     app.settle_log().await;
@@ -284,7 +288,10 @@ async fn documents_read_latency() {
         .expect("login body");
     let token = login["access_token"].as_str().expect("access token");
     let page: serde_json::Value = http
-        .get(format!("{}/api/documents?folder_id=root&limit=1", app.base_url))
+        .get(format!(
+            "{}/api/documents?folder_id=root&limit=1",
+            app.base_url
+        ))
         .bearer_auth(token)
         .send()
         .await
