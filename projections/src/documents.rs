@@ -1,8 +1,11 @@
 //! The `documents` projection: documents, their shares, folders and quotas, shaped for the query
 //! API (folder listings are index range scans, permission checks are joins on `document_shares`).
+//! A document's row also carries what a listing shows of its processing (status, topics) and
+//! its duplicate-of pointer, so a folder page reads this one table.
 
 use domain::document::DocumentEvent;
 use domain::folder::FolderEvent;
+use domain::processing::ProcessingEvent;
 use domain::quota::QuotaEvent;
 use domain::{Personal, RecordedEvent};
 use sqlx::PgConnection;
@@ -11,7 +14,7 @@ use uuid::Uuid;
 /// The projection's name (also its rebuild schema, `rebuild_documents`).
 pub const NAME: &str = "documents";
 /// Bump when the handler's output changes.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 /// The read tables it owns (all in the `documents_read_models` migration).
 pub const TABLES: &[&str] = &[
     "documents",
@@ -61,6 +64,10 @@ pub async fn apply(conn: &mut PgConnection, events: &[RecordedEvent]) -> Result<
             "quota" => {
                 let ev: QuotaEvent = e.decode().map_err(|err| decode_error(e, err))?;
                 quota(conn, e, ev).await?;
+            }
+            "processing" => {
+                let ev: ProcessingEvent = e.decode().map_err(|err| decode_error(e, err))?;
+                processing(conn, stream_uuid(e)?, ev).await?;
             }
             // Of the user streams only erasure concerns documents: the account's documents,
             // folders and shares (both ways) leave the read models with its blobs.
@@ -135,6 +142,7 @@ async fn document(
             .bind(expires_at)
             .execute(&mut *conn)
             .await?;
+            recompute_duplicates(conn, id).await?;
         }
         DocumentEvent::DocumentUploaded {
             content_type,
@@ -152,6 +160,7 @@ async fn document(
             .bind(at)
             .execute(&mut *conn)
             .await?;
+            recompute_duplicates(conn, id).await?;
         }
         DocumentEvent::DocumentUploadRejected { .. }
         | DocumentEvent::DocumentUploadExpired {}
@@ -160,10 +169,14 @@ async fn document(
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
-            sqlx::query("delete from documents where id = $1")
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
+            let gone: Option<(Uuid, Option<String>)> =
+                sqlx::query_as("delete from documents where id = $1 returning owner_id, sha256")
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            if let Some((owner, Some(sha256))) = gone {
+                recompute_duplicates_of(conn, owner, &sha256).await?;
+            }
         }
         DocumentEvent::DocumentRenamed { filename } => {
             sqlx::query(
@@ -234,6 +247,78 @@ async fn document(
             recount_shares(conn, id).await?;
         }
     }
+    Ok(())
+}
+
+/// Re-points `duplicate_of` for every document of the owner with the same bytes as `id` (after
+/// `id` became active): usually one row, the new document itself.
+async fn recompute_duplicates(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    let key: Option<(Uuid, Option<String>)> =
+        sqlx::query_as("select owner_id, sha256 from documents where id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some((owner, Some(sha256))) = key {
+        recompute_duplicates_of(conn, owner, &sha256).await?;
+    }
+    Ok(())
+}
+
+/// Each of the owner's documents with these bytes points at the earliest other non-pending one
+/// before it (the same rule the `documents_owner_sha256_idx` index was made for).
+async fn recompute_duplicates_of(
+    conn: &mut PgConnection,
+    owner: Uuid,
+    sha256: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update documents d set duplicate_of = (              select o.id from documents o              where o.owner_id = d.owner_id and o.sha256 = d.sha256 and o.state <> 'pending'                and (o.created_at, o.id) < (d.created_at, d.id)              order by o.created_at, o.id limit 1)          where d.owner_id = $1 and d.sha256 = $2",
+    )
+    .bind(owner)
+    .bind(sha256)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// What a listing shows of a document's processing, mirroring the `document_processing`
+/// projection's status (`pending` there reads as `processing`) and topics.
+async fn processing(
+    conn: &mut PgConnection,
+    id: Uuid,
+    ev: ProcessingEvent,
+) -> Result<(), sqlx::Error> {
+    let topics = |ids: &[domain::ids::TopicId]| ids.iter().map(|t| t.as_uuid()).collect::<Vec<_>>();
+    // Any event of a processing stream means processing has started.
+    let started = "case when processing_status = 'uploaded' then 'processing'                    else processing_status end";
+    let (status, topic_ids): (String, Option<Vec<Uuid>>) = match &ev {
+        ProcessingEvent::TextExtracted { .. } | ProcessingEvent::TopicsSuggested { .. } => {
+            (started.into(), None)
+        }
+        ProcessingEvent::DocumentClassified { topic_ids, .. } => {
+            ("'ready'".into(), Some(topics(topic_ids)))
+        }
+        ProcessingEvent::ProcessingFailed { permanent, .. } => (
+            if *permanent {
+                "'error'".into()
+            } else {
+                started.into()
+            },
+            None,
+        ),
+        ProcessingEvent::TopicsAccepted { topic_ids }
+        | ProcessingEvent::TopicsOverridden { topic_ids, .. } => {
+            (started.into(), Some(topics(topic_ids)))
+        }
+        ProcessingEvent::ReclassificationRequested { .. } => ("'processing'".into(), None),
+    };
+    sqlx::query(&format!(
+        "update documents set processing_status = {status},          topic_ids = coalesce($2, topic_ids) where id = $1"
+    ))
+    .bind(id)
+    .bind(topic_ids)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

@@ -11,24 +11,18 @@ use uuid::Uuid;
 use super::dto::{DocumentDto, FolderDto, OwnerRef, ShareDto};
 use crate::error::ApiError;
 
-/// The columns every document query selects, as `DocRow` reads them.
-/// The processing status comes from the intelligence read models when processing has started
-/// (`processing` while a worker holds the job or a run is under way, then `ready` or `error`),
-/// else it is the documents read model's `uploaded`. `duplicate_of` is the owner's earliest
-/// other document with the same bytes.
+/// The columns every document query selects, as `DocRow` reads them: all from the `documents` row
+/// (its projection keeps the processing status, topics and duplicate-of pointer there), so a page
+/// is one index range scan. The one exception: a document still `uploaded` whose first run a
+/// worker has already claimed shows `processing` (a job lease is not an event; the probe runs
+/// only for such rows).
 const DOC_COLUMNS: &str = "d.id, d.owner_id, d.folder_key, d.filename, d.filename_key, \
      d.content_type, d.size_bytes, d.sha256, d.state, \
-     coalesce( \
-         (select case when p.status = 'pending' then 'processing' else p.status end \
-          from document_processing p where p.document_id = d.id), \
+     case when d.processing_status = 'uploaded' and d.state = 'active' then coalesce( \
          (select 'processing' from processing_jobs j \
-          where j.document_id = d.id and j.status = 'processing' limit 1), \
-         d.processing_status) as processing_status, \
-     coalesce((select p.topic_ids from document_processing p where p.document_id = d.id), \
-         '{}') as topic_ids, \
-     (select o.id from documents o where d.sha256 is not null and o.owner_id = d.owner_id \
-          and o.sha256 = d.sha256 and o.state <> 'pending' and (o.created_at, o.id) < (d.created_at, d.id) \
-          order by o.created_at, o.id limit 1) as duplicate_of, \
+          where j.document_id = d.id and j.status = 'processing' limit 1), 'uploaded') \
+         else d.processing_status end as processing_status, \
+     d.topic_ids, d.duplicate_of, \
      d.created_at, d.updated_at, d.trashed_at, d.shared_with_count";
 
 #[derive(Debug, Clone, sqlx::FromRow)]

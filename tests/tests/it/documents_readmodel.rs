@@ -535,3 +535,59 @@ async fn a_charge_left_by_a_crash_is_released_by_the_sweeper() {
         .unwrap();
     assert_eq!(used, 0);
 }
+
+/// The read model's duplicate-of pointer (kept on the row so a page reads one table) follows
+/// uploads, trash and purges: each copy points at the owner's earliest remaining one.
+#[tokio::test]
+async fn duplicate_pointers_follow_uploads_and_purges() {
+    let w = world().await;
+    let (alice, ctx) = w.user("alice").await;
+    let (bob, bob_ctx) = w.user("bob").await;
+    let a = w.upload(&ctx, alice, "a.txt", b"same bytes", None).await;
+    let b = w.upload(&ctx, alice, "b.txt", b"same bytes", None).await;
+    let c = w.upload(&ctx, alice, "c.txt", b"same bytes", None).await;
+    let other = w.upload(&ctx, alice, "d.txt", b"other bytes", None).await;
+    let bobs = w.upload(&bob_ctx, bob, "a.txt", b"same bytes", None).await;
+    let dup = |id: Uuid| {
+        let pool = w.db.pool.clone();
+        async move {
+            let (row, _) = read::visible_document(&pool, row_owner(&pool, id).await, id)
+                .await
+                .unwrap()
+                .expect("visible");
+            row.duplicate_of
+        }
+    };
+    w.project().await;
+    assert_eq!(dup(a).await, None);
+    assert_eq!(dup(b).await, Some(a));
+    assert_eq!(dup(c).await, Some(a));
+    assert_eq!(dup(other).await, None);
+    assert_eq!(dup(bobs).await, None, "never across owners");
+    // In the trash it still counts (it can come back); purged, the next copy is the original.
+    manage::trash(&ctx, alice, domain::ids::DocumentId(a))
+        .await
+        .unwrap();
+    w.project().await;
+    assert_eq!(dup(b).await, Some(a));
+    manage::purge(&ctx, &w.svc, alice, domain::ids::DocumentId(a))
+        .await
+        .unwrap();
+    w.project().await;
+    assert_eq!(dup(b).await, None);
+    assert_eq!(dup(c).await, Some(b));
+    // Listing pages show the same pointers.
+    let (rows, _) = read::list_documents(&w.db.pool, &listing(alice, None, "created_at", 10, None))
+        .await
+        .unwrap();
+    let pointers: Vec<_> = rows.iter().map(|r| (r.id, r.duplicate_of)).collect();
+    assert_eq!(pointers, vec![(b, None), (c, Some(b)), (other, None)]);
+}
+
+async fn row_owner(pool: &sqlx::PgPool, id: Uuid) -> Uuid {
+    sqlx::query_scalar("select owner_id from documents where id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
