@@ -21,6 +21,8 @@
 //! - Versions are 1-based and gap-free. `global_position` is unique and increases in *insertion*
 //!   order; positions of one batch need not be contiguous.
 //! - `recorded_at` is stored at microsecond precision.
+//! - Concurrent one-event appends to different streams may share one transaction (group commit,
+//!   see `combine.rs`); each keeps its own version check, and none is ever partly written.
 //!
 //! **Hash chain.** Each event stores `hash = SHA-256(prev_hash || canonical bytes)`, `prev_hash`
 //! being the stream's previous event's hash (32 zero bytes for version 1); the canonical bytes
@@ -57,6 +59,7 @@ pub mod keys;
 pub mod verify;
 
 mod append;
+mod combine;
 mod pg;
 mod rows;
 mod subscribe;

@@ -10,6 +10,7 @@ use futures::stream::BoxStream;
 use sqlx::{Acquire, PgConnection, PgPool};
 
 use super::append::{self, Attempt};
+use super::combine::{Combiner, Reply};
 use super::rows::{self, RawEvent};
 use super::subscribe;
 use super::wake::Wake;
@@ -25,6 +26,11 @@ pub struct StoreOptions {
     pub poll_interval: Duration,
     /// Events per read of a subscription's catch-up.
     pub batch_size: usize,
+    /// Worker tasks that append concurrent one-event appends to different streams together (see
+    /// `combine.rs`); 0 appends every event on its own.
+    pub append_workers: usize,
+    /// The most one-event appends one worker puts into one statement.
+    pub max_grouped: usize,
 }
 
 impl Default for StoreOptions {
@@ -32,6 +38,8 @@ impl Default for StoreOptions {
         Self {
             poll_interval: Duration::from_millis(500),
             batch_size: 1_000,
+            append_workers: 4,
+            max_grouped: 64,
         }
     }
 }
@@ -50,6 +58,7 @@ pub(super) struct Inner {
     pub(super) keys: Arc<dyn DataKeys>,
     pub(super) wake: Wake,
     pub(super) options: StoreOptions,
+    combiner: Option<Combiner>,
 }
 
 impl PgEventStore {
@@ -60,6 +69,8 @@ impl PgEventStore {
     pub fn with_options(pool: PgPool, keys: Arc<dyn DataKeys>, options: StoreOptions) -> Self {
         Self {
             inner: Arc::new(Inner {
+                combiner: (options.append_workers > 0)
+                    .then(|| Combiner::new(options.append_workers, options.max_grouped)),
                 pool,
                 keys,
                 wake: Wake::new(),
@@ -126,7 +137,6 @@ impl PgEventStore {
 
 #[async_trait]
 impl EventStore for PgEventStore {
-    #[tracing::instrument(level = "debug", skip_all, fields(stream = %stream, n = events.len()))]
     async fn append(
         &self,
         stream: &StreamId,
@@ -134,7 +144,16 @@ impl EventStore for PgEventStore {
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
         let inner = &self.inner;
-        let prepared = append::prepare(inner.keys.as_ref(), stream, events).await?;
+        let mut prepared = append::prepare(inner.keys.as_ref(), stream, events).await?;
+        if let (1, Some(combiner)) = (prepared.len(), &inner.combiner) {
+            match combiner.submit(&inner.pool, prepared, expected).await? {
+                Reply::Appended(outcome) => {
+                    inner.wake.appended(&inner.pool);
+                    return Ok(outcome);
+                }
+                Reply::Alone(p) => prepared = p,
+            }
+        }
         for _ in 0..MAX_ANY_ATTEMPTS {
             match append::attempt(&inner.pool, expected, &prepared).await? {
                 Attempt::Appended(outcome) => {
