@@ -28,6 +28,10 @@ use crate::state::AppState;
     info(title = "DocuVault", description = "Self-hostable, multi-user, event-sourced document vault."),
     tags(
         (name = "operations", description = "Health, readiness, metrics"),
+        (name = "documents", description = "Uploads, listing, trash and downloads"),
+        (name = "folders", description = "The caller's folder tree"),
+        (name = "shares", description = "Sharing documents with other users"),
+        (name = "quota", description = "Storage quotas"),
     )
 )]
 struct ApiDoc;
@@ -36,6 +40,14 @@ struct ApiDoc;
 pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::health::router())
+        .merge(routes::auth::router())
+        .merge(routes::admin_users::router())
+        .merge(routes::blobs::router())
+        .merge(routes::documents::router())
+        .merge(routes::folders::router())
+        .merge(routes::shares::router())
+        .merge(routes::trash::router())
+        .merge(routes::quota::router())
         .split_for_parts()
 }
 
@@ -65,7 +77,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .fallback_service(spa_service(&web_dir))
         .with_state(state)
-        .layer(middleware::from_fn(log_server_errors))
+        .layer(middleware::from_fn(observe_requests))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -110,11 +122,18 @@ fn spa_service(dir: &Path) -> Router<()> {
         )
 }
 
-/// Logs the internal context of 5xx responses; `IntoResponse` itself has no side effects.
-async fn log_server_errors(req: Request, next: Next) -> Response {
+/// Counts requests by method and status, times them, and logs the internal context of 5xx
+/// responses (`IntoResponse` itself has no side effects).
+async fn observe_requests(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    let started = std::time::Instant::now();
     let res = next.run(req).await;
+    let status = res.status().as_u16().to_string();
+    metrics::counter!("docuvault_http_requests_total", "method" => method.to_string(), "status" => status)
+        .increment(1);
+    metrics::histogram!("docuvault_http_request_duration_seconds", "method" => method.to_string())
+        .record(started.elapsed().as_secs_f64());
     if res.status().is_server_error() {
         let ctx = res
             .extensions()

@@ -68,3 +68,19 @@ pub async fn wait_for_token(
     }
     Ok(next.run(req).await)
 }
+
+/// Waits (bounded) until the read models reflect every event committed so far. For lookups whose
+/// miss may only mean "not projected yet", e.g. a handle registered a moment ago: retry after it.
+pub async fn catch_up_with_log(state: &AppState) -> Result<(), ApiError> {
+    let Some(waiter) = &state.waiter else {
+        return Ok(());
+    };
+    let head: Option<i64> = sqlx::query_scalar("select max(global_position) from events")
+        .fetch_one(&state.pool)
+        .await?;
+    if let Some(head) = head {
+        let timeout = Duration::from_millis(state.config.consistency_wait_ms);
+        waiter.wait_for(head as u64, timeout).await;
+    }
+    Ok(())
+}

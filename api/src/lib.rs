@@ -2,10 +2,15 @@
 //! `docuvault` binary's subcommands are made of.
 
 pub mod app;
+pub mod auth;
+pub mod bootstrap;
 pub mod cli;
 pub mod config;
 pub mod consistency;
+pub mod documents;
 pub mod error;
+pub mod extract;
+pub mod json;
 pub mod routes;
 pub mod run;
 pub mod secrets;

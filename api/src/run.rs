@@ -115,10 +115,35 @@ pub async fn serve(cfg: Config, projectors: bool) -> Result<ExitCode> {
 async fn serve_inner(cfg: Config, projectors: bool, dev: bool) -> Result<ExitCode> {
     let cfg = Arc::new(cfg);
     let core = open_core(&cfg).await?;
-    let state = crate::wiring::build_state(cfg.clone(), &core);
+    let state = crate::wiring::build_state(cfg.clone(), &core).await?;
+    let sweeper_ctx = commands::CommandContext::system(state.store.clone(), state.clock.clone());
+    let documents = state.documents.clone();
+    let dev_admin = if dev {
+        let file = cfg.data_dir.join("admin-password");
+        Some(
+            crate::bootstrap::ensure_dev_admin(
+                state.store.clone(),
+                state.clock.clone(),
+                &state.identity,
+                &file,
+            )
+            .await
+            .context("creating the dev admin")?,
+        )
+    } else {
+        None
+    };
     let app = crate::Application::build(state, cfg.bind).await?;
     let url = format!("http://{}", app.local_addr());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    // Abandoned uploads and old trash: every instance may sweep (each document is re-decided
+    // against its own stream, so two sweepers never double-purge).
+    let sweeper = {
+        let mut stop = stop_rx.clone();
+        crate::documents::setup::spawn_sweeper(sweeper_ctx, &documents, async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+    };
     let projector_task = projectors.then(|| {
         let (pool, store) = (core.pool.clone(), core.store.clone());
         let mut stop = stop_rx.clone();
@@ -143,9 +168,13 @@ async fn serve_inner(cfg: Config, projectors: bool, dev: bool) -> Result<ExitCod
                 .display()
         );
     }
+    if let Some(admin) = &dev_admin {
+        println!("Admin:    {} / {}", admin.email, admin.password);
+    }
     println!("API docs: {url}/api/docs   Press Ctrl-C to stop.");
     app.run_until_stopped(shutdown_signal()).await?;
     let _ = stop_tx.send(true);
+    let _ = sweeper.await;
     if let Some(task) = projector_task {
         task.await??;
     }
@@ -275,6 +304,28 @@ pub async fn create_user(
     password: &str,
     role: &str,
 ) -> Result<ExitCode> {
-    let _ = (cfg, email, handle, password, role);
-    anyhow::bail!("create-user is wired once identity lands")
+    let role: domain::user::Role = role.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+    let cfg = Arc::new(cfg);
+    let core = open_core(&cfg).await?;
+    let identity = crate::auth::Identity::from_config(&cfg)?;
+    let store: Arc<dyn domain::ports::EventStore> = core.store.clone();
+    let created = crate::bootstrap::create_user(
+        store,
+        Arc::new(domain::ports::SystemClock),
+        &identity,
+        email,
+        handle,
+        password,
+        role,
+    )
+    .await
+    .map_err(crate::bootstrap::describe)?;
+    println!(
+        "created {} @{} ({}), id {}",
+        created.email.as_str(),
+        created.handle,
+        created.role,
+        created.user_id
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -7,6 +7,7 @@ use domain::ports::{Clock, DataKeys, EventStore};
 use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 
+use crate::auth::Identity;
 use crate::config::Config;
 use crate::consistency::PositionWaiter;
 
@@ -20,6 +21,10 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     /// Present when projections run (in this process or another): backs `X-Consistency-Token`.
     pub waiter: Option<Arc<dyn PositionWaiter>>,
+    /// Password hashing, tokens, throttling and the auth cache.
+    pub identity: Arc<Identity>,
+    /// The documents area: blob store, read-model facts, settings (`crate::documents`).
+    pub documents: crate::documents::Documents,
 }
 
 impl FromRef<AppState> for PgPool {

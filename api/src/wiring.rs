@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use domain::ports::{EventStore, SystemClock};
+use domain::ports::{Clock, EventStore, SystemClock};
 use projections::{ConsistencyWaiter, Projection};
 
 use crate::config::Config;
@@ -15,7 +15,11 @@ use crate::state::AppState;
 
 /// Every projection the product runs, in one place.
 pub fn projections() -> Vec<Arc<dyn Projection>> {
-    vec![Arc::new(projections::StreamStats)]
+    vec![
+        Arc::new(projections::StreamStats),
+        Arc::new(projections::users::Users),
+        Arc::new(projections::documents::DocumentsProjection),
+    ]
 }
 
 /// Finds one projection by name (for `docuvault rebuild NAME` and the admin API).
@@ -52,18 +56,39 @@ pub fn metrics_handle() -> Option<metrics_exporter_prometheus::PrometheusHandle>
         .clone()
 }
 
-/// Builds the request state from the core services.
-pub fn build_state(cfg: Arc<Config>, core: &Core) -> AppState {
+/// Builds the request state from the core services (and opens the blob store).
+pub async fn build_state(cfg: Arc<Config>, core: &Core) -> anyhow::Result<AppState> {
+    build_state_with(cfg, core, Arc::new(SystemClock)).await
+}
+
+/// [`build_state`] with another clock (tests shift it to exercise expiry and retention).
+pub async fn build_state_with(
+    cfg: Arc<Config>,
+    core: &Core,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<AppState> {
     let store: Arc<dyn EventStore> = core.store.clone();
     let names = projections().iter().map(|p| p.name().to_owned()).collect();
     let waiter = ConsistencyWaiter::new(core.pool.clone(), store.clone(), names);
-    AppState {
+    // Without a configured public URL the filesystem store's URLs are relative and each
+    // response completes them from its request.
+    let documents = crate::documents::setup::documents(
+        &cfg,
+        core.pool.clone(),
+        cfg.public_url.as_deref(),
+        clock.clone(),
+    )
+    .await?;
+    let identity = Arc::new(crate::auth::Identity::from_config(&cfg)?);
+    Ok(AppState {
         config: cfg,
         pool: core.pool.clone(),
         store,
         keys: core.keys.clone(),
-        clock: Arc::new(SystemClock),
+        clock,
         metrics: metrics_handle(),
         waiter: Some(Arc::new(Waiter(waiter))),
-    }
+        identity,
+        documents,
+    })
 }

@@ -172,7 +172,7 @@ async fn bench(args: &Args, cluster: &PgCluster, dir: &std::path::Path) -> Resul
         }
     }
 
-    let total = fill(&store, &pool, &payload, args.events).await?;
+    let total = fill(&store, &pool, &payload, args.events, EVENTS_PER_STREAM).await?;
     sqlx::query("vacuum analyze events").execute(&pool).await?;
     let raw_name = format!("raw read, position order ({total} events)");
     let store_name = format!("store never-skip read_all ({total} events)");
@@ -206,7 +206,7 @@ async fn bench(args: &Args, cluster: &PgCluster, dir: &std::path::Path) -> Resul
     Ok(())
 }
 
-fn new_event(payload: &Value) -> NewEvent {
+pub(crate) fn new_event(payload: &Value) -> NewEvent {
     NewEvent {
         event_id: Uuid::now_v7(),
         event_type: "DocumentUploaded".into(),
@@ -268,15 +268,21 @@ async fn appends(
     Ok((total as f64 / longest.as_secs_f64(), total as f64))
 }
 
-/// Tops the log up to `target` events with 100-event batches; returns the final count.
-async fn fill(store: &PgEventStore, pool: &PgPool, payload: &Value, target: u64) -> Result<u64> {
+/// Tops the log up to `target` events, appended in batches of `per_stream` events to fresh
+/// streams; returns the final count.
+pub(crate) async fn fill(
+    store: &PgEventStore,
+    pool: &PgPool,
+    payload: &Value,
+    target: u64,
+    per_stream: u64,
+) -> Result<u64> {
     let have: i64 = sqlx::query_scalar("select count(*) from events")
         .fetch_one(pool)
         .await?;
     let missing = target.saturating_sub(have as u64);
     eprintln!("filling the log with {missing} more events");
     const FILLERS: u64 = 8;
-    const BATCH: u64 = 100;
     let tasks: Vec<_> = (0..FILLERS)
         .map(|i| {
             let (store, payload) = (store.clone(), payload.clone());
@@ -284,7 +290,7 @@ async fn fill(store: &PgEventStore, pool: &PgPool, payload: &Value, target: u64)
             tokio::spawn(async move {
                 let mut left = share;
                 while left > 0 {
-                    let n = left.min(BATCH);
+                    let n = left.min(per_stream);
                     let events = (0..n).map(|_| new_event(&payload)).collect();
                     let stream = StreamId::new("fill", Uuid::now_v7());
                     store
@@ -318,7 +324,7 @@ type RawRow = (
 );
 
 /// The baseline read: one SELECT in position order per 1,000 events, decoded into plain tuples.
-async fn raw_read(pool: &PgPool) -> Result<(u64, Duration)> {
+pub(crate) async fn raw_read(pool: &PgPool) -> Result<(u64, Duration)> {
     let start = Instant::now();
     let mut after = 0i64;
     let mut n = 0u64;
@@ -341,7 +347,7 @@ async fn raw_read(pool: &PgPool) -> Result<(u64, Duration)> {
 }
 
 /// The store's catch-up read: `read_all` from the start, 1,000 events at a time.
-async fn store_read(store: &PgEventStore) -> Result<(u64, Duration)> {
+pub(crate) async fn store_read(store: &PgEventStore) -> Result<(u64, Duration)> {
     let start = Instant::now();
     let mut after = Checkpoint::START;
     let mut n = 0u64;

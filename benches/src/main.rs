@@ -3,6 +3,7 @@
 mod cpu;
 mod eventstore;
 mod pgbench;
+mod rebuild;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -18,11 +19,14 @@ struct Cli {
 enum Command {
     /// Event store appends and reads against a pgbench baseline.
     Eventstore(eventstore::Args),
+    /// Blue/green rebuild of the `stream_stats` projection against the raw read rate.
+    Rebuild(rebuild::Args),
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Eventstore(args) => eventstore::run(args).await,
+        Command::Rebuild(args) => rebuild::run(args).await,
     }
 }

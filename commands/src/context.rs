@@ -4,41 +4,10 @@ use std::sync::Arc;
 
 use domain::ports::{Clock, EventStore};
 use domain::{EventMetadata, Personal};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// A user's role. `auditor` reads the audit log and nothing else.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    User,
-    Admin,
-    Auditor,
-}
-
-impl Role {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Role::User => "user",
-            Role::Admin => "admin",
-            Role::Auditor => "auditor",
-        }
-    }
-}
-
-impl std::str::FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "user" => Ok(Role::User),
-            "admin" => Ok(Role::Admin),
-            "auditor" => Ok(Role::Auditor),
-            other => Err(format!(
-                "unknown role `{other}` (expected user, admin or auditor)"
-            )),
-        }
-    }
-}
+/// Roles are part of the user aggregate's events, so the type lives in `domain`.
+pub use domain::user::Role;
 
 /// The authenticated caller, or the system itself (startup tasks, workers).
 #[derive(Debug, Clone, PartialEq, Eq)]

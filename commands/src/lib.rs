@@ -2,8 +2,12 @@
 //! pure domain functions, and appends with the expected version, retrying on a conflict.
 
 pub mod context;
+pub mod documents;
 pub mod error;
 pub mod executor;
+pub mod identity;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 
 pub use context::{Actor, CommandContext, Role};
 pub use error::CommandError;

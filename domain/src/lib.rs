@@ -4,10 +4,18 @@
 //! (`tokio`, `sqlx` and `axum` are not dependencies).
 
 pub mod aggregate;
+pub mod blob;
+pub mod document;
 pub mod event;
+pub mod folder;
 pub mod ids;
+pub mod name;
 pub mod personal;
 pub mod ports;
+pub mod quota;
+#[cfg(test)]
+mod testing;
+pub mod user;
 
 pub use aggregate::Aggregate;
 pub use event::{

@@ -22,6 +22,49 @@ pub fn lock_key(name: &str) -> i32 {
     h as i32
 }
 
+/// A connection waiting to take a projection's lock. Standbys keep it between attempts, so
+/// retrying every second costs one query, not one new connection.
+pub struct LockCandidate {
+    conn: PgConnection,
+}
+
+impl LockCandidate {
+    /// Opens the dedicated connection (not from the pool: the lock must not return to the pool
+    /// with it, and its life must be exactly the leadership's).
+    pub async fn connect(pool: &PgPool) -> Result<Self, sqlx::Error> {
+        let conn = pool
+            .connect_options()
+            .as_ref()
+            .clone()
+            .application_name("docuvault-projection-leader")
+            .connect()
+            .await?;
+        Ok(Self { conn })
+    }
+
+    /// Tries once to take the lock of `name`: the held lock, or the candidate back when another
+    /// session holds it.
+    pub async fn try_lock(mut self, name: &str) -> Result<Result<LeaderLock, Self>, sqlx::Error> {
+        let got: bool = sqlx::query_scalar("select pg_try_advisory_lock($1, $2)")
+            .bind(LOCK_NAMESPACE)
+            .bind(lock_key(name))
+            .fetch_one(&mut self.conn)
+            .await?;
+        Ok(if got {
+            Ok(LeaderLock {
+                conn: self.conn,
+                last_check: Instant::now(),
+            })
+        } else {
+            Err(self)
+        })
+    }
+
+    pub async fn close(self) {
+        let _ = self.conn.close().await;
+    }
+}
+
 /// A held leadership. Dropping it closes the connection, which releases the lock.
 pub struct LeaderLock {
     conn: PgConnection,
@@ -32,28 +75,12 @@ impl LeaderLock {
     /// Tries once to take the projection's lock on a new connection; `None` when another session
     /// holds it.
     pub async fn try_acquire(pool: &PgPool, name: &str) -> Result<Option<Self>, sqlx::Error> {
-        // A connection of its own, not from the pool: the lock must not return to the pool with
-        // it, and its life must be exactly the leadership's.
-        let mut conn = pool
-            .connect_options()
-            .as_ref()
-            .clone()
-            .application_name("docuvault-projection-leader")
-            .connect()
-            .await?;
-        let got: bool = sqlx::query_scalar("select pg_try_advisory_lock($1, $2)")
-            .bind(LOCK_NAMESPACE)
-            .bind(lock_key(name))
-            .fetch_one(&mut conn)
-            .await?;
-        if got {
-            Ok(Some(Self {
-                conn,
-                last_check: Instant::now(),
-            }))
-        } else {
-            let _ = conn.close().await;
-            Ok(None)
+        match LockCandidate::connect(pool).await?.try_lock(name).await? {
+            Ok(lock) => Ok(Some(lock)),
+            Err(candidate) => {
+                candidate.close().await;
+                Ok(None)
+            }
         }
     }
 

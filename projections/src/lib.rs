@@ -9,6 +9,7 @@
 
 pub mod checkpoint;
 pub mod consistency;
+pub mod documents;
 pub mod error;
 mod leader;
 pub mod leadership;
@@ -19,6 +20,7 @@ pub mod runtime;
 mod shadow;
 pub mod status;
 pub mod stream_stats;
+pub mod users;
 pub mod wakeup;
 
 pub use checkpoint::{resume, ProjectionState};

@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 use crate::checkpoint::{self, CONTROL_CHANNEL};
 use crate::error::RuntimeError;
 use crate::leader::Leader;
-use crate::leadership::LeaderLock;
+use crate::leadership::LockCandidate;
 use crate::projection::{validate_name, Projection};
 use crate::wakeup::Wakeup;
 
@@ -171,9 +171,18 @@ async fn supervise(
 ) {
     let name = projection.name().to_owned();
     let mut quiet_standby = false;
+    let mut candidate: Option<LockCandidate> = None;
     while !*stop.borrow() {
-        match LeaderLock::try_acquire(&shared.pool, &name).await {
-            Ok(Some(lock)) => {
+        let attempt = match candidate.take() {
+            Some(c) => Ok(c),
+            None => LockCandidate::connect(&shared.pool).await,
+        };
+        let attempt = match attempt {
+            Ok(c) => c.try_lock(&name).await,
+            Err(e) => Err(e),
+        };
+        match attempt {
+            Ok(Ok(lock)) => {
                 quiet_standby = false;
                 tracing::info!(projection = %name, instance = %shared.options.instance, "leading projection");
                 let mut leader = Leader::new(shared.clone(), projection.clone(), lock);
@@ -193,7 +202,8 @@ async fn supervise(
                     }
                 }
             }
-            Ok(None) => {
+            Ok(Err(waiting)) => {
+                candidate = Some(waiting);
                 if !quiet_standby {
                     tracing::info!(projection = %name, "standing by: another process leads it");
                     quiet_standby = true;
@@ -204,5 +214,8 @@ async fn supervise(
             }
         }
         let _ = tokio::time::timeout(shared.options.standby_retry, stop.changed()).await;
+    }
+    if let Some(c) = candidate {
+        c.close().await;
     }
 }

@@ -1,6 +1,13 @@
 //! The test harness: one ephemeral PostgreSQL cluster per test process (or `DATABASE_URL`), a
 //! fresh database per test cloned from a migrated template, and helpers to start the real app.
 
+pub mod app;
+pub mod client;
+pub mod clock;
+pub mod docapp;
+pub mod fsblobs;
+pub mod s3server;
+
 use std::sync::OnceLock;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

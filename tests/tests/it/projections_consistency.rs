@@ -59,7 +59,11 @@ async fn wait_returns_once_caught_up_and_times_out_otherwise() {
         let p = append(store.as_ref(), &stream, "DocumentUploaded", 1)
             .await
             .last_position;
-        let waiter = if i % 2 == 0 { &listening } else { &polling };
+        let waiter = if i.is_multiple_of(2) {
+            &listening
+        } else {
+            &polling
+        };
         assert!(
             waiter.wait_for(p, Duration::from_secs(10)).await.unwrap(),
             "caught up to {p}"

@@ -73,7 +73,11 @@ async fn killed_projectors_converge_to_a_full_replay() {
         writers.push(tokio::spawn(async move {
             let mut i = 0u64;
             while !stop.load(Ordering::SeqCst) {
-                let category = if i % 2 == 0 { "user" } else { "document" };
+                let category = if i.is_multiple_of(2) {
+                    "user"
+                } else {
+                    "document"
+                };
                 let stream = format!("{category}-{w}x{}", i % 17);
                 append(store.as_ref(), &stream, "Written", 1 + i % 4).await;
                 i += 1;

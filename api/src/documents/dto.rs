@@ -1,0 +1,167 @@
+//! The JSON shapes of the documents area (a fixed contract: external clients are tested against
+//! it). Times are RFC 3339 UTC, sizes in bytes, ids UUIDv7.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OwnerRef {
+    pub id: Uuid,
+    pub handle: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DocumentDto {
+    pub id: Uuid,
+    pub filename: String,
+    /// Sniffed from the bytes, not taken from the client.
+    pub content_type: String,
+    pub size_bytes: u64,
+    pub sha256: Option<String>,
+    pub folder_id: Option<Uuid>,
+    /// `pending`, `uploaded` (then `processing`, `ready` or `error` once processing runs) or
+    /// `trashed`.
+    pub status: String,
+    pub owner: OwnerRef,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub shared_with_count: u32,
+    /// On trash listings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trashed_at: Option<DateTime<Utc>>,
+}
+
+/// A document someone shared with the caller.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SharedDocumentDto {
+    #[serde(flatten)]
+    pub document: DocumentDto,
+    /// `view` or `download`.
+    pub permission: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass back as `cursor` for the next page; `null` on the last one.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct UploadUrlRequest {
+    pub filename: String,
+    pub size: i64,
+    pub content_type: String,
+    #[serde(default)]
+    pub folder_id: Option<Uuid>,
+    /// Hex SHA-256 of the content; verified at confirmation when given.
+    #[serde(default)]
+    pub sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UploadTarget {
+    /// Always `PUT`.
+    pub method: String,
+    pub url: String,
+    /// Send exactly these headers with the PUT.
+    pub headers: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UploadUrlResponse {
+    pub document_id: Uuid,
+    pub upload: UploadTarget,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `folder_id: null` moves to the top level; an absent field leaves it unchanged.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct UpdateDocumentRequest {
+    #[serde(default)]
+    pub filename: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    pub folder_id: Option<Option<Uuid>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FolderDto {
+    pub id: Uuid,
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct CreateFolderRequest {
+    pub name: String,
+    #[serde(default)]
+    pub parent_id: Option<Uuid>,
+}
+
+/// `parent_id: null` moves to the top level; an absent field leaves it unchanged.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct UpdateFolderRequest {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    pub parent_id: Option<Option<Uuid>>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct CreateShareRequest {
+    /// The recipient's handle, with or without a leading `@`.
+    pub handle: String,
+    /// `view` or `download`.
+    pub permission: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ShareDto {
+    pub id: Uuid,
+    pub document_id: Uuid,
+    pub recipient: OwnerRef,
+    pub permission: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct QuotaDto {
+    pub limit_bytes: u64,
+    pub used_bytes: u64,
+    /// Declared sizes of uploads requested but not confirmed yet.
+    pub reserved_bytes: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct SetQuotaRequest {
+    pub limit_bytes: i64,
+}
+
+/// Distinguishes `"field": null` (Some(None)) from an absent field (None, via `default`).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn null_and_absent_differ() {
+        let moved: UpdateDocumentRequest = serde_json::from_str(r#"{"folder_id": null}"#).unwrap();
+        assert_eq!(moved.folder_id, Some(None));
+        let untouched: UpdateDocumentRequest =
+            serde_json::from_str(r#"{"filename": "x"}"#).unwrap();
+        assert_eq!(untouched.folder_id, None);
+    }
+}

@@ -1,0 +1,64 @@
+//! The background sweeper: expires abandoned uploads (removing their objects) and purges trash
+//! past its retention, in bounded batches, on an interval, until shutdown.
+
+use std::time::Duration;
+
+use commands::documents::{sweep, DocumentServices};
+use commands::CommandContext;
+
+/// Documents handled per batch; a batch that comes back full is followed at once by another.
+const BATCH: usize = 200;
+
+/// One pass: runs batches until both queues are drained. Returns (expired, purged).
+pub async fn sweep_once(ctx: &CommandContext, svc: &DocumentServices) -> (usize, usize) {
+    let mut totals = (0, 0);
+    loop {
+        let expired = match sweep::expire_abandoned_uploads(ctx, svc, BATCH).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "expiring abandoned uploads failed");
+                0
+            }
+        };
+        let purged = match sweep::purge_expired_trash(ctx, svc, BATCH).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "purging old trash failed");
+                0
+            }
+        };
+        // Crash leftovers: charges whose document is gone.
+        if let Err(e) = sweep::release_orphaned_charges(ctx, svc, BATCH).await {
+            tracing::warn!(error = %e, "releasing orphaned quota charges failed");
+        }
+        totals.0 += expired;
+        totals.1 += purged;
+        if expired < BATCH && purged < BATCH {
+            return totals;
+        }
+    }
+}
+
+/// Sweeps every `every` until `shutdown` resolves. Any number of processes may run it: each
+/// document is re-decided against its own stream, so two sweepers never double-purge.
+pub async fn run(
+    ctx: CommandContext,
+    svc: DocumentServices,
+    every: Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = tick.tick() => {
+                let (expired, purged) = sweep_once(&ctx, &svc).await;
+                if expired + purged > 0 {
+                    tracing::info!(expired, purged, "documents sweeper");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! The `documents` projection: documents, their shares, folders and quotas, shaped for the query
+//! API (folder listings are index range scans, permission checks are joins on `document_shares`).
+
+use domain::document::DocumentEvent;
+use domain::folder::FolderEvent;
+use domain::quota::QuotaEvent;
+use domain::{Personal, RecordedEvent};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// The projection's name (also its rebuild schema, `rebuild_documents`).
+pub const NAME: &str = "documents";
+/// Bump when the handler's output changes.
+pub const VERSION: u32 = 2;
+/// The read tables it owns (all in the `documents_read_models` migration).
+pub const TABLES: &[&str] = &[
+    "documents",
+    "document_shares",
+    "folders",
+    "quotas",
+    "quota_charges",
+];
+
+/// What a filename or folder name reads as once its owner's key was destroyed.
+pub const ERASED_NAME: &str = "[erased]";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// An event of a category this projection owns that it cannot decode: halts the projection.
+    #[error("cannot decode event at position {position} in {stream}: {reason}")]
+    Decode {
+        position: u64,
+        stream: String,
+        reason: String,
+    },
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+fn decode_error(e: &RecordedEvent, reason: impl std::fmt::Display) -> ApplyError {
+    ApplyError::Decode {
+        position: e.global_position,
+        stream: e.stream_id.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Folds a batch into the read tables through `conn` (inside the caller's transaction). Every
+/// statement is idempotent, so a redelivered batch changes nothing.
+pub async fn apply(conn: &mut PgConnection, events: &[RecordedEvent]) -> Result<(), ApplyError> {
+    for e in events {
+        match e.stream_id.category() {
+            "document" => {
+                let ev: DocumentEvent = e.decode().map_err(|err| decode_error(e, err))?;
+                document(conn, e, ev).await?;
+            }
+            "folders" => {
+                let ev: FolderEvent = e.decode().map_err(|err| decode_error(e, err))?;
+                folder(conn, e, ev).await?;
+            }
+            "quota" => {
+                let ev: QuotaEvent = e.decode().map_err(|err| decode_error(e, err))?;
+                quota(conn, e, ev).await?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn name(p: &Personal<String>) -> String {
+    p.value().cloned().unwrap_or_else(|| ERASED_NAME.to_owned())
+}
+
+fn stream_uuid(e: &RecordedEvent) -> Result<Uuid, ApplyError> {
+    e.stream_id
+        .id()
+        .ok_or_else(|| decode_error(e, "stream id is not a UUID"))
+}
+
+/// The top level's folder key (see the migration).
+fn folder_key(folder: Option<domain::ids::FolderId>) -> Uuid {
+    folder.map(|f| f.as_uuid()).unwrap_or(Uuid::nil())
+}
+
+async fn document(
+    conn: &mut PgConnection,
+    e: &RecordedEvent,
+    ev: DocumentEvent,
+) -> Result<(), ApplyError> {
+    let id = stream_uuid(e)?;
+    let at = e.recorded_at;
+    match ev {
+        DocumentEvent::DocumentUploadRequested {
+            owner_id,
+            filename,
+            declared_content_type,
+            size_bytes,
+            sha256,
+            folder_id,
+            expires_at,
+            ..
+        } => {
+            let filename = name(&filename);
+            sqlx::query(
+                "insert into documents (id, owner_id, folder_key, filename, filename_key, \
+                 content_type, size_bytes, sha256, state, created_at, updated_at, upload_expires_at) \
+                 values ($1, $2, $3, $4, lower($4), $5, $6, $7, 'pending', $8, $8, $9) \
+                 on conflict (id) do nothing",
+            )
+            .bind(id)
+            .bind(owner_id.as_uuid())
+            .bind(folder_key(folder_id))
+            .bind(filename)
+            .bind(declared_content_type)
+            .bind(size_bytes as i64)
+            .bind(sha256)
+            .bind(at)
+            .bind(expires_at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        DocumentEvent::DocumentUploaded {
+            content_type,
+            size_bytes,
+            sha256,
+        } => {
+            sqlx::query(
+                "update documents set state = 'active', content_type = $2, size_bytes = $3, \
+                 sha256 = $4, upload_expires_at = null, updated_at = $5 where id = $1",
+            )
+            .bind(id)
+            .bind(content_type)
+            .bind(size_bytes as i64)
+            .bind(sha256)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        DocumentEvent::DocumentUploadRejected { .. }
+        | DocumentEvent::DocumentUploadExpired {}
+        | DocumentEvent::DocumentPurged { .. } => {
+            sqlx::query("delete from document_shares where document_id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("delete from documents where id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        DocumentEvent::DocumentRenamed { filename } => {
+            sqlx::query(
+                "update documents set filename = $2, filename_key = lower($2), updated_at = $3 \
+                 where id = $1",
+            )
+            .bind(id)
+            .bind(name(&filename))
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        DocumentEvent::DocumentMoved { folder_id } => {
+            sqlx::query("update documents set folder_key = $2, updated_at = $3 where id = $1")
+                .bind(id)
+                .bind(folder_key(folder_id))
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+        }
+        DocumentEvent::DocumentTrashed { trashed_at } => {
+            sqlx::query(
+                "update documents set state = 'trashed', trashed_at = $2, updated_at = $3 \
+                 where id = $1",
+            )
+            .bind(id)
+            .bind(trashed_at)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        DocumentEvent::DocumentRestored { folder_id } => {
+            sqlx::query(
+                "update documents set state = 'active', trashed_at = null, folder_key = $2, \
+                 updated_at = $3 where id = $1",
+            )
+            .bind(id)
+            .bind(folder_key(folder_id))
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        DocumentEvent::DocumentShared {
+            share_id,
+            recipient_id,
+            permission,
+        } => {
+            sqlx::query(
+                "insert into document_shares (share_id, document_id, owner_id, recipient_id, \
+                 permission, created_at) \
+                 select $1, d.id, d.owner_id, $3, $4, $5 from documents d where d.id = $2 \
+                 on conflict do nothing",
+            )
+            .bind(share_id.as_uuid())
+            .bind(id)
+            .bind(recipient_id.as_uuid())
+            .bind(permission.as_str())
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+            recount_shares(conn, id).await?;
+        }
+        DocumentEvent::ShareRevoked { share_id, .. } => {
+            sqlx::query("delete from document_shares where share_id = $1")
+                .bind(share_id.as_uuid())
+                .execute(&mut *conn)
+                .await?;
+            recount_shares(conn, id).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn recount_shares(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update documents set shared_with_count = \
+         (select count(*) from document_shares s where s.document_id = $1) where id = $1",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn folder(
+    conn: &mut PgConnection,
+    e: &RecordedEvent,
+    ev: FolderEvent,
+) -> Result<(), ApplyError> {
+    let owner = stream_uuid(e)?;
+    let at = e.recorded_at;
+    match ev {
+        FolderEvent::FolderCreated {
+            folder_id,
+            name: n,
+            parent_id,
+            ..
+        } => {
+            sqlx::query(
+                "insert into folders (id, owner_id, parent_id, name, created_at, updated_at) \
+                 values ($1, $2, $3, $4, $5, $5) on conflict (id) do nothing",
+            )
+            .bind(folder_id.as_uuid())
+            .bind(owner)
+            .bind(parent_id.map(|p| p.as_uuid()))
+            .bind(name(&n))
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        FolderEvent::FolderRenamed { folder_id, name: n } => {
+            sqlx::query("update folders set name = $2, updated_at = $3 where id = $1")
+                .bind(folder_id.as_uuid())
+                .bind(name(&n))
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+        }
+        FolderEvent::FolderMoved {
+            folder_id,
+            parent_id,
+        } => {
+            sqlx::query("update folders set parent_id = $2, updated_at = $3 where id = $1")
+                .bind(folder_id.as_uuid())
+                .bind(parent_id.map(|p| p.as_uuid()))
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+        }
+        FolderEvent::FolderDeleted { folder_id } => {
+            sqlx::query("delete from folders where id = $1")
+                .bind(folder_id.as_uuid())
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn quota(
+    conn: &mut PgConnection,
+    e: &RecordedEvent,
+    ev: QuotaEvent,
+) -> Result<(), ApplyError> {
+    let user = stream_uuid(e)?;
+    let version = e.stream_version as i64;
+    match &ev {
+        QuotaEvent::QuotaReserved {
+            document_id,
+            size_bytes,
+        } => {
+            sqlx::query(
+                "insert into quota_charges (document_id, user_id, size_bytes, charged_at) \
+                 values ($1, $2, $3, $4) on conflict (document_id) do nothing",
+            )
+            .bind(document_id.as_uuid())
+            .bind(user)
+            .bind(*size_bytes as i64)
+            .bind(e.recorded_at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        QuotaEvent::QuotaReleased { document_id, .. } => {
+            sqlx::query("delete from quota_charges where document_id = $1")
+                .bind(document_id.as_uuid())
+                .execute(&mut *conn)
+                .await?;
+        }
+        QuotaEvent::QuotaLimitChanged { .. } => {}
+    }
+    let (delta, limit): (i64, Option<i64>) = match ev {
+        QuotaEvent::QuotaReserved { size_bytes, .. } => (size_bytes as i64, None),
+        QuotaEvent::QuotaReleased { size_bytes, .. } => (-(size_bytes as i64), None),
+        QuotaEvent::QuotaLimitChanged { limit_bytes } => (0, Some(limit_bytes as i64)),
+    };
+    // Only an event newer than the row's version changes it: redelivery is harmless.
+    sqlx::query(
+        "insert into quotas (user_id, limit_bytes, used_bytes, updated_at, stream_version) \
+         values ($1, $2, greatest($3, 0), $4, $5) \
+         on conflict (user_id) do update set \
+           limit_bytes = coalesce($2, quotas.limit_bytes), \
+           used_bytes = greatest(quotas.used_bytes + $3, 0), \
+           updated_at = $4, stream_version = $5 \
+         where quotas.stream_version < $5",
+    )
+    .bind(user)
+    .bind(limit)
+    .bind(delta)
+    .bind(e.recorded_at)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The projection as the runtime runs it.
+pub struct DocumentsProjection;
+
+#[async_trait::async_trait]
+impl crate::projection::Projection for DocumentsProjection {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn version(&self) -> u32 {
+        VERSION
+    }
+
+    fn tables(&self) -> &[&str] {
+        TABLES
+    }
+
+    async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        events: &[RecordedEvent],
+    ) -> Result<(), crate::projection::ProjectionError> {
+        use crate::projection::ProjectionError;
+        apply(conn, events).await.map_err(|e| match e {
+            ApplyError::Database(db) => ProjectionError::Database(db),
+            ApplyError::Decode {
+                position,
+                stream,
+                reason,
+            } => {
+                let event = events
+                    .iter()
+                    .find(|ev| ev.global_position == position)
+                    .expect("the failing event is in the batch");
+                debug_assert_eq!(event.stream_id.as_str(), stream);
+                ProjectionError::decode(event, reason)
+            }
+        })
+    }
+}
