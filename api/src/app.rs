@@ -32,6 +32,8 @@ use crate::state::AppState;
         (name = "folders", description = "The caller's folder tree"),
         (name = "shares", description = "Sharing documents with other users"),
         (name = "quota", description = "Storage quotas"),
+        (name = "topics", description = "Topics, document topics and reclassification"),
+        (name = "search", description = "Full-text search"),
     )
 )]
 struct ApiDoc;
@@ -42,12 +44,19 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::health::router())
         .merge(routes::auth::router())
         .merge(routes::admin_users::router())
+        .merge(routes::admin_erase::router())
+        .merge(routes::admin_projections::router())
+        .merge(routes::audit::router())
         .merge(routes::blobs::router())
         .merge(routes::documents::router())
         .merge(routes::folders::router())
         .merge(routes::shares::router())
         .merge(routes::trash::router())
         .merge(routes::quota::router())
+        .merge(routes::topics::router())
+        .merge(routes::document_topics::router())
+        .merge(routes::search::router())
+        .merge(routes::ai_settings::router())
         .split_for_parts()
 }
 

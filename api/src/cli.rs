@@ -31,8 +31,13 @@ pub enum Command {
         /// Do not run the projectors in this process (run `docuvault projector` separately).
         #[arg(long)]
         no_projectors: bool,
+        /// Do not run a document-processing worker in this process (run `docuvault projector`,
+        /// which includes one, separately).
+        #[arg(long)]
+        no_worker: bool,
     },
-    /// Run only the projectors (any number of these may run; one leads each projection).
+    /// Run only the projectors and a document-processing worker (any number of these may run:
+    /// one leads each projection, the workers share the jobs).
     Projector,
     /// Apply database migrations and exit.
     Migrate,
@@ -46,6 +51,17 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Import a legacy flat-file store (`DIR/metadata/<id>.json` + `DIR/uploads/<id>.<ext>`) as
+    /// ordinary uploads of one user. Idempotent; malformed entries are reported and skipped.
+    ImportLegacy {
+        dir: PathBuf,
+        /// The owner's @handle.
+        #[arg(long)]
+        owner: String,
+        /// Check every entry and report what would be imported, without importing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Administration.
     Admin {
         #[command(subcommand)]
@@ -56,7 +72,60 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Walk every stream's hash chain; exit non-zero naming the first broken stream and version.
-    Verify,
+    /// With `--export FILE`, check an audit export's signed manifest and chains instead.
+    Verify {
+        /// An export written by `docuvault audit export` or `GET /api/audit/export`.
+        #[arg(long)]
+        export: Option<PathBuf>,
+    },
+    /// Write the selected audit entries (oldest first) with hash-chain fields and a signed
+    /// manifest.
+    Export {
+        #[command(flatten)]
+        filter: AuditFilterArgs,
+        #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv"])]
+        format: String,
+        /// Where to write (default: standard output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Who could see a document, or what a user could access, at an instant, by replaying the
+    /// log up to it.
+    Replay {
+        /// RFC 3339 instant (default: now).
+        #[arg(long)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
+        #[arg(
+            long,
+            conflicts_with = "document",
+            required_unless_present = "document"
+        )]
+        user: Option<uuid::Uuid>,
+        #[arg(long)]
+        document: Option<uuid::Uuid>,
+    },
+}
+
+/// The audit selection filters (all optional, combined with AND).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AuditFilterArgs {
+    /// Who did it (user id).
+    #[arg(long)]
+    pub actor: Option<uuid::Uuid>,
+    /// Whom it is about (user id).
+    #[arg(long)]
+    pub subject_user: Option<uuid::Uuid>,
+    #[arg(long)]
+    pub document_id: Option<uuid::Uuid>,
+    /// Event type(s), comma-separated.
+    #[arg(long = "type")]
+    pub event_type: Option<String>,
+    /// Inclusive lower bound (RFC 3339).
+    #[arg(long)]
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Exclusive upper bound (RFC 3339).
+    #[arg(long)]
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,11 +176,62 @@ mod tests {
         assert!(
             Cli::try_parse_from(["docuvault", "admin", "create-user", "--role", "root"]).is_err()
         );
+        let cli = Cli::try_parse_from([
+            "docuvault",
+            "audit",
+            "export",
+            "--type",
+            "UserErased",
+            "--format",
+            "csv",
+            "-o",
+            "x.csv",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Audit { command: AuditCommand::Export { ref format, ref filter, .. } }
+                if format == "csv" && filter.event_type.as_deref() == Some("UserErased")
+        ));
+        let cli =
+            Cli::try_parse_from(["docuvault", "audit", "verify", "--export", "x.jsonl"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Audit {
+                command: AuditCommand::Verify { export: Some(_) }
+            }
+        ));
+        let user = uuid::Uuid::now_v7().to_string();
+        assert!(Cli::try_parse_from([
+            "docuvault",
+            "audit",
+            "replay",
+            "--at",
+            "2026-11-28T07:00:00Z",
+            "--user",
+            &user,
+        ])
+        .is_ok());
+        assert!(Cli::try_parse_from(["docuvault", "audit", "replay"]).is_err());
+        let cli = Cli::try_parse_from([
+            "docuvault",
+            "import-legacy",
+            "old",
+            "--owner",
+            "alice",
+            "--dry-run",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::ImportLegacy { dry_run: true, .. }
+        ));
         let cli = Cli::try_parse_from(["docuvault", "serve", "--no-projectors"]).unwrap();
         assert!(matches!(
             cli.command,
             Command::Serve {
-                no_projectors: true
+                no_projectors: true,
+                no_worker: false,
             }
         ));
     }

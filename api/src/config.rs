@@ -22,6 +22,9 @@ pub struct Config {
     pub jwt_keys: Option<SecretString>,
     /// Key for HMAC-signed filesystem blob URLs.
     pub url_signing_key: Option<SecretString>,
+    /// Key for the HMAC-SHA256 signature of audit export manifests (give it to whoever verifies
+    /// exports). Without one, a key derived from the master key is used.
+    pub audit_signing_key: Option<SecretString>,
     pub blob: BlobConfig,
     pub default_quota_bytes: u64,
     pub trash_retention_days: u32,
@@ -77,6 +80,7 @@ impl Default for Config {
             master_key: None,
             jwt_keys: None,
             url_signing_key: None,
+            audit_signing_key: None,
             blob: BlobConfig::default(),
             default_quota_bytes: 100 * 1024 * 1024,
             trash_retention_days: 30,
@@ -130,6 +134,9 @@ impl Config {
         }
         if let Some(v) = secret("DOCUVAULT_URL_SIGNING_KEY") {
             self.url_signing_key = Some(v);
+        }
+        if let Some(v) = secret("DOCUVAULT_AUDIT_SIGNING_KEY") {
+            self.audit_signing_key = Some(v);
         }
         if let Some(v) = get("DOCUVAULT_BLOB_STORE") {
             self.blob.store = v;

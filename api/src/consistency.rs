@@ -75,12 +75,10 @@ pub async fn catch_up_with_log(state: &AppState) -> Result<(), ApiError> {
     let Some(waiter) = &state.waiter else {
         return Ok(());
     };
-    let head: Option<i64> = sqlx::query_scalar("select max(global_position) from events")
-        .fetch_one(&state.pool)
-        .await?;
-    if let Some(head) = head {
+    let head = projections::status::head_position(&state.pool).await?;
+    if head > 0 {
         let timeout = Duration::from_millis(state.config.consistency_wait_ms);
-        waiter.wait_for(head as u64, timeout).await;
+        waiter.wait_for(head, timeout).await;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! `docuvault` binary's subcommands are made of.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod cli;
@@ -10,7 +11,9 @@ pub mod consistency;
 pub mod documents;
 pub mod error;
 pub mod extract;
+pub mod intelligence;
 pub mod json;
+pub mod legacy_import;
 pub mod routes;
 pub mod run;
 pub mod secrets;

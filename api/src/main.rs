@@ -17,13 +17,32 @@ async fn main() -> std::process::ExitCode {
     api::run::init_tracing(cfg.log_json);
     let result = match cli.command {
         Command::Dev { bind, data_dir } => api::run::dev(cfg, bind, data_dir).await,
-        Command::Serve { no_projectors } => api::run::serve(cfg, !no_projectors).await,
+        Command::Serve {
+            no_projectors,
+            no_worker,
+        } => api::run::serve(cfg, !no_projectors, !no_worker).await,
         Command::Projector => api::run::projector(cfg).await,
         Command::Migrate => api::run::migrate(cfg).await,
         Command::Rebuild { name } => api::run::rebuild(cfg, &name).await,
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => api::run::audit_verify(cfg).await,
+        Command::Audit { command } => match command {
+            AuditCommand::Verify { export: None } => api::run::audit_verify(cfg).await,
+            AuditCommand::Verify { export: Some(file) } => {
+                api::audit::cli::verify_export(cfg, &file).await
+            }
+            AuditCommand::Export {
+                filter,
+                format,
+                output,
+            } => api::audit::cli::export(cfg, filter, &format, output.as_deref()).await,
+            AuditCommand::Replay { at, user, document } => {
+                api::audit::cli::replay(cfg, at, user, document).await
+            }
+        },
+        Command::ImportLegacy {
+            dir,
+            owner,
+            dry_run,
+        } => api::legacy_import::run(cfg, &dir, &owner, dry_run).await,
         Command::Admin {
             command:
                 AdminCommand::CreateUser {

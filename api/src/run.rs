@@ -35,8 +35,8 @@ pub async fn connect(cfg: &Config) -> Result<PgPool> {
         .max_connections(32)
         .acquire_timeout(std::time::Duration::from_secs(10))
         // sqlx pings every connection it hands out unless told not to: a second round trip per
-        // query that halved event-store append throughput (docs/benchmarks.md). A connection
-        // that died is still detected when it is used, and discarded.
+        // query, paid by every event-store append. A connection that died is still detected
+        // when it is used, and discarded.
         .test_before_acquire(false)
         .connect(url)
         .await
@@ -80,7 +80,7 @@ pub async fn dev(mut cfg: Config, bind: SocketAddr, data_dir: PathBuf) -> Result
     } else {
         None
     };
-    let result = serve_inner(cfg, true, true).await;
+    let result = serve_inner(cfg, true, true, true).await;
     if let Some(cluster) = cluster {
         tokio::task::spawn_blocking(move || cluster.stop()).await??;
         eprintln!("PostgreSQL stopped.");
@@ -108,16 +108,17 @@ async fn ensure_database(admin_url: &str, name: &str) -> Result<()> {
 }
 
 /// `docuvault serve`.
-pub async fn serve(cfg: Config, projectors: bool) -> Result<ExitCode> {
-    serve_inner(cfg, projectors, false).await
+pub async fn serve(cfg: Config, projectors: bool, worker: bool) -> Result<ExitCode> {
+    serve_inner(cfg, projectors, worker, false).await
 }
 
-async fn serve_inner(cfg: Config, projectors: bool, dev: bool) -> Result<ExitCode> {
+async fn serve_inner(cfg: Config, projectors: bool, worker: bool, dev: bool) -> Result<ExitCode> {
     let cfg = Arc::new(cfg);
     let core = open_core(&cfg).await?;
     let state = crate::wiring::build_state(cfg.clone(), &core).await?;
     let sweeper_ctx = commands::CommandContext::system(state.store.clone(), state.clock.clone());
     let documents = state.documents.clone();
+    let blobs = documents.services.blobs.clone();
     let dev_admin = if dev {
         let file = cfg.data_dir.join("admin-password");
         Some(
@@ -144,14 +145,28 @@ async fn serve_inner(cfg: Config, projectors: bool, dev: bool) -> Result<ExitCod
             let _ = stop.wait_for(|s| *s).await;
         })
     };
+    let worker_task = worker.then(|| {
+        let mut stop = stop_rx.clone();
+        crate::intelligence::worker::spawn(
+            crate::intelligence::worker::WorkerParts::new(
+                worker_context(&core),
+                core.pool.clone(),
+                blobs.clone(),
+            ),
+            async move {
+                let _ = stop.wait_for(|s| *s).await;
+            },
+        )
+    });
     let projector_task = projectors.then(|| {
         let (pool, store) = (core.pool.clone(), core.store.clone());
+        let all = crate::wiring::projections(blobs.clone());
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
             let shutdown = async move {
                 let _ = stop.wait_for(|s| *s).await;
             };
-            projections::run(pool, store, crate::wiring::projections(), shutdown).await
+            projections::run(pool, store, all, shutdown).await
         })
     });
     println!("DocuVault is running at {url}");
@@ -175,6 +190,9 @@ async fn serve_inner(cfg: Config, projectors: bool, dev: bool) -> Result<ExitCod
     app.run_until_stopped(shutdown_signal()).await?;
     let _ = stop_tx.send(true);
     let _ = sweeper.await;
+    if let Some(task) = worker_task {
+        let _ = task.await;
+    }
     if let Some(task) = projector_task {
         task.await??;
     }
@@ -191,18 +209,47 @@ fn redact_password(url: &str) -> String {
     }
 }
 
-/// `docuvault projector`.
+/// The context the worker records processing events with (the system actor).
+fn worker_context(core: &Core) -> commands::CommandContext {
+    commands::CommandContext::system(core.store.clone(), Arc::new(domain::ports::SystemClock))
+}
+
+/// The configured blob store, for processes that serve no blob URLs (projector, rebuild).
+async fn blob_store(cfg: &Config) -> Result<Arc<dyn domain::blob::BlobStore>> {
+    let clock: Arc<dyn domain::ports::Clock> = Arc::new(domain::ports::SystemClock);
+    Ok(crate::documents::setup::blob_store(cfg, None, clock)
+        .await?
+        .0)
+}
+
+/// `docuvault projector`: the projectors and a document-processing worker.
 pub async fn projector(cfg: Config) -> Result<ExitCode> {
     let core = open_core(&cfg).await?;
+    let blobs = blob_store(&cfg).await?;
     let store: Arc<dyn domain::ports::EventStore> = core.store.clone();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut worker_stop = stop_rx.clone();
+    let worker = crate::intelligence::worker::spawn(
+        crate::intelligence::worker::WorkerParts::new(
+            worker_context(&core),
+            core.pool.clone(),
+            blobs.clone(),
+        ),
+        async move {
+            let _ = worker_stop.wait_for(|s| *s).await;
+        },
+    );
     println!("projector running; Ctrl-C to stop");
-    projections::run(
+    let result = projections::run(
         core.pool.clone(),
         store,
-        crate::wiring::projections(),
+        crate::wiring::projections(blobs),
         shutdown_signal(),
     )
-    .await?;
+    .await;
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
+    result?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -216,11 +263,9 @@ pub async fn migrate(cfg: Config) -> Result<ExitCode> {
 
 /// `docuvault rebuild NAME`: blue/green rebuild with a progress bar (rate and ETA).
 pub async fn rebuild(cfg: Config, name: &str) -> Result<ExitCode> {
-    let Some(projection) = crate::wiring::projection(name) else {
-        let known: Vec<_> = crate::wiring::projections()
-            .iter()
-            .map(|p| p.name().to_owned())
-            .collect();
+    let blobs = blob_store(&cfg).await?;
+    let Some(projection) = crate::wiring::projection(name, blobs.clone()) else {
+        let known = crate::wiring::projection_names(blobs);
         anyhow::bail!("no projection named `{name}` (known: {})", known.join(", "));
     };
     let core = open_core(&cfg).await?;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use domain::blob::BlobStore;
 use domain::ports::{Clock, EventStore, SystemClock};
 use projections::{ConsistencyWaiter, Projection};
 
@@ -13,18 +14,35 @@ use crate::consistency::PositionWaiter;
 use crate::run::Core;
 use crate::state::AppState;
 
-/// Every projection the product runs, in one place.
-pub fn projections() -> Vec<Arc<dyn Projection>> {
+/// Every projection the product runs, in one place. `blobs` is the store the search projection
+/// reads extracted text from.
+pub fn projections(blobs: Arc<dyn BlobStore>) -> Vec<Arc<dyn Projection>> {
     vec![
         Arc::new(projections::StreamStats),
         Arc::new(projections::users::Users),
         Arc::new(projections::documents::DocumentsProjection),
+        Arc::new(projections::audit::Audit),
+        Arc::new(projections::topics::TopicsProjection),
+        Arc::new(projections::processing::ProcessingProjection),
+        // The processing worker's job queue is fed like a read model.
+        Arc::new(infra::processing::ProcessingReactor),
+        Arc::new(infra::search::SearchProjection::new(Arc::new(
+            infra::processing::BlobTextLoader(blobs),
+        ))),
     ]
 }
 
 /// Finds one projection by name (for `docuvault rebuild NAME` and the admin API).
-pub fn projection(name: &str) -> Option<Arc<dyn Projection>> {
-    projections().into_iter().find(|p| p.name() == name)
+pub fn projection(name: &str, blobs: Arc<dyn BlobStore>) -> Option<Arc<dyn Projection>> {
+    projections(blobs).into_iter().find(|p| p.name() == name)
+}
+
+/// The names of every projection (what the consistency waiter waits for).
+pub fn projection_names(blobs: Arc<dyn BlobStore>) -> Vec<String> {
+    projections(blobs)
+        .iter()
+        .map(|p| p.name().to_owned())
+        .collect()
 }
 
 struct Waiter(ConsistencyWaiter);
@@ -68,8 +86,6 @@ pub async fn build_state_with(
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<AppState> {
     let store: Arc<dyn EventStore> = core.store.clone();
-    let names = projections().iter().map(|p| p.name().to_owned()).collect();
-    let waiter = ConsistencyWaiter::new(core.pool.clone(), store.clone(), names);
     // Without a configured public URL the filesystem store's URLs are relative and each
     // response completes them from its request.
     let documents = crate::documents::setup::documents(
@@ -79,6 +95,8 @@ pub async fn build_state_with(
         clock.clone(),
     )
     .await?;
+    let names = projection_names(documents.services.blobs.clone());
+    let waiter = ConsistencyWaiter::new(core.pool.clone(), store.clone(), names);
     let identity = Arc::new(crate::auth::Identity::from_config(&cfg)?);
     Ok(AppState {
         config: cfg,

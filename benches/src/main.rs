@@ -2,8 +2,10 @@
 
 mod cpu;
 mod eventstore;
+mod extract;
 mod pgbench;
 mod rebuild;
+mod search;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -19,6 +21,10 @@ struct Cli {
 enum Command {
     /// Event store appends and reads against a pgbench baseline.
     Eventstore(eventstore::Args),
+    /// Text-extraction throughput (documents/s, MB/s) on a generated mixed corpus.
+    Extract(extract::Args),
+    /// Search over 100,000 generated documents: projection rebuild rate, p50/p99 at 32 clients.
+    Search(search::Args),
     /// Blue/green rebuild of the `stream_stats` projection against the raw read rate.
     Rebuild(rebuild::Args),
 }
@@ -27,6 +33,8 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Eventstore(args) => eventstore::run(args).await,
+        Command::Extract(args) => extract::run(args).await,
+        Command::Search(args) => search::run(args).await,
         Command::Rebuild(args) => rebuild::run(args).await,
     }
 }

@@ -36,6 +36,9 @@ pub struct CommandContext {
     pub request_id: Option<String>,
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,
+    /// Extra facts for the events' metadata (e.g. a legacy import's original timestamps).
+    /// Never personal data: it is stored in plain text.
+    pub extra: Option<serde_json::Value>,
 }
 
 impl CommandContext {
@@ -48,6 +51,7 @@ impl CommandContext {
             request_id: None,
             client_ip: None,
             user_agent: None,
+            extra: None,
         }
     }
 
@@ -75,7 +79,7 @@ impl CommandContext {
                 .clone()
                 .filter(|_| with_personal)
                 .map(Personal::new),
-            extra: None,
+            extra: self.extra.clone(),
         }
     }
 }

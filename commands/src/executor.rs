@@ -59,6 +59,22 @@ pub async fn execute<A, T, E, F>(
     ctx: &CommandContext,
     id: Uuid,
     data_key: Option<Uuid>,
+    decide: F,
+) -> Result<Executed<A, T>, CommandError<E>>
+where
+    A: Aggregate,
+    F: FnMut(&A) -> Result<(Vec<A::Event>, T), E>,
+{
+    let started = std::time::Instant::now();
+    let result = decide_and_append(ctx, id, data_key, decide).await;
+    crate::metrics::command_executed(A::CATEGORY, result.as_ref().err(), started.elapsed());
+    result
+}
+
+async fn decide_and_append<A, T, E, F>(
+    ctx: &CommandContext,
+    id: Uuid,
+    data_key: Option<Uuid>,
     mut decide: F,
 ) -> Result<Executed<A, T>, CommandError<E>>
 where

@@ -1,13 +1,18 @@
 //! Command handlers: one per use case. Each authorises, loads the stream(s), decides with the
 //! pure domain functions, and appends with the expected version, retrying on a conflict.
 
+pub mod ai_settings;
+pub mod audit;
 pub mod context;
 pub mod documents;
 pub mod error;
 pub mod executor;
 pub mod identity;
+pub mod metrics;
+pub mod processing;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
+pub mod topic;
 
 pub use context::{Actor, CommandContext, Role};
 pub use error::CommandError;

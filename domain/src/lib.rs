@@ -4,17 +4,23 @@
 //! (`tokio`, `sqlx` and `axum` are not dependencies).
 
 pub mod aggregate;
+pub mod ai_settings;
+pub mod audit;
 pub mod blob;
+pub mod classifier;
 pub mod document;
 pub mod event;
+pub mod extraction;
 pub mod folder;
 pub mod ids;
 pub mod name;
 pub mod personal;
 pub mod ports;
+pub mod processing;
 pub mod quota;
 #[cfg(test)]
 mod testing;
+pub mod topic;
 pub mod user;
 
 pub use aggregate::Aggregate;

@@ -3,8 +3,12 @@
 
 pub mod auth;
 pub mod blob;
+pub mod classify;
 pub mod eventstore;
+pub mod extract;
 pub mod pgcluster;
+pub mod processing;
+pub mod search;
 pub mod snapshots;
 
 /// Applies every migration in `migrations/` (event store and read models).

@@ -62,8 +62,24 @@ pub async fn apply(conn: &mut PgConnection, events: &[RecordedEvent]) -> Result<
                 let ev: QuotaEvent = e.decode().map_err(|err| decode_error(e, err))?;
                 quota(conn, e, ev).await?;
             }
+            // Of the user streams only erasure concerns documents: the account's documents,
+            // folders and shares (both ways) leave the read models with its blobs.
+            "user" if e.event_type == "UserErased" => {
+                erase_user(conn, stream_uuid(e)?).await?;
+            }
             _ => {}
         }
+    }
+    Ok(())
+}
+
+async fn erase_user(conn: &mut PgConnection, user: Uuid) -> Result<(), ApplyError> {
+    for sql in [
+        "delete from document_shares where owner_id = $1 or recipient_id = $1",
+        "delete from documents where owner_id = $1",
+        "delete from folders where owner_id = $1",
+    ] {
+        sqlx::query(sql).bind(user).execute(&mut *conn).await?;
     }
     Ok(())
 }

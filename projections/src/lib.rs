@@ -7,6 +7,7 @@
 //! - [`ConsistencyWaiter`]: bounded waits for `X-Consistency-Token`.
 //! - [`status::status`]: the admin view.
 
+pub mod audit;
 pub mod checkpoint;
 pub mod consistency;
 pub mod documents;
@@ -14,12 +15,14 @@ pub mod error;
 mod leader;
 pub mod leadership;
 pub mod metrics;
+pub mod processing;
 pub mod projection;
 pub mod rebuild;
 pub mod runtime;
 mod shadow;
 pub mod status;
 pub mod stream_stats;
+pub mod topics;
 pub mod users;
 pub mod wakeup;
 

@@ -185,6 +185,26 @@ async fn apply_user(conn: &mut PgConnection, e: &RecordedEvent) -> Result<(), Pr
             .execute(&mut *conn)
             .await?;
         }
+        UserEvent::UserErased { erased_at, .. } => {
+            // Anonymise: the email is gone with the key (a rebuild would read it as erased too),
+            // and so are the addresses and user agents of the account's logins.
+            sqlx::query(
+                "update users set email = null, is_active = false, totp_enabled = false, \
+                 not_before = greatest(not_before, $2), last_position = greatest(last_position, $3) \
+                 where id = $1",
+            )
+            .bind(user_id)
+            .bind(erased_at)
+            .bind(position)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query(
+                "update login_history set client_ip = null, user_agent = null where user_id = $1",
+            )
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await?;
+        }
         // Nothing in the read models depends on these.
         UserEvent::TotpEnrolled { .. } | UserEvent::RecoveryCodeUsed { .. } => {}
     }

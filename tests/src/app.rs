@@ -33,6 +33,8 @@ pub struct TestAppOptions {
     pub clock: Option<Arc<dyn Clock>>,
     /// Run without in-process projectors (e.g. to test a separate projector process).
     pub no_projectors: bool,
+    /// Run a document-processing worker in the app's process (as `docuvault serve` does).
+    pub worker: bool,
 }
 
 fn random_key() -> String {
@@ -73,9 +75,10 @@ impl TestApp {
         let clock = options
             .clock
             .unwrap_or_else(|| Arc::new(domain::ports::SystemClock));
-        let state = api::wiring::build_state_with(cfg.clone(), &core, clock)
+        let state = api::wiring::build_state_with(cfg.clone(), &core, clock.clone())
             .await
             .expect("build state");
+        let blobs = state.documents.services.blobs.clone();
         let app = api::Application::build(state, cfg.bind)
             .await
             .expect("bind test server");
@@ -85,16 +88,27 @@ impl TestApp {
         tokio::spawn(app.run_until_stopped(async move {
             let _ = server_stop.wait_for(|s| *s).await;
         }));
+        if options.worker {
+            let ctx = commands::CommandContext::system(core.store.clone(), clock);
+            let mut parts =
+                api::intelligence::worker::WorkerParts::new(ctx, core.pool.clone(), blobs.clone());
+            // Tests poll for results: a short idle keeps them fast.
+            parts.config.idle = std::time::Duration::from_millis(50);
+            parts.queue.base_backoff = std::time::Duration::from_millis(200);
+            let mut worker_stop = stop_rx.clone();
+            api::intelligence::worker::spawn(parts, async move {
+                let _ = worker_stop.wait_for(|s| *s).await;
+            });
+        }
         if !options.no_projectors {
             let (pool, store) = (core.pool.clone(), core.store.clone());
+            let all = api::wiring::projections(blobs);
             let mut projector_stop = stop_rx;
             tokio::spawn(async move {
                 let shutdown = async move {
                     let _ = projector_stop.wait_for(|s| *s).await;
                 };
-                if let Err(e) =
-                    projections::run(pool, store, api::wiring::projections(), shutdown).await
-                {
+                if let Err(e) = projections::run(pool, store, all, shutdown).await {
                     panic!("projectors failed: {e}");
                 }
             });

@@ -35,7 +35,17 @@ pub struct DocApp {
 }
 
 impl DocApp {
+    /// The app without a processing worker: documents stay `uploaded` (deterministic statuses).
     pub async fn spawn(backend: Backend) -> DocApp {
+        Self::spawn_with(backend, false).await
+    }
+
+    /// The app as `docuvault serve` runs it, processing worker included.
+    pub async fn spawn_processing(backend: Backend) -> DocApp {
+        Self::spawn_with(backend, true).await
+    }
+
+    async fn spawn_with(backend: Backend, worker: bool) -> DocApp {
         let clock = Arc::new(OffsetClock::default());
         let s3 = (backend == Backend::S3).then(crate::s3server::s3_config);
         if let Some(cfg) = &s3 {
@@ -58,6 +68,7 @@ impl DocApp {
             })),
             clock: Some(clock.clone()),
             no_projectors: false,
+            worker,
         })
         .await;
         let documents = api::documents::setup::documents(
@@ -69,10 +80,7 @@ impl DocApp {
         .await
         .expect("documents");
         let store: Arc<dyn EventStore> = app.core.store.clone();
-        let names = api::wiring::projections()
-            .iter()
-            .map(|p| p.name().to_owned())
-            .collect();
+        let names = api::wiring::projection_names(documents.services.blobs.clone());
         let waiter = ConsistencyWaiter::new(app.db.pool.clone(), store, names);
         DocApp {
             base_url: app.url.clone(),
@@ -146,6 +154,20 @@ impl DocApp {
         self.account(handle, Role::Admin).await
     }
 
+    pub async fn auditor(&self, handle: &str) -> Client {
+        self.account(handle, Role::Auditor).await
+    }
+
+    /// A client with no bearer token at all (for 401 checks).
+    pub fn anonymous(&self) -> Client {
+        Client::new(
+            &self.base_url,
+            Uuid::nil(),
+            String::new(),
+            self.tokens.clone(),
+        )
+    }
+
     /// Waits until the projections reflect `position`; every client's next read waits for it.
     async fn settle(&self, position: u64) {
         let caught_up = self
@@ -156,6 +178,18 @@ impl DocApp {
         assert!(caught_up, "projections did not catch up");
         let mut cell = self.tokens.lock().expect("token cell");
         *cell = Some(cell.map_or(position, |p| p.max(position)));
+    }
+
+    /// Waits until the projections reflect the whole log as it is now (after writes made
+    /// outside HTTP, e.g. through command functions); every client's next read waits for it.
+    pub async fn settle_log(&self) {
+        let last: Option<i64> = sqlx::query_scalar("select max(global_position) from events")
+            .fetch_one(&self.app.db.pool)
+            .await
+            .expect("max position");
+        if let Some(pos) = last {
+            self.settle(pos as u64).await;
+        }
     }
 
     /// Moves the server's clock by `offset` from real time (zero: back to real time).
@@ -169,13 +203,7 @@ impl DocApp {
         let ctx = CommandContext::system(self.app.core.store.clone(), self.clock.clone());
         api::documents::sweeper::sweep_once(&ctx, &self.documents.services).await;
         self.clock.set_offset(chrono::Duration::zero());
-        let last: Option<i64> = sqlx::query_scalar("select max(global_position) from events")
-            .fetch_one(&self.app.db.pool)
-            .await
-            .expect("max position");
-        if let Some(pos) = last {
-            self.settle(pos as u64).await;
-        }
+        self.settle_log().await;
     }
 
     fn key(owner: Uuid, document: &str) -> ObjectKey {

@@ -31,6 +31,12 @@ pub struct DocumentDto {
     /// On trash listings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trashed_at: Option<DateTime<Utc>>,
+    /// The document's topics (set by the classifier or by hand).
+    #[serde(default)]
+    pub topic_ids: Vec<Uuid>,
+    /// Owner only: the owner's earlier document with the same bytes (SHA-256), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<Uuid>,
 }
 
 /// A document someone shared with the caller.

@@ -12,9 +12,24 @@ use super::dto::{DocumentDto, FolderDto, OwnerRef, ShareDto};
 use crate::error::ApiError;
 
 /// The columns every document query selects, as `DocRow` reads them.
+/// The processing status comes from the intelligence read models when processing has started
+/// (`processing` while a worker holds the job or a run is under way, then `ready` or `error`),
+/// else it is the documents read model's `uploaded`. `duplicate_of` is the owner's earliest
+/// other document with the same bytes.
 const DOC_COLUMNS: &str = "d.id, d.owner_id, d.folder_key, d.filename, d.filename_key, \
-     d.content_type, d.size_bytes, d.sha256, d.state, d.processing_status, d.created_at, \
-     d.updated_at, d.trashed_at, d.shared_with_count";
+     d.content_type, d.size_bytes, d.sha256, d.state, \
+     coalesce( \
+         (select case when p.status = 'pending' then 'processing' else p.status end \
+          from document_processing p where p.document_id = d.id), \
+         (select 'processing' from processing_jobs j \
+          where j.document_id = d.id and j.status = 'processing' limit 1), \
+         d.processing_status) as processing_status, \
+     coalesce((select p.topic_ids from document_processing p where p.document_id = d.id), \
+         '{}') as topic_ids, \
+     (select o.id from documents o where d.sha256 is not null and o.owner_id = d.owner_id \
+          and o.sha256 = d.sha256 and o.state <> 'pending' and (o.created_at, o.id) < (d.created_at, d.id) \
+          order by o.created_at, o.id limit 1) as duplicate_of, \
+     d.created_at, d.updated_at, d.trashed_at, d.shared_with_count";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DocRow {
@@ -28,6 +43,8 @@ pub struct DocRow {
     pub sha256: Option<String>,
     pub state: String,
     pub processing_status: String,
+    pub topic_ids: Vec<Uuid>,
+    pub duplicate_of: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub trashed_at: Option<DateTime<Utc>>,
@@ -56,6 +73,8 @@ impl DocRow {
             updated_at: self.updated_at,
             shared_with_count: self.shared_with_count.max(0) as u32,
             trashed_at: self.trashed_at,
+            topic_ids: self.topic_ids,
+            duplicate_of: self.duplicate_of,
         }
     }
 }
@@ -241,6 +260,26 @@ pub async fn list_documents(
         None
     };
     Ok((rows, next))
+}
+
+/// The owner's documents among `ids` in `state`, in the order of `ids` (a search's ranking).
+pub async fn documents_by_ids(
+    pool: &PgPool,
+    owner: Uuid,
+    state: &str,
+    ids: &[Uuid],
+) -> Result<Vec<DocRow>, ApiError> {
+    let mut rows: Vec<DocRow> = sqlx::query_as(&format!(
+        "select {DOC_COLUMNS} from documents d \
+         where d.id = any($1) and d.owner_id = $2 and d.state = $3"
+    ))
+    .bind(ids)
+    .bind(owner)
+    .bind(state)
+    .fetch_all(pool)
+    .await?;
+    rows.sort_by_key(|r| ids.iter().position(|i| *i == r.id));
+    Ok(rows)
 }
 
 fn escape_like(s: &str) -> String {

@@ -22,6 +22,7 @@ use uuid::Uuid;
 use super::auth::{command_ctx, RoleDto, UserSummary};
 use crate::auth::{Admin, ClientInfo};
 use crate::consistency::ConsistencyToken;
+use crate::documents::dto::QuotaDto;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::json::ApiJson;
@@ -47,6 +48,9 @@ pub struct AdminUser {
     pub is_active: bool,
     pub totp_enabled: bool,
     pub created_at: DateTime<Utc>,
+    /// The user's storage quota; on listings only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quota: Option<QuotaDto>,
 }
 
 impl AdminUser {
@@ -63,6 +67,7 @@ impl AdminUser {
             is_active: row.try_get("is_active")?,
             totp_enabled: row.try_get("totp_enabled")?,
             created_at: row.try_get("created_at")?,
+            quota: None,
         })
     }
 
@@ -75,6 +80,7 @@ impl AdminUser {
             is_active: user.active,
             totp_enabled: user.totp.enabled(),
             created_at: user.registered_at?,
+            quota: None,
         })
     }
 }
@@ -135,20 +141,40 @@ async fn list_users(
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(|s| format!("%{}%", like_literal(&s.to_lowercase())));
+    // The quota read model joined in, so the admin sees everyone's usage without a request per
+    // user; `reserved` is what unconfirmed, unexpired uploads hold (as `GET /api/quota` counts it).
     let rows = sqlx::query(
-        "select id, email, handle, role, is_active, totp_enabled, created_at from users \
-         where ($1::uuid is null or id > $1) \
-           and ($2::text is null or lower(handle) like $2 or email like $2) \
-         order by id limit $3",
+        "select u.id, u.email, u.handle, u.role, u.is_active, u.totp_enabled, u.created_at, \
+                q.limit_bytes as quota_limit, coalesce(q.used_bytes, 0) as quota_used, \
+                (select coalesce(sum(d.size_bytes), 0)::int8 from documents d \
+                  where d.owner_id = u.id and d.state = 'pending' \
+                    and d.upload_expires_at > $4) as quota_reserved \
+         from users u left join quotas q on q.user_id = u.id \
+         where ($1::uuid is null or u.id > $1) \
+           and ($2::text is null or lower(u.handle) like $2 or u.email like $2) \
+         order by u.id limit $3",
     )
     .bind(after)
     .bind(pattern)
     .bind(limit + 1)
+    .bind(state.clock.now())
     .fetch_all(&state.pool)
     .await?;
+    let default_limit = state.documents.services.settings.default_quota_bytes;
     let mut items = rows
         .iter()
-        .map(AdminUser::from_row)
+        .map(|row| {
+            let mut user = AdminUser::from_row(row)?;
+            let limit: Option<i64> = row.try_get("quota_limit")?;
+            let used: i64 = row.try_get("quota_used")?;
+            let reserved: i64 = row.try_get("quota_reserved")?;
+            user.quota = Some(QuotaDto {
+                limit_bytes: limit.map_or(default_limit, |l| l.max(0) as u64),
+                used_bytes: used.max(0) as u64,
+                reserved_bytes: reserved.max(0) as u64,
+            });
+            Ok(user)
+        })
         .collect::<ApiResult<Vec<_>>>()?;
     let next_cursor = if items.len() as i64 > limit {
         items.truncate(limit as usize);

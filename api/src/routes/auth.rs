@@ -345,22 +345,48 @@ async fn refresh(
     ))
 }
 
-/// Sign out: revokes the refresh token's family. Always 204.
+#[derive(Deserialize, ToSchema, Default)]
+pub struct LogoutRequest {
+    /// Omit in cookie mode.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    /// "Sign out everywhere": revoke every refresh family of the signed-in account (needs the
+    /// bearer token), not only the presented one.
+    #[serde(default)]
+    pub all: bool,
+}
+
+/// Sign out: revokes the refresh token's family (always 204), or with `{"all": true}` and a bearer
+/// token every family of the account.
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
-    request_body(content = RefreshRequest, description = "Optional in cookie mode"),
+    request_body(content = LogoutRequest, description = "Optional in cookie mode"),
     responses(
         (status = 204, description = "Signed out (also for unknown tokens)"),
+        (status = 401, description = "`all: true` without a valid bearer token"),
         (status = 403, description = "`origin_mismatch` (cookie mode)"),
     ))]
 async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
     client: ClientInfo,
-    body: Option<ApiJson<RefreshRequest>>,
+    who: Result<Authenticated, ApiError>,
+    body: Option<ApiJson<LogoutRequest>>,
 ) -> ApiResult<Response> {
-    let presented = presented_refresh_token(&state, &headers, body.map(|ApiJson(b)| b))?;
+    let req = body.map(|ApiJson(b)| b).unwrap_or_default();
+    let everywhere = req.all;
+    let presented = presented_refresh_token(
+        &state,
+        &headers,
+        Some(RefreshRequest {
+            refresh_token: req.refresh_token,
+        }),
+    )?;
     let mut position = None;
-    if let Some((token, _)) = &presented {
+    if everywhere {
+        let who = who?;
+        let ctx = command_ctx(&state, &client, who.actor());
+        position = identity::logout_everywhere(&ctx, who.id).await?;
+    } else if let Some((token, _)) = &presented {
         let ctx = command_ctx(&state, &client, Actor::Anonymous);
         position = identity::logout(&ctx, token).await?;
     }

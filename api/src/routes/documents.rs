@@ -60,7 +60,12 @@ pub async fn document_dto(
         .await?
         .ok_or_else(ApiError::not_found)?;
     let handle = owner_handle(state, row.owner_id).await?;
-    Ok((row.into_dto(handle), vis))
+    let mut dto = row.into_dto(handle);
+    if vis != Visibility::Owner {
+        // The owner's other documents are none of a recipient's business.
+        dto.duplicate_of = None;
+    }
+    Ok((dto, vis))
 }
 
 pub async fn owner_handle(state: &AppState, owner: Uuid) -> ApiResult<String> {
@@ -115,6 +120,8 @@ pub async fn dto_after(
         }
         .into(),
         processing_status: "uploaded".into(),
+        topic_ids: vec![],
+        duplicate_of: None,
         created_at: now,
         updated_at: now,
         trashed_at: d.trashed_at,
@@ -313,10 +320,13 @@ fn bad_multipart(e: axum::extract::multipart::MultipartError) -> ApiError {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// A folder id, or `root` for the top level; absent: every folder.
     pub folder_id: Option<String>,
-    /// Matches filenames (case-insensitive substring).
+    /// Full-text search (web-search syntax, as `GET /api/search`) over filename, text and topics
+    /// of available documents, ranked (then `sort` does not apply); on `pending` and `trashed`
+    /// listings a case-insensitive filename substring.
     pub q: Option<String>,
     /// `uploaded` (default; every available document) or `pending`.
     pub status: Option<String>,
@@ -352,6 +362,20 @@ async fn list(
             ))
         }
     };
+    if let Some(text) = q.q.as_deref().filter(|t| !t.trim().is_empty()) {
+        if state_filter == "active" {
+            let page = crate::intelligence::listing::search_page(
+                &state,
+                user.id(),
+                text,
+                folder,
+                page_limit(q.limit),
+                q.cursor.clone(),
+            )
+            .await?;
+            return Ok(Json(page));
+        }
+    }
     let listing = Listing {
         owner: user.id().as_uuid(),
         state: state_filter,

@@ -57,6 +57,25 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
 
 /// Prometheus text exposition.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    // Lag as the database sees it, so an API instance that runs no projectors (`serve
+    // --no-projectors`) still exports it.
+    if state.metrics.is_some() {
+        match projections::status(&state.pool).await {
+            Ok(all) => {
+                for p in all {
+                    let label = p.name.clone();
+                    metrics::gauge!(projections::metrics::LAG_EVENTS, "projection" => label.clone())
+                        .set(p.lag_events as f64);
+                    metrics::gauge!(projections::metrics::LAG_SECONDS, "projection" => label)
+                        .set(p.lag_seconds);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "projection lag unavailable for /metrics"),
+        }
+    }
+    if state.metrics.is_some() {
+        queue_depth(&state).await;
+    }
     match &state.metrics {
         Some(handle) => (
             StatusCode::OK,
@@ -68,5 +87,20 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             [(header::CONTENT_TYPE, "text/plain")],
             String::from("metrics are not enabled in this process\n"),
         ),
+    }
+}
+
+/// The document-processing queue as the database sees it: jobs waiting and jobs leased to a
+/// worker (any process's), exported as `docuvault_processing_queue_depth{status}`.
+async fn queue_depth(state: &AppState) {
+    let queue = infra::processing::JobQueue::new(state.pool.clone(), Default::default());
+    match queue.depth().await {
+        Ok((pending, processing)) => {
+            for (status, n) in [("pending", pending), ("processing", processing)] {
+                metrics::gauge!("docuvault_processing_queue_depth", "status" => status)
+                    .set(n as f64);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "queue depth unavailable for /metrics"),
     }
 }

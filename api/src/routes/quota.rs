@@ -59,10 +59,8 @@ async fn set_quota(
     let limit = u64::try_from(body.limit_bytes)
         .map_err(|_| ApiError::bad_request("invalid_limit", "limit_bytes must not be negative."))?;
     let exists = || async {
-        sqlx::query_scalar::<_, bool>("select exists(select 1 from users where id = $1)")
-            .bind(id)
-            .fetch_one(&state.pool)
-            .await
+        let known = state.documents.users.handles(&[id]).await?;
+        Ok::<_, sqlx::Error>(!known.is_empty())
     };
     // A user registered a moment ago may not be projected yet: catch up once before a 404.
     if !exists().await? {

@@ -149,6 +149,7 @@ async fn revoke(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SharedQuery {
     pub limit: Option<u32>,
     pub cursor: Option<String>,
@@ -186,8 +187,11 @@ async fn shared_with_me(
             .get(&doc.owner_id)
             .cloned()
             .unwrap_or_else(|| "[erased]".into());
+        let mut document = doc.into_dto(handle);
+        // The owner's other documents are none of a recipient's business.
+        document.duplicate_of = None;
         items.push(SharedDocumentDto {
-            document: doc.into_dto(handle),
+            document,
             permission,
         });
     }

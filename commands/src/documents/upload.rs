@@ -276,13 +276,42 @@ pub async fn upload_stream(
     folder_id: Option<FolderId>,
     body: ByteStream,
 ) -> DocResult<Done<DocumentData>> {
+    let target = UploadTarget {
+        document_id: DocumentId::new(),
+        folder_id,
+    };
+    upload_stream_as(ctx, svc, caller, target, filename, content_type, body).await
+}
+
+/// Where a one-step upload goes: its document id and folder.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadTarget {
+    /// Fresh for ordinary uploads; derived from the source for imports, so that a re-run finds
+    /// the document's stream already there instead of uploading it twice.
+    pub document_id: DocumentId,
+    pub folder_id: Option<FolderId>,
+}
+
+/// [`upload_stream`] into a given document id (the stream must not exist yet).
+pub async fn upload_stream_as(
+    ctx: &CommandContext,
+    svc: &DocumentServices,
+    caller: UserId,
+    target: UploadTarget,
+    filename: &str,
+    content_type: &str,
+    body: ByteStream,
+) -> DocResult<Done<DocumentData>> {
+    let UploadTarget {
+        document_id,
+        folder_id,
+    } = target;
     let filename = FileName::parse(filename).map_err(|e| CommandError::Domain(e.into()))?;
     ensure_folder(ctx, caller, folder_id).await?;
     let q = quota::current(ctx, &*svc.snapshots, caller).await?;
     let limit = q.limit_or(svc.settings.default_quota_bytes);
     let remaining = limit.saturating_sub(q.used);
     let max = remaining.min(svc.settings.max_document_bytes);
-    let document_id = DocumentId::new();
     let key = ObjectKey::document(caller, document_id);
     let content_type = clean_content_type(content_type);
     let head = match svc.blobs.put(&key, &content_type, body, max).await {

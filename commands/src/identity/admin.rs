@@ -68,10 +68,39 @@ pub async fn patch_user(
         Ok((events, ()))
     })
     .await
-    .map_err(|e| match e {
-        // An unknown id is a 404, like any missing resource.
+    .map_err(unknown_is_not_found)?;
+    Ok((executed.state, executed.position))
+}
+
+/// An unknown account id is a 404, like any missing resource.
+fn unknown_is_not_found(e: CommandError<IdentityError>) -> CommandError<IdentityError> {
+    match e {
         CommandError::Domain(IdentityError::InvalidCredentials) => CommandError::NotFound,
         other => other,
-    })?;
+    }
+}
+
+/// Records an erasure (`UserErased`) once the caller has deactivated the account, purged its
+/// blobs and destroyed its data key. Appended without a data key: the event carries no personal
+/// data and the subject's key is already gone. Admins cannot erase themselves.
+#[tracing::instrument(skip_all, fields(%user_id))]
+pub async fn record_erasure(
+    ctx: &CommandContext,
+    user_id: UserId,
+    reason: &str,
+) -> IdentityResult<(User, Option<u64>)> {
+    let admin = ensure_admin(ctx)?;
+    if admin == Some(user_id) {
+        return reject(IdentityError::CannotModifySelf);
+    }
+    let now = ctx.clock.now();
+    let executed = execute::<User, _, IdentityError, _>(ctx, user_id.0, None, |state| {
+        if !state.is_registered() {
+            return Err(IdentityError::InvalidCredentials);
+        }
+        Ok((decide::erase(state, reason, now)?, ()))
+    })
+    .await
+    .map_err(unknown_is_not_found)?;
     Ok((executed.state, executed.position))
 }

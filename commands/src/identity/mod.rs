@@ -19,7 +19,7 @@ pub use auth_state::{auth_state, AuthState};
 pub use deps::IdentityDeps;
 pub use error::{IdentityError, IdentityResult};
 pub use login::{login, LoginFailed, LoginRequest, Session};
-pub use refresh::{logout, refresh};
+pub use refresh::{logout, logout_everywhere, refresh};
 pub use register::{register, RegisterUser, Registered};
 
 #[cfg(test)]

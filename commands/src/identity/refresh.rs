@@ -1,6 +1,7 @@
 //! Refresh-token rotation and logout. The token names its user, so the handler folds that user's
 //! stream (the source of truth, never a lagging read model) and decides there.
 
+use domain::ids::UserId;
 use domain::user::decide::{self, RefreshOutcome};
 use domain::user::{Role, User};
 
@@ -64,6 +65,20 @@ pub async fn logout(ctx: &CommandContext, token: &str) -> IdentityResult<Option<
     let presented = digest(token);
     let executed = execute::<User, _, IdentityError, _>(ctx, user_id.0, Some(user_id.0), |state| {
         Ok((decide::logout(state, &presented), ()))
+    })
+    .await?;
+    Ok(executed.position)
+}
+
+/// Revokes every refresh family of `user_id` ("sign out everywhere"). Returns the consistency
+/// token (`None` when there was nothing to revoke).
+#[tracing::instrument(skip_all, fields(%user_id))]
+pub async fn logout_everywhere(
+    ctx: &CommandContext,
+    user_id: UserId,
+) -> IdentityResult<Option<u64>> {
+    let executed = execute::<User, _, IdentityError, _>(ctx, user_id.0, Some(user_id.0), |state| {
+        Ok((decide::logout_everywhere(state), ()))
     })
     .await?;
     Ok(executed.position)

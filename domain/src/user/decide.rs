@@ -225,6 +225,11 @@ pub fn logout(state: &User, presented_hash: &str) -> Vec<UserEvent> {
         .unwrap_or_default()
 }
 
+/// "Sign out everywhere": every live refresh family of the account is revoked.
+pub fn logout_everywhere(state: &User) -> Vec<UserEvent> {
+    revoke_all(state, RevocationReason::Logout)
+}
+
 pub struct ChangePassword {
     pub current_ok: bool,
     pub new_hash: String,
@@ -329,9 +334,26 @@ pub fn set_active(
             events.extend(revoke_all(state, RevocationReason::Deactivated));
             Ok(events)
         }
+        // An erased account stays deactivated: its credentials are gone with its key.
+        (false, true) if state.erased => Ok(vec![]),
         (false, true) => Ok(vec![UserEvent::UserReactivated {}]),
         _ => Ok(vec![]),
     }
+}
+
+/// An admin erases the account (after deactivating it, purging its blobs and destroying its key).
+/// Erasing an erased account appends nothing, so a retried erasure is harmless.
+pub fn erase(state: &User, reason: &str, now: DateTime<Utc>) -> Result<Vec<UserEvent>, UserError> {
+    if !state.is_registered() {
+        return Err(UserError::NotRegistered);
+    }
+    if state.erased {
+        return Ok(vec![]);
+    }
+    Ok(vec![UserEvent::UserErased {
+        reason: reason.to_owned(),
+        erased_at: now,
+    }])
 }
 
 fn ensure_usable(state: &User) -> Result<(), UserError> {

@@ -88,6 +88,14 @@ pub enum UserEvent {
         not_before: DateTime<Utc>,
     },
     UserReactivated {},
+    /// The account was erased (right to be forgotten): deactivated for good, its blobs purged and
+    /// its data key destroyed, so every personal value in the log reads as erased. Carries no
+    /// personal data itself.
+    UserErased {
+        /// Why (the admin's words, e.g. a ticket number); must not contain personal data.
+        reason: String,
+        erased_at: DateTime<Utc>,
+    },
 }
 
 impl DomainEvent for UserEvent {}

@@ -70,6 +70,8 @@ pub struct User {
     pub totp: Totp,
     /// Live families only: revoked ones are dropped, so their tokens simply match nothing.
     pub families: BTreeMap<Uuid, RefreshFamily>,
+    /// Erased (right to be forgotten): never active again.
+    pub erased: bool,
 }
 
 impl User {
@@ -207,7 +209,16 @@ impl Aggregate for User {
                 self.active = false;
                 self.not_before = Some(*not_before);
             }
-            UserEvent::UserReactivated {} => self.active = true,
+            UserEvent::UserReactivated {} => self.active = !self.erased,
+            UserEvent::UserErased { erased_at, .. } => {
+                self.erased = true;
+                self.active = false;
+                self.not_before = Some(self.not_before.map_or(*erased_at, |n| n.max(*erased_at)));
+                self.email = self.email.as_ref().map(|_| Personal::Erased);
+                self.password_hash = self.password_hash.as_ref().map(|_| Personal::Erased);
+                self.totp = Totp::default();
+                self.families.clear();
+            }
         }
         self
     }

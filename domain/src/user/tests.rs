@@ -336,6 +336,27 @@ fn logout_revokes_one_family_and_is_idempotent() {
 }
 
 #[test]
+fn logout_everywhere_revokes_every_live_family() {
+    let (id, f1, f2) = (UserId::new(), Uuid::now_v7(), Uuid::now_v7());
+    let state = given(&[registered(id), issued(f1, "a"), issued(f2, "b")]);
+    let events = decide::logout_everywhere(&state);
+    let revoked: Vec<_> = events
+        .iter()
+        .map(|e| match e {
+            UserEvent::RefreshTokenRevoked { family_id, reason } => {
+                assert_eq!(*reason, RevocationReason::Logout);
+                *family_id
+            }
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(revoked.len(), 2);
+    assert!(revoked.contains(&f1) && revoked.contains(&f2));
+    let state = events.iter().fold(state, |s, e| s.evolve(e));
+    assert_eq!(decide::logout_everywhere(&state), vec![]);
+}
+
+#[test]
 fn a_password_change_ends_every_session() {
     let (id, f1, f2) = (UserId::new(), Uuid::now_v7(), Uuid::now_v7());
     let state = given(&[registered(id), issued(f1, "a"), issued(f2, "b")]);
@@ -524,4 +545,24 @@ fn every_event_round_trips_through_its_stored_form() {
         let back: UserEvent = crate::event::decode_event(&ty, 1, &data).unwrap();
         assert_eq!(back, e, "{ty}");
     }
+}
+
+#[test]
+fn erasure_is_final_and_happens_once() {
+    let id = UserId(Uuid::now_v7());
+    let erased = decide::erase(&given(&[registered(id)]), "ticket 42", t0()).unwrap();
+    assert!(
+        matches!(erased.as_slice(), [UserEvent::UserErased { reason, .. }] if reason == "ticket 42")
+    );
+    let mut history = vec![registered(id)];
+    history.extend(erased);
+    let state = given(&history);
+    assert!(state.erased && !state.active);
+    assert_eq!(state.email, Some(Personal::Erased));
+    assert_eq!(decide::erase(&state, "again", t0()).unwrap(), vec![]);
+    assert_eq!(decide::set_active(&state, true, t0()).unwrap(), vec![]);
+    assert!(matches!(
+        decide::erase(&given(&[]), "x", t0()),
+        Err(UserError::NotRegistered)
+    ));
 }

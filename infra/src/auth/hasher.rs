@@ -161,20 +161,16 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_accounts_cost_a_full_verification() {
+        // Unknown accounts are verified against a dummy hash made with the very parameters of
+        // real ones, so both paths run the same argon2 work (checked structurally: timing
+        // assertions are for benchmarks, not unit tests).
         let h = hasher(1, 4);
         let pw = Password::presented("correct horse battery staple");
         let phc = h.hash(&pw).await.unwrap();
-        let t = std::time::Instant::now();
-        h.verify(&pw, Some(&phc)).await.unwrap();
-        let known = t.elapsed();
-        let t = std::time::Instant::now();
-        h.verify(&pw, None).await.unwrap();
-        let unknown = t.elapsed();
-        // Same parameters, same work: within a factor that scheduling noise cannot explain away.
-        assert!(
-            unknown * 3 > known && known * 3 > unknown,
-            "{known:?} vs {unknown:?}"
-        );
+        let params = |s: &str| s.split('$').take(4).collect::<Vec<_>>().join("$");
+        assert_eq!(params(&h.dummy), params(&phc));
+        assert!(PasswordHash::new(&h.dummy).is_ok(), "{}", h.dummy);
+        assert!(!h.verify(&pw, None).await.unwrap());
     }
 
     #[tokio::test]

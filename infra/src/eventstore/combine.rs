@@ -1,33 +1,41 @@
 //! Group commit for one-event appends: concurrent appends to *different* streams share one
-//! statement and one commit.
+//! statement and one commit, led by one of the callers (no background tasks).
 //!
 //! Why: one statement and one commit per event cost the server more than the insert itself (the
 //! bench measures single appends at 32 writers against pgbench), while a statement carrying many
-//! events costs little more than one carrying a single event. So one-event appends go to a few
-//! worker tasks; a worker takes whatever requests are waiting (one per stream, up to a limit)
-//! and appends them together. When nothing else is waiting a request goes alone, at once: group
-//! commit adds no latency when idle, and batches grow only with load.
+//! events costs little more than one carrying a single event.
 //!
-//! Each request keeps its own expected-version check (a stream whose head does not match gets no
-//! row, and the others still commit). If the combined statement fails as a whole (a concurrent
-//! append won a version, an event id already exists, a bad value, a lost connection), every
-//! request is handed back and its caller runs the ordinary one-event path, with its own retries
-//! and idempotency check; that is safe because an append that did commit is recognised by its
-//! event ids.
+//! How: every one-event append is queued, then its caller waits for either its answer or one of
+//! a few leader permits. A caller holding a permit is the leader for one round: it takes whatever
+//! is queued (at most one request per stream, up to a limit), appends it with one statement, and
+//! answers each request through its own channel; then it releases the permit and goes back to
+//! waiting for its own answer if that was not in its round. When nothing else is queued a request
+//! is its own round, at once: group commit adds no latency when idle, and rounds grow with load.
+//! There is no task to start or stop, so a store may be shared by any number of runtimes (every
+//! `#[tokio::test]` has its own) and outlives all of them.
+//!
+//! Each request keeps its own guarantees: the statement checks each row's expected version
+//! against its own stream's head and skips rows that hit a unique key (`on conflict do nothing`:
+//! a version taken by a concurrent append, an event id already stored). A request that got no row
+//! (or whose round failed, or whose leader was cancelled) is answered "not appended", and its
+//! caller runs the ordinary one-event path with its own retries, conflict report and idempotency
+//! check; that is safe because an append that did commit is recognised there by its event ids.
 
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::{Arc, OnceLock};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 
 use domain::event::ExpectedVersion;
-use domain::ports::{AppendOutcome, StoreError};
+use domain::ports::AppendOutcome;
 use sqlx::PgPool;
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::{oneshot, Semaphore};
 
 use super::append::{self, head_sql, Attempt, Prepared};
 
 /// One event per request, each for its own stream: `$1` streams, `$2` expected versions (null for
-/// `Any`), then the event columns as in the one-event statement. Every request reads its own
-/// stream's head (distinct streams, so no request can see another's insert).
+/// `Any`), then the event columns as in the one-event statement. Every row reads its own stream's
+/// head (distinct streams, so no row depends on another's insert). A row whose expected version
+/// does not match, or that collides with a stored or concurrently inserted event, is left out of
+/// the result and nothing else is affected.
 const APPEND_MANY_SQL: &str = concat!(
     r#"
 insert into events (event_id, stream_id, stream_version, event_type, schema_version,
@@ -44,206 +52,163 @@ cross join lateral "#,
     r#" as h
 where e.expected is null or h.version = e.expected
 order by e.n
+on conflict do nothing
 returning stream_id, stream_version, global_position
 "#
 );
 
-struct Request {
-    prepared: Prepared,
-    expected: ExpectedVersion,
-    reply: oneshot::Sender<Reply>,
-}
+/// `Some` when appended in a round; `None` when the caller must append on its own.
+type Answer = Option<AppendOutcome>;
 
-pub(super) enum Reply {
-    Appended(AppendOutcome),
-    /// Not appended in a group: the caller appends it on its own (and learns why).
-    Alone(Prepared),
+struct Request {
+    prepared: Arc<Prepared>,
+    expected: ExpectedVersion,
+    reply: oneshot::Sender<Answer>,
 }
 
 pub(super) struct Combiner {
-    queue: mpsc::UnboundedSender<Request>,
-    receiver: Arc<Mutex<mpsc::UnboundedReceiver<Request>>>,
-    started: OnceLock<()>,
-    workers: usize,
+    queue: Mutex<VecDeque<Request>>,
+    /// How many rounds may run at once (each on its own connection).
+    leaders: Semaphore,
     max_batch: usize,
 }
 
 impl Combiner {
-    pub(super) fn new(workers: usize, max_batch: usize) -> Self {
-        let (queue, receiver) = mpsc::unbounded_channel();
+    pub(super) fn new(leaders: usize, max_batch: usize) -> Self {
         Self {
-            queue,
-            receiver: Arc::new(Mutex::new(receiver)),
-            started: OnceLock::new(),
-            workers: workers.max(1),
+            queue: Mutex::new(VecDeque::new()),
+            leaders: Semaphore::new(leaders.max(1)),
             max_batch: max_batch.max(1),
         }
     }
 
-    /// Appends a one-event batch in a group, or hands it back to be appended alone.
-    pub(super) async fn submit(
+    /// Appends a one-event batch together with whatever else is queued. `None`: not appended
+    /// here (a version or id conflict, a failed round): append it on its own, which also finds
+    /// out why.
+    pub(super) async fn append(
         &self,
         pool: &PgPool,
-        prepared: Prepared,
+        prepared: &Arc<Prepared>,
         expected: ExpectedVersion,
-    ) -> Result<Reply, StoreError> {
-        self.started.get_or_init(|| {
-            for _ in 0..self.workers {
-                tokio::spawn(worker(pool.clone(), self.receiver.clone(), self.max_batch));
-            }
+    ) -> Answer {
+        debug_assert_eq!(prepared.len(), 1);
+        let (reply, mut answer) = oneshot::channel();
+        self.lock().push_back(Request {
+            prepared: prepared.clone(),
+            expected,
+            reply,
         });
-        let (reply, answer) = oneshot::channel();
-        self.queue
-            .send(Request {
-                prepared,
-                expected,
-                reply,
-            })
-            .map_err(|_| StoreError::Backend("the append workers have stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Backend("an append worker stopped".into()))
-    }
-}
-
-/// Ends when the store (the queue's sender) is dropped.
-async fn worker(
-    pool: PgPool,
-    receiver: Arc<Mutex<mpsc::UnboundedReceiver<Request>>>,
-    max_batch: usize,
-) {
-    // Requests for a stream already in the batch wait for this worker's next one.
-    let mut deferred: VecDeque<Request> = VecDeque::new();
-    loop {
-        let mut batch = Vec::new();
-        let mut streams = HashSet::new();
-        for r in std::mem::take(&mut deferred) {
-            if batch.len() < max_batch && streams.insert(r.prepared.stream.clone()) {
-                batch.push(r);
-            } else {
-                deferred.push_back(r);
+        loop {
+            let permit = tokio::select! {
+                biased;
+                // A closed channel: the leader holding our request was cancelled mid-round.
+                a = &mut answer => return a.ok().flatten(),
+                p = self.leaders.acquire() => p.expect("the semaphore is never closed"),
+            };
+            // Answered while we waited for the permit.
+            match answer.try_recv() {
+                Ok(a) => return a,
+                Err(oneshot::error::TryRecvError::Closed) => return None,
+                Err(oneshot::error::TryRecvError::Empty) => {}
             }
-        }
-        {
-            let mut rx = receiver.lock().await;
+            let batch = self.take();
             if batch.is_empty() {
-                let Some(first) = rx.recv().await else { return };
-                streams.insert(first.prepared.stream.clone());
-                batch.push(first);
+                // Our request is in a round another leader is running.
+                drop(permit);
+                return answer.await.ok().flatten();
             }
-            while batch.len() < max_batch {
-                let Ok(r) = rx.try_recv() else { break };
-                if streams.insert(r.prepared.stream.clone()) {
-                    batch.push(r);
-                } else {
-                    deferred.push_back(r);
-                }
+            run(pool, batch).await;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Request>> {
+        // A panic while holding the lock cannot leave the queue inconsistent (push and drain
+        // only), so a poisoned lock is still usable.
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The next round: queued requests in order, at most one per stream (a later request for a
+    /// stream already in the round stays queued, in order, for the next one) and at most
+    /// `max_batch`. Requests whose caller has gone are dropped unwritten.
+    fn take(&self) -> Vec<Request> {
+        let mut queue = self.lock();
+        let mut batch: Vec<Request> = Vec::new();
+        let mut kept = VecDeque::new();
+        while let Some(r) = queue.pop_front() {
+            if r.reply.is_closed() {
+                continue;
+            }
+            if batch.len() == self.max_batch {
+                kept.push_back(r);
+                break;
+            }
+            // Linear: a round is small, and comparing a few dozen ids beats hashing them.
+            if batch
+                .iter()
+                .any(|b| b.prepared.stream == r.prepared.stream)
+            {
+                kept.push_back(r);
+            } else {
+                batch.push(r);
             }
         }
-        run(&pool, batch).await;
+        kept.append(&mut queue);
+        *queue = kept;
+        batch
     }
 }
 
-async fn run(pool: &PgPool, mut batch: Vec<Request>) {
-    if batch.len() == 1 {
-        let r = batch.pop().expect("one request");
-        let reply = match append::attempt(pool, r.expected, &r.prepared).await {
-            Ok(Attempt::Appended(outcome)) => Reply::Appended(outcome),
-            _ => Reply::Alone(r.prepared),
+/// Appends one round and answers every request in it.
+async fn run(pool: &PgPool, batch: Vec<Request>) {
+    if let [one] = batch.as_slice() {
+        // Alone: the scalar one-event statement is cheaper than the array one.
+        let answer = match append::attempt(pool, one.expected, &one.prepared).await {
+            Ok(Attempt::Appended(outcome)) => Some(outcome),
+            _ => None,
         };
-        let _ = r.reply.send(reply);
+        for r in batch {
+            let _ = r.reply.send(answer);
+        }
         return;
     }
-    let columns = Columns::take(&mut batch);
     let result: Result<Vec<(String, i64, i64)>, sqlx::Error> = sqlx::query_as(APPEND_MANY_SQL)
-        .bind(&columns.streams)
-        .bind(&columns.expected)
-        .bind(&columns.ids)
-        .bind(&columns.types)
-        .bind(&columns.schema_versions)
-        .bind(&columns.recorded_at)
-        .bind(&columns.data)
-        .bind(&columns.metadata)
-        .bind(&columns.tails)
+        .bind(column(&batch, |p| p.stream.as_str()))
+        .bind(
+            batch
+                .iter()
+                .map(|r| append::expected_param(r.expected))
+                .collect::<Vec<_>>(),
+        )
+        .bind(column(&batch, |p| p.ids[0]))
+        .bind(column(&batch, |p| p.types[0].as_str()))
+        .bind(column(&batch, |p| p.schema_versions[0]))
+        .bind(column(&batch, |p| p.recorded_at[0]))
+        .bind(column(&batch, |p| &p.data[0]))
+        .bind(column(&batch, |p| &p.metadata[0]))
+        .bind(column(&batch, |p| p.tails[0].as_slice()))
         .fetch_all(pool)
         .await;
     let appended: HashMap<String, (i64, i64)> = match result {
         Ok(rows) => rows.into_iter().map(|(s, v, p)| (s, (v, p))).collect(),
         Err(e) => {
-            tracing::debug!(error = %e, n = batch.len(), "grouped append failed; appending alone");
+            // Each caller appends on its own and meets the error (or not) itself.
+            tracing::debug!(error = %e, n = batch.len(), "grouped append failed");
             HashMap::new()
         }
     };
-    columns.give_back(&mut batch);
     for r in batch {
-        let reply = match appended.get(r.prepared.stream.as_str()) {
-            Some(&(version, position)) => Reply::Appended(AppendOutcome {
+        let answer = appended
+            .get(r.prepared.stream.as_str())
+            .map(|&(version, position)| AppendOutcome {
                 stream_version: version as u64,
                 first_position: position as u64,
                 last_position: position as u64,
-            }),
-            None => Reply::Alone(r.prepared),
-        };
-        let _ = r.reply.send(reply);
+            });
+        let _ = r.reply.send(answer);
     }
 }
 
-/// The batch as statement parameters, moved out of the requests (no payload copies) and moved
-/// back afterwards, since a request that is not appended here is appended alone.
-struct Columns {
-    streams: Vec<String>,
-    expected: Vec<Option<i64>>,
-    ids: Vec<uuid::Uuid>,
-    types: Vec<String>,
-    schema_versions: Vec<i32>,
-    recorded_at: Vec<chrono::DateTime<chrono::Utc>>,
-    data: Vec<serde_json::Value>,
-    metadata: Vec<serde_json::Value>,
-    tails: Vec<Vec<u8>>,
-}
-
-impl Columns {
-    fn take(batch: &mut [Request]) -> Self {
-        let n = batch.len();
-        let mut c = Columns {
-            streams: Vec::with_capacity(n),
-            expected: Vec::with_capacity(n),
-            ids: Vec::with_capacity(n),
-            types: Vec::with_capacity(n),
-            schema_versions: Vec::with_capacity(n),
-            recorded_at: Vec::with_capacity(n),
-            data: Vec::with_capacity(n),
-            metadata: Vec::with_capacity(n),
-            tails: Vec::with_capacity(n),
-        };
-        for r in batch {
-            let p = &mut r.prepared;
-            c.streams.push(p.stream.as_str().to_owned());
-            c.expected.push(append::expected_param(r.expected));
-            c.ids.push(p.ids[0]);
-            c.types.push(std::mem::take(&mut p.types[0]));
-            c.schema_versions.push(p.schema_versions[0]);
-            c.recorded_at.push(p.recorded_at[0]);
-            c.data.push(p.data[0].take());
-            c.metadata.push(p.metadata[0].take());
-            c.tails.push(std::mem::take(&mut p.tails[0]));
-        }
-        c
-    }
-
-    fn give_back(self, batch: &mut [Request]) {
-        let parts = self
-            .types
-            .into_iter()
-            .zip(self.data)
-            .zip(self.metadata)
-            .zip(self.tails);
-        for (r, (((t, d), m), tail)) in batch.iter_mut().zip(parts) {
-            let p = &mut r.prepared;
-            p.types[0] = t;
-            p.data[0] = d;
-            p.metadata[0] = m;
-            p.tails[0] = tail;
-        }
-    }
+/// One statement parameter: a field of every request's single event, borrowed, not copied.
+fn column<'a, T>(batch: &'a [Request], field: impl Fn(&'a Prepared) -> T) -> Vec<T> {
+    batch.iter().map(|r| field(&r.prepared)).collect()
 }

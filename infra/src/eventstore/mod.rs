@@ -60,6 +60,7 @@ pub mod verify;
 
 mod append;
 mod combine;
+pub mod metrics;
 mod pg;
 mod rows;
 mod subscribe;
@@ -67,6 +68,6 @@ mod wake;
 
 pub use keys::{encode_master_key, InvalidMasterKey, MasterKey, PgDataKeys};
 pub use pg::{PgEventStore, StoreOptions};
-pub use rows::RawEvent;
+pub use rows::{read_positions, RawEvent};
 pub use verify::{verify_log, BreakKind, ChainBreak, VerifyReport};
 pub use wake::NOTIFY_CHANNEL;

@@ -10,7 +10,7 @@ use futures::stream::BoxStream;
 use sqlx::{Acquire, PgConnection, PgPool};
 
 use super::append::{self, Attempt};
-use super::combine::{Combiner, Reply};
+use super::combine::Combiner;
 use super::rows::{self, RawEvent};
 use super::subscribe;
 use super::wake::Wake;
@@ -26,10 +26,10 @@ pub struct StoreOptions {
     pub poll_interval: Duration,
     /// Events per read of a subscription's catch-up.
     pub batch_size: usize,
-    /// Worker tasks that append concurrent one-event appends to different streams together (see
-    /// `combine.rs`); 0 appends every event on its own.
-    pub append_workers: usize,
-    /// The most one-event appends one worker puts into one statement.
+    /// How many group-commit rounds (statements carrying concurrent one-event appends to
+    /// different streams, see `combine.rs`) may run at once; 0 appends every event on its own.
+    pub append_leaders: usize,
+    /// The most one-event appends one round puts into one statement.
     pub max_grouped: usize,
 }
 
@@ -38,7 +38,7 @@ impl Default for StoreOptions {
         Self {
             poll_interval: Duration::from_millis(500),
             batch_size: 1_000,
-            append_workers: 4,
+            append_leaders: 4,
             max_grouped: 64,
         }
     }
@@ -69,8 +69,8 @@ impl PgEventStore {
     pub fn with_options(pool: PgPool, keys: Arc<dyn DataKeys>, options: StoreOptions) -> Self {
         Self {
             inner: Arc::new(Inner {
-                combiner: (options.append_workers > 0)
-                    .then(|| Combiner::new(options.append_workers, options.max_grouped)),
+                combiner: (options.append_leaders > 0)
+                    .then(|| Combiner::new(options.append_leaders, options.max_grouped)),
                 pool,
                 keys,
                 wake: Wake::new(),
@@ -137,6 +137,7 @@ impl PgEventStore {
 
 #[async_trait]
 impl EventStore for PgEventStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(stream = %stream, n = events.len()))]
     async fn append(
         &self,
         stream: &StreamId,
@@ -144,20 +145,21 @@ impl EventStore for PgEventStore {
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
         let inner = &self.inner;
-        let mut prepared = append::prepare(inner.keys.as_ref(), stream, events).await?;
-        if let (1, Some(combiner)) = (prepared.len(), &inner.combiner) {
-            match combiner.submit(&inner.pool, prepared, expected).await? {
-                Reply::Appended(outcome) => {
-                    inner.wake.appended(&inner.pool);
-                    return Ok(outcome);
-                }
-                Reply::Alone(p) => prepared = p,
+        let started = std::time::Instant::now();
+        let count = events.len();
+        let prepared = Arc::new(append::prepare(inner.keys.as_ref(), stream, events).await?);
+        if let (1, Some(combiner)) = (count, &inner.combiner) {
+            if let Some(outcome) = combiner.append(&inner.pool, &prepared, expected).await {
+                inner.wake.appended(&inner.pool);
+                super::metrics::appended(stream.category(), count, started.elapsed());
+                return Ok(outcome);
             }
         }
         for _ in 0..MAX_ANY_ATTEMPTS {
             match append::attempt(&inner.pool, expected, &prepared).await? {
                 Attempt::Appended(outcome) => {
                     inner.wake.appended(&inner.pool);
+                    super::metrics::appended(stream.category(), count, started.elapsed());
                     return Ok(outcome);
                 }
                 Attempt::VersionTaken if expected == ExpectedVersion::Any => continue,

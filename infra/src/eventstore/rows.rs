@@ -49,6 +49,12 @@ const READ_BY_IDS_SQL: &str = concat!(
     " from events where event_id = any($1) order by stream_id, stream_version"
 );
 
+const READ_POSITIONS_SQL: &str = concat!(
+    "select ",
+    event_columns!(),
+    " from events where global_position = any($1) order by global_position"
+);
+
 pub(super) const CHECKPOINT_OF_SQL: &str = "select tx_id::text as tx_text from events \
      where global_position = $1 and tx_id < pg_snapshot_xmin(pg_current_snapshot())";
 
@@ -134,6 +140,24 @@ pub(super) async fn read_by_ids(
     let rows: Vec<EventRow> = sqlx::query_as(READ_BY_IDS_SQL)
         .bind(ids)
         .fetch_all(conn)
+        .await
+        .map_err(backend)?;
+    decode(keys, rows).await
+}
+
+/// The events at the given global positions (those that exist), decrypted, in position order:
+/// the audit API reads the entries its index selected this way.
+pub async fn read_positions<'e, E>(
+    exec: E,
+    keys: &dyn DataKeys,
+    positions: &[i64],
+) -> Result<Vec<RecordedEvent>, StoreError>
+where
+    E: sqlx::PgExecutor<'e>,
+{
+    let rows: Vec<EventRow> = sqlx::query_as(READ_POSITIONS_SQL)
+        .bind(positions)
+        .fetch_all(exec)
         .await
         .map_err(backend)?;
     decode(keys, rows).await

@@ -1,10 +1,12 @@
 //! One integration-test binary (one link, one PostgreSQL cluster) with a module per subject.
 
+mod admin_users_quota;
 mod api_errors;
 mod app;
 mod auth_access;
 mod auth_cookie;
 mod auth_login;
+mod auth_logout_all;
 mod auth_projection;
 mod auth_register;
 mod auth_secrets;
@@ -22,9 +24,21 @@ mod documents_readmodel;
 mod eventstore;
 mod eventstore_concurrency;
 mod harness;
+mod intelligence;
+mod intelligence_api;
+mod ops_audit;
+mod ops_erasure;
+mod ops_export;
+mod ops_import;
+mod ops_metrics;
+mod ops_projections;
+mod ops_replay;
+mod processing_jobs;
+mod processing_worker;
 mod projections;
 mod projections_consistency;
 mod projections_kill;
 mod projections_rebuild;
 mod projections_support;
 mod projections_takeover;
+mod search;

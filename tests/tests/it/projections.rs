@@ -230,10 +230,24 @@ async fn stream_stats_is_idempotent_under_redelivery() {
         )
         .await;
     }
-    let events = store
-        .read_all(domain::Checkpoint::START, 10_000)
+    // The never-skip read holds back events while any transaction in the cluster (other tests'
+    // too) could still precede them: poll, bounded, until every stored event is readable.
+    let total: i64 = sqlx::query_scalar("select count(*) from events")
+        .fetch_one(&db.pool)
         .await
         .unwrap();
+    let mut events = Vec::new();
+    for _ in 0..500 {
+        events = store
+            .read_all(domain::Checkpoint::START, 10_000)
+            .await
+            .unwrap();
+        if events.len() as i64 == total {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(events.len() as i64, total, "the log never became readable");
     // The whole log, then overlapping halves again, each in its own transaction.
     for batch in [
         &events[..],

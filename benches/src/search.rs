@@ -1,0 +1,285 @@
+//! `docuvault-bench search`: 100,000 documents with generated prose through the real event store,
+//! the search projection's rebuild rate, then search latency (p50/p99) at 32 concurrent clients.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use async_trait::async_trait;
+use chrono::Utc;
+use domain::event::{EventMetadata, ExpectedVersion, NewEvent, StreamId};
+use domain::ids::{DocumentId, UserId};
+use domain::ports::EventStore;
+use infra::eventstore::{MasterKey, PgDataKeys, PgEventStore};
+use infra::pgcluster::PgCluster;
+use infra::search::{search, SearchProjection, SearchQuery, TextLoader};
+use projections::Projection;
+use sqlx::postgres::PgPoolOptions;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long, default_value_t = 100_000)]
+    documents: usize,
+    /// Words of prose per document.
+    #[arg(long, default_value_t = 300)]
+    words: usize,
+    /// Documents are spread over this many owners; queries run as the first (who owns
+    /// documents / owners of them).
+    #[arg(long, default_value_t = 1)]
+    owners: usize,
+    #[arg(long, default_value_t = 32)]
+    clients: usize,
+    #[arg(long, default_value_t = 20)]
+    seconds: u64,
+    /// Generated words added after the common-English head of the vocabulary (real prose has a
+    /// long tail of rare words); 0 gives the first measurement's 230-word corpus.
+    #[arg(long, default_value_t = 20_000)]
+    tail_words: usize,
+}
+
+/// A pronounceable made-up word per index (deterministic), for the vocabulary's long tail.
+fn tail_word(i: usize) -> String {
+    const ONSETS: [&str; 16] = [
+        "b", "br", "c", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "st", "t", "v",
+    ];
+    const VOWELS: [&str; 8] = ["a", "e", "i", "o", "u", "ai", "ea", "ou"];
+    let mut n = i + 1;
+    let mut w = String::new();
+    while n > 0 {
+        w.push_str(ONSETS[n % 16]);
+        n /= 16;
+        w.push_str(VOWELS[n % 8]);
+        n /= 8;
+    }
+    w.push('x'); // never collides with an English head word
+    w
+}
+
+/// Common English words, Zipf-sampled, so that term frequencies look like real prose.
+const VOCAB: &str =
+    "the of and to in is you that it he was for on are as with his they at be this \
+have from or one had by word but not what all were we when your can said there use an each which \
+she do how their if will up other about out many then them these so some her would make like him \
+into time has look two more write go see number no way could people my than first water been call \
+who oil its now find long down day did get come made may part invoice payment contract insurance \
+doctor appointment flight hotel statement balance tenant landlord deposit warranty receipt tax \
+refund policy claim salary pension school certificate meeting project report quarterly summary \
+vehicle registration electricity internet subscription renewal notice account transfer delivery \
+order customer service agreement signature annual monthly due amount total reference address phone \
+garden kitchen holiday budget loan mortgage bank credit card travel passport visa ticket museum \
+concert library course exam grade teacher student library prescription pharmacy clinic hospital \
+dentist therapy vaccination allergy insurance premium deductible lawyer court notary inheritance";
+
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+
+    /// Zipf-like: index k with probability ∝ 1/(k+1).
+    fn zipf(&mut self, n: usize) -> usize {
+        let u = (self.next() as f64 + 1.0) / (1u64 << 31) as f64;
+        (((n as f64 + 1.0).powf(u) - 1.0) as usize).min(n - 1)
+    }
+}
+
+#[derive(Default)]
+struct Texts(Mutex<HashMap<String, String>>);
+
+#[async_trait]
+impl TextLoader for Texts {
+    async fn load(&self, key: &str) -> Result<Option<String>, String> {
+        Ok(self.0.lock().expect("texts").get(key).cloned())
+    }
+}
+
+fn event(owner: UserId, event_type: &str, data: serde_json::Value) -> NewEvent {
+    NewEvent {
+        event_id: uuid::Uuid::now_v7(),
+        event_type: event_type.into(),
+        schema_version: 1,
+        data,
+        metadata: EventMetadata::default(),
+        data_key: Some(owner.as_uuid()),
+        recorded_at: Utc::now(),
+    }
+}
+
+pub async fn run(args: Args) -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("docuvault-bench-search-{}", std::process::id()));
+    let cluster = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || PgCluster::start(&dir)).await??
+    };
+    let result = bench(&args, &cluster).await;
+    drop(cluster);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn bench(args: &Args, cluster: &PgCluster) -> Result<()> {
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&cluster.url("postgres"))
+        .await?;
+    sqlx::query("create database bench").execute(&admin).await?;
+    admin.close().await;
+    let pool = PgPoolOptions::new()
+        .max_connections(40)
+        .connect(&cluster.url("bench"))
+        .await?;
+    infra::migrate(&pool).await?;
+    let keys = Arc::new(PgDataKeys::new(pool.clone(), MasterKey::generate()));
+    let store = Arc::new(PgEventStore::new(pool.clone(), keys));
+    let mut words: Vec<String> = VOCAB.split_whitespace().map(str::to_owned).collect();
+    words.extend((0..args.tail_words).map(tail_word));
+    let vocab: Arc<Vec<String>> = Arc::new(words);
+    let owners: Vec<UserId> = (0..args.owners.max(1)).map(|_| UserId::new()).collect();
+    let texts = Arc::new(Texts::default());
+
+    // Seed through the store: the document's upload, then its extracted text.
+    let started = Instant::now();
+    let per_writer = args.documents.div_ceil(32);
+    let mut writers = Vec::new();
+    for w in 0..32 {
+        let (store, vocab, owners, texts) =
+            (store.clone(), vocab.clone(), owners.clone(), texts.clone());
+        let words = args.words;
+        let n = per_writer.min(args.documents.saturating_sub(w * per_writer));
+        writers.push(tokio::spawn(async move {
+            let mut rng = Lcg(w as u64 + 1);
+            for i in 0..n {
+                let owner = owners[(w * per_writer + i) % owners.len()];
+                let doc = DocumentId::new();
+                let text: Vec<&str> = (0..words)
+                    .map(|_| vocab[rng.zipf(vocab.len())].as_str())
+                    .collect();
+                let title = format!(
+                    "{}-{}-{}.pdf",
+                    vocab[rng.zipf(vocab.len())],
+                    vocab[rng.zipf(vocab.len())],
+                    i
+                );
+                store
+                    .append(
+                        &StreamId::new("document", doc),
+                        ExpectedVersion::NoStream,
+                        vec![
+                            event(owner, "DocumentUploadRequested", serde_json::json!({
+                                "document_id": doc, "owner_id": owner,
+                                "filename": {"$pii": title}, "declared_content_type": "application/pdf",
+                                "size_bytes": 1000, "expires_at": "2030-01-01T00:00:00Z"
+                            })),
+                            event(owner, "DocumentUploaded", serde_json::json!({
+                                "content_type": "application/pdf", "size_bytes": 1000
+                            })),
+                        ],
+                    )
+                    .await?;
+                let key = format!("derived/{owner}/{doc}/text.txt");
+                texts.0.lock().expect("texts").insert(key.clone(), text.join(" "));
+                store
+                    .append(
+                        &StreamId::new("processing", doc),
+                        ExpectedVersion::NoStream,
+                        vec![event(owner, "TextExtracted", serde_json::json!({
+                            "run": 1, "kind": "native", "text_object": key,
+                            "chars": 2000, "truncated": false
+                        }))],
+                    )
+                    .await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for w in writers {
+        w.await??;
+    }
+    println!(
+        "seeded {} documents ({} events) in {:.1} s",
+        args.documents,
+        args.documents * 3,
+        started.elapsed().as_secs_f64()
+    );
+
+    // Rebuild: the runtime's blue/green rebuild (`docuvault rebuild search`): shadow tables
+    // loaded first and indexed after, then swapped in.
+    let projection: Arc<dyn Projection> = Arc::new(SearchProjection::new(texts.clone()));
+    let started = Instant::now();
+    let done = projections::rebuild(
+        &pool,
+        store.clone(),
+        projection,
+        projections::RuntimeOptions::default(),
+        Arc::new(|_| {}),
+    )
+    .await?;
+    let rebuild = started.elapsed();
+    sqlx::query("analyze search_documents")
+        .execute(&pool)
+        .await?;
+    println!(
+        "search rebuild: {} documents ({} events) in {:.1} s = {:.0} documents/s",
+        args.documents,
+        done.events_done,
+        rebuild.as_secs_f64(),
+        args.documents as f64 / rebuild.as_secs_f64()
+    );
+
+    // Queries: one or two Zipf-sampled words, the last as typed so far (prefix), as one owner.
+    let caller = owners[0];
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let mut clients = Vec::new();
+    for c in 0..args.clients {
+        let (pool, vocab) = (pool.clone(), vocab.clone());
+        clients.push(tokio::spawn(async move {
+            let mut rng = Lcg(1000 + c as u64);
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let a = vocab[rng.zipf(vocab.len())].as_str();
+                let b = vocab[rng.zipf(vocab.len())].as_str();
+                let q = match rng.next() % 3 {
+                    0 => a.to_owned(),
+                    1 => format!("{a} {b}"),
+                    _ => format!("{a} {}", &b[..b.len().min(3)]),
+                };
+                let t = Instant::now();
+                search(
+                    &pool,
+                    &SearchQuery {
+                        caller: Some(caller),
+                        q,
+                        limit: 20,
+                        ..SearchQuery::default()
+                    },
+                )
+                .await?;
+                latencies.push(t.elapsed());
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut all = Vec::new();
+    for c in clients {
+        all.extend(c.await??);
+    }
+    all.sort();
+    let pct =
+        |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1000.0;
+    println!(
+        "search: {} queries by {} clients in {} s: {:.0} queries/s, p50 {:.1} ms, p99 {:.1} ms",
+        all.len(),
+        args.clients,
+        args.seconds,
+        all.len() as f64 / args.seconds as f64,
+        pct(0.50),
+        pct(0.99)
+    );
+    Ok(())
+}

@@ -1,0 +1,244 @@
+//! The search query: web-search syntax (`"phrases"`, `-exclusions`, `or`) plus prefix matching of
+//! the last word, over filename, text and topic names; ranked, highlighted, cursor-paginated, and
+//! limited to the caller's own documents and those shared with them.
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use domain::ids::UserId;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// Highlight markers PostgreSQL puts around matches: private-use characters that cannot occur in
+/// a document and survive HTML escaping, turned into `<mark>` afterwards.
+const START: char = '\u{E000}';
+const STOP: char = '\u{E001}';
+/// Text beyond this many characters is not scanned for snippets (ranking still sees it all).
+const SNIPPET_SCAN_CHARS: i32 = 200_000;
+/// Matches ranked per query. A query of common words matches most of a large vault; ranking
+/// every match costs a detoasted tsvector each, so only this many (taken in index order, not by
+/// rank) are ranked. Queries with rarer words, the ones that find something specific, match
+/// fewer and are ranked completely.
+const MAX_CANDIDATES: i64 = 1_000;
+
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    pub caller: Option<UserId>,
+    pub q: String,
+    pub folder_id: Option<Uuid>,
+    pub topic: Option<Uuid>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: u32,
+    pub cursor: Option<String>,
+    /// Only the caller's own documents (the document listing's `q`), not those shared with them.
+    pub only_owned: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    pub document_id: Uuid,
+    pub owner_id: Uuid,
+    pub filename: Option<String>,
+    pub folder_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub topic_ids: Vec<Uuid>,
+    pub rank: f32,
+    /// HTML-escaped text around the matches, each match in `<mark>…</mark>`.
+    pub snippet: String,
+    /// The caller does not own it: it was shared with them.
+    pub shared: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchPage {
+    pub items: Vec<SearchHit>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    document_id: Uuid,
+    owner_id: Uuid,
+    filename: Option<String>,
+    folder_id: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    topic_ids: Vec<Uuid>,
+    rank: f32,
+    snippet: Option<String>,
+}
+
+/// Splits `q` into the part for `websearch_to_tsquery` and a last bare word to match as a prefix
+/// ("inv" finds "invoice"). Quoted phrases and exclusions are left to web-search syntax.
+fn split_prefix(q: &str) -> (String, Option<String>) {
+    let trimmed = q.trim_end();
+    if trimmed.ends_with('"') || trimmed.matches('"').count() % 2 == 1 {
+        return (q.to_owned(), None);
+    }
+    let (rest, last) = match trimmed.rsplit_once(char::is_whitespace) {
+        Some((rest, last)) => (rest.to_owned(), last),
+        None => (String::new(), trimmed),
+    };
+    let word: String = last.to_lowercase();
+    if word.is_empty() || word == "or" || !word.chars().all(char::is_alphanumeric) {
+        return (q.to_owned(), None);
+    }
+    (rest, Some(word))
+}
+
+fn encode_cursor(rank: f32, id: Uuid) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{rank:e}:{id}"))
+}
+
+fn decode_cursor(cursor: &str) -> Option<(f32, Uuid)> {
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (rank, id) = text.split_once(':')?;
+    Some((rank.parse().ok()?, id.parse().ok()?))
+}
+
+fn snippet(raw: Option<String>) -> String {
+    let raw = raw.unwrap_or_default();
+    let mut out = String::with_capacity(raw.len() + 32);
+    for c in raw.chars() {
+        match c {
+            START => out.push_str("<mark>"),
+            STOP => out.push_str("</mark>"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Runs one search. An invalid cursor starts from the first page.
+pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sqlx::Error> {
+    let Some(caller) = query.caller else {
+        return Ok(SearchPage {
+            items: vec![],
+            next_cursor: None,
+        });
+    };
+    let limit = query.limit.clamp(1, 100) as i64;
+    let (web, prefix) = split_prefix(&query.q);
+    let after = query.cursor.as_deref().and_then(decode_cursor);
+    let options = format!(
+        "StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=10, MaxFragments=2, \
+         FragmentDelimiter=\" … \""
+    );
+    // The tsquery: web-search syntax, AND the prefix word. An empty part is dropped by
+    // PostgreSQL, so either may be missing.
+    let rows: Vec<Row> = sqlx::query_as(
+        "with q as ( \
+             select websearch_to_tsquery('simple', $2) \
+                 && coalesce(to_tsquery('simple', $3 || ':*'), ''::tsquery) as query \
+         ), \
+         named as ( \
+             select coalesce(array_agg(t.topic_id), '{}') as ids from topics t, q \
+             where (t.owner_id = $1 or t.owner_id is null) \
+               and to_tsvector('simple', coalesce(t.name, '')) @@ q.query \
+         ), \
+         candidates as ( \
+             select d.document_id from search_documents d, q, named \
+             where (d.tsv @@ q.query or d.topic_ids && named.ids) \
+               and d.uploaded and not d.trashed \
+               and (d.owner_id = $1 or (not $13 and exists (select 1 from search_shares s \
+                    where s.document_id = d.document_id and s.recipient_id = $1))) \
+               and ($4::uuid is null or d.folder_id = $4) \
+               and ($5::uuid is null or $5 = any(d.topic_ids)) \
+               and ($6::timestamptz is null or d.created_at >= $6) \
+               and ($7::timestamptz is null or d.created_at < $7) \
+             limit $14 \
+         ), \
+         hits as ( \
+             select d.*, ts_rank(d.tsv, q.query) \
+                 + case when d.topic_ids && named.ids then 0.5 else 0 end as rank \
+             from candidates c join search_documents d on d.document_id = c.document_id, \
+                 q, named \
+         ) \
+         select h.document_id, h.owner_id, h.filename, h.folder_id, h.created_at, h.topic_ids, \
+                h.rank::real as rank, \
+                ts_headline('simple', coalesce(left(h.body, $10), h.filename, ''), q.query, $11) \
+                    as snippet \
+         from hits h, q \
+         where ($8::real is null or (h.rank::real, h.document_id) < ($8::real, $9::uuid)) \
+         order by h.rank::real desc, h.document_id desc \
+         limit $12",
+    )
+    .bind(caller.as_uuid())
+    .bind(&web)
+    .bind(prefix.as_deref())
+    .bind(query.folder_id)
+    .bind(query.topic)
+    .bind(query.from)
+    .bind(query.to)
+    .bind(after.map(|(r, _)| r))
+    .bind(after.map(|(_, id)| id))
+    .bind(SNIPPET_SCAN_CHARS)
+    .bind(&options)
+    .bind(limit + 1)
+    .bind(query.only_owned)
+    .bind(MAX_CANDIDATES)
+    .fetch_all(pool)
+    .await?;
+    let more = rows.len() as i64 > limit;
+    let items: Vec<SearchHit> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|r| SearchHit {
+            shared: r.owner_id != caller.as_uuid(),
+            document_id: r.document_id,
+            owner_id: r.owner_id,
+            filename: r.filename,
+            folder_id: r.folder_id,
+            created_at: r.created_at,
+            topic_ids: r.topic_ids,
+            rank: r.rank,
+            snippet: snippet(r.snippet),
+        })
+        .collect();
+    let next_cursor = if more {
+        items.last().map(|h| encode_cursor(h.rank, h.document_id))
+    } else {
+        None
+    };
+    Ok(SearchPage { items, next_cursor })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_bare_word_becomes_a_prefix() {
+        assert_eq!(split_prefix("tax inv"), ("tax".into(), Some("inv".into())));
+        assert_eq!(split_prefix("Inv"), (String::new(), Some("inv".into())));
+        assert_eq!(
+            split_prefix("\"tax return\""),
+            ("\"tax return\"".into(), None)
+        );
+        assert_eq!(split_prefix("tax -draft"), ("tax -draft".into(), None));
+        assert_eq!(split_prefix("a or"), ("a or".into(), None));
+    }
+
+    #[test]
+    fn snippets_are_escaped_and_marked() {
+        let raw = format!("<b>{START}Tax{STOP}</b> & co");
+        assert_eq!(
+            snippet(Some(raw)),
+            "&lt;b&gt;<mark>Tax</mark>&lt;/b&gt; &amp; co"
+        );
+    }
+
+    #[test]
+    fn cursors_round_trip() {
+        let id = Uuid::now_v7();
+        assert_eq!(decode_cursor(&encode_cursor(0.25, id)), Some((0.25, id)));
+        assert_eq!(decode_cursor("garbage"), None);
+    }
+}

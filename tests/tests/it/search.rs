@@ -1,0 +1,372 @@
+//! Full-text search over the `search` projection: content, phrase and prefix matches, ranking,
+//! highlighting, topic names, filters, pagination, and never another user's unshared document.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use commands::CommandContext;
+use docuvault_tests::TestDb;
+use domain::event::{EventMetadata, ExpectedVersion, NewEvent, StreamId};
+use domain::ids::{DocumentId, TopicId, UserId};
+use domain::ports::{EventStore, SystemClock};
+use domain::processing::{ClassificationRecord, ExtractionKind, ProcessingCommand, SuggestedTopic};
+use domain::topic::{Keywords, TopicCommand, TopicEditor, TopicName};
+use infra::eventstore::{MasterKey, PgDataKeys, PgEventStore};
+use infra::search::{search, SearchProjection, SearchQuery, TextLoader};
+use projections::topics::TopicsProjection;
+use projections::Projection;
+
+#[derive(Default)]
+struct Texts(Mutex<HashMap<String, String>>);
+
+#[async_trait]
+impl TextLoader for Texts {
+    async fn load(&self, key: &str) -> Result<Option<String>, String> {
+        Ok(self.0.lock().unwrap().get(key).cloned())
+    }
+}
+
+struct World {
+    db: TestDb,
+    store: Arc<PgEventStore>,
+    ctx: CommandContext,
+    texts: Arc<Texts>,
+}
+
+fn raw(owner: UserId, event_type: &str, data: serde_json::Value) -> NewEvent {
+    NewEvent {
+        event_id: uuid::Uuid::now_v7(),
+        event_type: event_type.into(),
+        schema_version: 1,
+        data,
+        metadata: EventMetadata::default(),
+        data_key: Some(owner.as_uuid()),
+        recorded_at: chrono::Utc::now(),
+    }
+}
+
+impl World {
+    async fn new() -> World {
+        let db = TestDb::new().await;
+        let keys = Arc::new(PgDataKeys::new(db.pool.clone(), MasterKey::generate()));
+        let store = Arc::new(PgEventStore::new(db.pool.clone(), keys));
+        let ctx = CommandContext::system(store.clone(), Arc::new(SystemClock));
+        World {
+            db,
+            store,
+            ctx,
+            texts: Arc::new(Texts::default()),
+        }
+    }
+
+    /// An uploaded document of `owner` with extracted `text` and `topics`, as the documents
+    /// aggregate and the worker record it.
+    async fn document(
+        &self,
+        owner: UserId,
+        filename: &str,
+        text: &str,
+        topics: &[TopicId],
+    ) -> DocumentId {
+        let doc = DocumentId::new();
+        self.store
+            .append(
+                &StreamId::new("document", doc),
+                ExpectedVersion::NoStream,
+                vec![
+                    raw(
+                        owner,
+                        "DocumentUploadRequested",
+                        serde_json::json!({
+                            "document_id": doc, "owner_id": owner,
+                            "filename": {"$pii": filename},
+                            "declared_content_type": "text/plain", "size_bytes": text.len(),
+                            "expires_at": "2030-01-01T00:00:00Z"
+                        }),
+                    ),
+                    raw(
+                        owner,
+                        "DocumentUploaded",
+                        serde_json::json!({
+                            "content_type": "text/plain", "size_bytes": text.len()
+                        }),
+                    ),
+                ],
+            )
+            .await
+            .unwrap();
+        let key = format!("derived/{owner}/{doc}/text.txt");
+        self.texts
+            .0
+            .lock()
+            .unwrap()
+            .insert(key.clone(), text.to_owned());
+        let run = |c| commands::processing::handle(&self.ctx, doc, owner, c);
+        run(ProcessingCommand::RecordExtraction {
+            run: 1,
+            kind: ExtractionKind::Native,
+            text_object: Some(key),
+            chars: text.chars().count() as u64,
+            truncated: false,
+        })
+        .await
+        .unwrap();
+        run(ProcessingCommand::RecordClassification {
+            run: 1,
+            classification: ClassificationRecord {
+                provider: "builtin".into(),
+                model: None,
+                fell_back: false,
+                suggestions: topics
+                    .iter()
+                    .map(|t| SuggestedTopic {
+                        topic_id: *t,
+                        confidence: 1.0,
+                    })
+                    .collect(),
+                terms: vec![],
+            },
+        })
+        .await
+        .unwrap();
+        doc
+    }
+
+    async fn document_event(
+        &self,
+        owner: UserId,
+        doc: DocumentId,
+        event_type: &str,
+        data: serde_json::Value,
+    ) {
+        self.store
+            .append(
+                &StreamId::new("document", doc),
+                ExpectedVersion::Any,
+                vec![raw(owner, event_type, data)],
+            )
+            .await
+            .unwrap();
+    }
+
+    async fn project(&self) {
+        sqlx::query("truncate search_documents, search_shares, topics")
+            .execute(&self.db.pool)
+            .await
+            .unwrap();
+        let events = crate::intelligence::read_everything(&self.db.pool, &self.store).await;
+        let mut tx = self.db.pool.begin().await.unwrap();
+        TopicsProjection.apply(&mut tx, &events).await.unwrap();
+        SearchProjection::new(self.texts.clone())
+            .apply(&mut tx, &events)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    async fn find(&self, caller: UserId, q: &str) -> Vec<(Option<String>, String)> {
+        let page = search(
+            &self.db.pool,
+            &SearchQuery {
+                caller: Some(caller),
+                q: q.into(),
+                limit: 50,
+                ..SearchQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+        page.items
+            .into_iter()
+            .map(|h| (h.filename, h.snippet))
+            .collect()
+    }
+
+    async fn names(&self, caller: UserId, q: &str) -> Vec<String> {
+        self.find(caller, q)
+            .await
+            .into_iter()
+            .map(|(f, _)| f.unwrap())
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn finds_by_content_phrase_and_prefix_and_highlights() {
+    let w = World::new().await;
+    let alice = UserId::new();
+    w.document(
+        alice,
+        "lease.txt",
+        "The tenant pays the monthly rent to the landlord before the fifth.",
+        &[],
+    )
+    .await;
+    w.document(
+        alice,
+        "insurance.txt",
+        "Your household insurance covers water damage in the flat.",
+        &[],
+    )
+    .await;
+    w.document(
+        alice,
+        "notes.txt",
+        "Landlord called. The rent is monthly; the tenant is happy.",
+        &[],
+    )
+    .await;
+    w.project().await;
+
+    let mut both = w.names(alice, "rent landlord").await;
+    both.sort();
+    assert_eq!(both, ["lease.txt", "notes.txt"]);
+    // A phrase matches the words in that order only.
+    assert_eq!(w.names(alice, "\"monthly rent\"").await, ["lease.txt"]);
+    // Prefix: "insur" finds "insurance"; exclusion removes a match.
+    assert_eq!(w.names(alice, "insur").await, ["insurance.txt"]);
+    assert_eq!(w.names(alice, "landlord -happy").await, ["lease.txt"]);
+    // Filename matches weigh more than body matches.
+    w.document(alice, "rent-2026.txt", "Receipt.", &[]).await;
+    w.project().await;
+    assert_eq!(w.names(alice, "rent").await[0], "rent-2026.txt");
+
+    let hits = w.find(alice, "damage").await;
+    assert!(hits[0].1.contains("<mark>damage</mark>"), "{hits:?}");
+}
+
+#[tokio::test]
+async fn never_returns_another_users_unshared_document() {
+    let w = World::new().await;
+    let (alice, bob) = (UserId::new(), UserId::new());
+    let doc = w
+        .document(
+            alice,
+            "diagnosis.txt",
+            "Confidential diagnosis from the clinic.",
+            &[],
+        )
+        .await;
+    w.project().await;
+    assert_eq!(w.names(alice, "diagnosis").await, ["diagnosis.txt"]);
+    assert!(w.names(bob, "diagnosis").await.is_empty());
+
+    w.document_event(
+        alice,
+        doc,
+        "DocumentShared",
+        serde_json::json!({
+            "share_id": uuid::Uuid::now_v7(), "recipient_id": bob, "permission": "view"
+        }),
+    )
+    .await;
+    w.project().await;
+    let page = search(
+        &w.db.pool,
+        &SearchQuery {
+            caller: Some(bob),
+            q: "clinic".into(),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert!(page.items[0].shared);
+
+    w.document_event(
+        alice,
+        doc,
+        "ShareRevoked",
+        serde_json::json!({
+            "share_id": uuid::Uuid::now_v7(), "recipient_id": bob
+        }),
+    )
+    .await;
+    w.project().await;
+    assert!(
+        w.names(bob, "clinic").await.is_empty(),
+        "revocation is immediate"
+    );
+
+    w.document_event(
+        alice,
+        doc,
+        "DocumentTrashed",
+        serde_json::json!({"trashed_at": "2026-11-28T00:00:00Z"}),
+    )
+    .await;
+    w.project().await;
+    assert!(
+        w.names(alice, "clinic").await.is_empty(),
+        "trashed documents are not found"
+    );
+}
+
+#[tokio::test]
+async fn topic_names_filters_and_pagination() {
+    let w = World::new().await;
+    let alice = UserId::new();
+    let travel = TopicId::new();
+    commands::topic::handle(
+        &w.ctx,
+        travel,
+        TopicEditor::User(alice),
+        TopicCommand::Create {
+            id: travel,
+            name: TopicName::parse("Travel").unwrap(),
+            keywords: Keywords::default(),
+            shadows: None,
+        },
+    )
+    .await
+    .unwrap();
+    w.document(alice, "boarding.txt", "Gate B12, seat 14C.", &[travel])
+        .await;
+    for i in 0..7 {
+        w.document(alice, &format!("report-{i}.txt"), "quarterly report", &[])
+            .await;
+    }
+    w.project().await;
+    // The topic's name finds the document although its text never says "travel".
+    assert_eq!(w.names(alice, "travel").await, ["boarding.txt"]);
+    let page = search(
+        &w.db.pool,
+        &SearchQuery {
+            caller: Some(alice),
+            q: "seat".into(),
+            topic: Some(travel.as_uuid()),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.items.len(), 1);
+
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = search(
+            &w.db.pool,
+            &SearchQuery {
+                caller: Some(alice),
+                q: "report".into(),
+                limit: 3,
+                cursor: cursor.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        seen.extend(page.items.into_iter().map(|h| h.document_id));
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    let unique: std::collections::HashSet<_> = seen.iter().collect();
+    assert_eq!((seen.len(), unique.len()), (7, 7));
+}
