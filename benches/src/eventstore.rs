@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use chrono::Utc;
 use domain::event::{Checkpoint, EventMetadata, ExpectedVersion, NewEvent, StreamId};
 use domain::ports::EventStore;
-use infra::eventstore::{MasterKey, PgDataKeys, PgEventStore};
+use infra::eventstore::{MasterKey, PgDataKeys, PgEventStore, StoreOptions};
 use infra::pgcluster::PgCluster;
 use serde_json::Value;
 use sqlx::postgres::PgPoolOptions;
@@ -42,6 +42,10 @@ pub struct Args {
     /// Directory for the cluster (default: a fresh one under the temp dir, removed afterwards).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Group-commit rounds in flight at once (`StoreOptions::append_leaders`; 0 turns group
+    /// commit off; default: the store's default).
+    #[arg(long)]
+    append_leaders: Option<usize>,
 }
 
 pub async fn run(args: Args) -> Result<()> {
@@ -83,7 +87,15 @@ async fn bench(args: &Args, cluster: &PgCluster, dir: &std::path::Path) -> Resul
     pgbench::create_table(&pool).await?;
     let (plain, notify) = pgbench::write_scripts(dir)?;
     let keys = Arc::new(PgDataKeys::new(pool.clone(), MasterKey::generate()));
-    let store = PgEventStore::new(pool.clone(), keys);
+    let mut options = StoreOptions::default();
+    if let Some(n) = args.append_leaders {
+        options.append_leaders = n;
+    }
+    eprintln!(
+        "group commit: {} rounds in flight, up to {} appends each",
+        options.append_leaders, options.max_grouped
+    );
+    let store = PgEventStore::with_options(pool.clone(), keys, options);
     let payload: Value = serde_json::from_str(pgbench::PAYLOAD)?;
     let secs = args.seconds;
     let bin = pgbench::find(cluster.bin_dir());

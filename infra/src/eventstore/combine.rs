@@ -121,6 +121,11 @@ impl Combiner {
         }
     }
 
+    /// Requests waiting for a round (not counting those in a round now).
+    pub(super) fn queued(&self) -> usize {
+        self.lock().len()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Request>> {
         // A panic while holding the lock cannot leave the queue inconsistent (push and drain
         // only), so a poisoned lock is still usable.
@@ -143,10 +148,7 @@ impl Combiner {
                 break;
             }
             // Linear: a round is small, and comparing a few dozen ids beats hashing them.
-            if batch
-                .iter()
-                .any(|b| b.prepared.stream == r.prepared.stream)
-            {
+            if batch.iter().any(|b| b.prepared.stream == r.prepared.stream) {
                 kept.push_back(r);
             } else {
                 batch.push(r);

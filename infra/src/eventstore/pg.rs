@@ -123,6 +123,12 @@ impl PgEventStore {
         self.inner.wake.appended(&self.inner.pool);
     }
 
+    /// One-event appends queued for a group-commit round that has not started yet (a
+    /// diagnostic: tests use it to know that appends are waiting).
+    pub fn queued_appends(&self) -> usize {
+        self.inner.combiner.as_ref().map_or(0, |c| c.queued())
+    }
+
     /// Up to `limit` events after `after_position`, by position, exactly as stored (personal data
     /// sealed, with chain hashes). Position order is *not* the never-skip order: use this only on
     /// a log at rest (audit, benchmarks), never to follow a live log.
