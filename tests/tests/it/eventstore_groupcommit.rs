@@ -35,6 +35,21 @@ fn one_leader(db: &TestDb) -> PgEventStore {
     )
 }
 
+/// Appends one `event_type` event as the first of stream `s`.
+async fn first_event(
+    store: &PgEventStore,
+    s: &StreamId,
+    event_type: &str,
+) -> Result<AppendOutcome, StoreError> {
+    store
+        .append(
+            s,
+            ExpectedVersion::NoStream,
+            vec![event(event_type, json!({}))],
+        )
+        .await
+}
+
 /// Waits (bounded) until `ready` holds, polling.
 async fn until<F, Fut>(what: &str, mut ready: F)
 where
@@ -175,14 +190,7 @@ async fn a_conflict_in_a_round_fails_only_its_own_append() {
     let mut at_one = Vec::new();
     for _ in 0..16 {
         let s = stream("doc");
-        store
-            .append(
-                &s,
-                ExpectedVersion::NoStream,
-                vec![event("Created", json!({}))],
-            )
-            .await
-            .unwrap();
+        first_event(&store, &s, "Created").await.unwrap();
         at_one.push(s);
     }
     let mut earlier = Vec::new();
@@ -199,15 +207,7 @@ async fn a_conflict_in_a_round_fails_only_its_own_append() {
     let held = block_inserts(&db).await;
     let blocked = {
         let store = store.clone();
-        tokio::spawn(async move {
-            store
-                .append(
-                    &stream("doc"),
-                    ExpectedVersion::NoStream,
-                    vec![event("First", json!({}))],
-                )
-                .await
-        })
+        tokio::spawn(async move { first_event(&store, &stream("doc"), "First").await })
     };
     until("the first round waits for the lock", || async {
         blocked_inserts(&db).await == 1
@@ -308,21 +308,13 @@ async fn appends_in_the_round_of_a_cancelled_leader_still_complete() {
 
     // The test's own appends lead the rounds, so the test can cancel them by dropping them.
     let (first_stream, second_stream) = (stream("doc"), stream("doc"));
-    let mut first = Box::pin(store.append(
-        &first_stream,
-        ExpectedVersion::NoStream,
-        vec![event("First", json!({}))],
-    ));
+    let mut first = Box::pin(first_event(&store, &first_stream, "First"));
     tokio::select! {
         r = &mut first => panic!("the first append finished past the lock: {r:?}"),
         () = until("the first round waits", || async { blocked_inserts(&db).await == 1 }) => {}
     }
     // Queued first, so it leads the next round.
-    let mut second = Box::pin(store.append(
-        &second_stream,
-        ExpectedVersion::NoStream,
-        vec![event("Second", json!({}))],
-    ));
+    let mut second = Box::pin(first_event(&store, &second_stream, "Second"));
     assert!(futures::poll!(&mut second).is_pending());
     let followers: Vec<_> = (0..10)
         .map(|_| {
@@ -370,17 +362,10 @@ async fn appends_in_the_round_of_a_cancelled_leader_still_complete() {
         assert_eq!(events[0].global_position, out.first_position);
     }
     // The store is not wedged: the next append goes through on its own.
-    let out = tokio::time::timeout(
-        BOUND,
-        store.append(
-            &stream("doc"),
-            ExpectedVersion::NoStream,
-            vec![event("After", json!({}))],
-        ),
-    )
-    .await
-    .expect("appends hang after cancelled leaders")
-    .unwrap();
+    let out = tokio::time::timeout(BOUND, first_event(&store, &stream("doc"), "After"))
+        .await
+        .expect("appends hang after cancelled leaders")
+        .unwrap();
     assert_eq!(out.stream_version, 1);
     assert!(verify_log(&db.pool).await.unwrap().is_intact());
 }
