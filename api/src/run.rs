@@ -34,6 +34,10 @@ pub async fn connect(cfg: &Config) -> Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(32)
         .acquire_timeout(std::time::Duration::from_secs(10))
+        // sqlx pings every connection it hands out unless told not to: a second round trip per
+        // query, paid by every event-store append. A connection that died is still detected
+        // when it is used, and discarded.
+        .test_before_acquire(false)
         .connect(url)
         .await
         .context("connecting to PostgreSQL")

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use chrono::Utc;
 use domain::event::{Checkpoint, EventMetadata, ExpectedVersion, NewEvent, StreamId};
 use domain::ports::EventStore;
-use infra::eventstore::{MasterKey, PgDataKeys, PgEventStore};
+use infra::eventstore::{MasterKey, PgDataKeys, PgEventStore, StoreOptions};
 use infra::pgcluster::PgCluster;
 use serde_json::Value;
 use sqlx::postgres::PgPoolOptions;
@@ -18,6 +18,7 @@ use sqlx::PgPool;
 use tokio::sync::Barrier;
 use uuid::Uuid;
 
+use crate::cpu::CpuClock;
 use crate::pgbench;
 use crate::stats::{table, Row};
 
@@ -41,6 +42,10 @@ pub struct Args {
     /// Directory for the cluster (default: a fresh one under the temp dir, removed afterwards).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Group-commit rounds in flight at once (`StoreOptions::append_leaders`; 0 turns group
+    /// commit off; default: the store's default).
+    #[arg(long)]
+    append_leaders: Option<usize>,
 }
 
 pub async fn run(args: Args) -> Result<()> {
@@ -72,19 +77,30 @@ async fn bench(args: &Args, cluster: &PgCluster, dir: &std::path::Path) -> Resul
         .execute(&admin)
         .await?;
     admin.close().await;
+    // As `docuvault` configures its pool: no ping round trip before every checkout.
     let pool = PgPoolOptions::new()
         .max_connections(40)
+        .test_before_acquire(false)
         .connect(&cluster.url(DB))
         .await?;
     infra::migrate(&pool).await?;
     pgbench::create_table(&pool).await?;
     let (plain, notify) = pgbench::write_scripts(dir)?;
     let keys = Arc::new(PgDataKeys::new(pool.clone(), MasterKey::generate()));
-    let store = PgEventStore::new(pool.clone(), keys);
+    let mut options = StoreOptions::default();
+    if let Some(n) = args.append_leaders {
+        options.append_leaders = n;
+    }
+    eprintln!(
+        "group commit: {} rounds in flight, up to {} appends each",
+        options.append_leaders, options.max_grouped
+    );
+    let store = PgEventStore::with_options(pool.clone(), keys, options);
     let payload: Value = serde_json::from_str(pgbench::PAYLOAD)?;
     let secs = args.seconds;
     let bin = pgbench::find(cluster.bin_dir());
     let port = cluster.port();
+    let clock = CpuClock::new(&dir.join("pg"))?;
 
     let mut rows: Vec<Row> = Vec::new();
     for c in WRITERS {
@@ -109,44 +125,61 @@ async fn bench(args: &Args, cluster: &PgCluster, dir: &std::path::Path) -> Resul
             .against(&format!("pgbench insert, {c} clients"), None),
         );
     }
-    let row = |rows: &mut Vec<Row>, name: &str, v: f64| {
-        eprintln!("  {name}: {v:.0}");
-        rows.iter_mut()
+    // Records one run: its rate, and the CPU spent on its `units` units of work.
+    let row = |rows: &mut Vec<Row>, name: &str, v: f64, cpu: (f64, f64)| {
+        eprintln!(
+            "  {name}: {v:.0}/s, CPU µs per unit {:.0} client + {:.0} server",
+            cpu.0, cpu.1
+        );
+        let r = rows
+            .iter_mut()
             .find(|r| r.name == name)
-            .expect("declared row")
-            .runs
-            .push(v);
+            .expect("declared row");
+        r.runs.push(v);
+        r.cpu.push(cpu);
     };
+    let secs_f = secs as f64;
 
     // Appends: baseline and store interleaved per run, so machine noise hits both alike.
     for run in 1..=args.runs {
         eprintln!("append run {run}/{}", args.runs);
         for c in WRITERS {
             let (b, p) = (bin.clone(), plain.clone());
+            let t0 = clock.sample();
             let tps = tokio::task::spawn_blocking(move || pgbench::run(&b, port, DB, &p, c, secs))
                 .await??;
-            row(&mut rows, &format!("pgbench insert, {c} clients"), tps);
-            let rate = appends(&store, &payload, c, 1, secs).await?;
+            let cpu = t0.per_unit(&clock.sample(), tps * secs_f);
+            row(&mut rows, &format!("pgbench insert, {c} clients"), tps, cpu);
+            let t0 = clock.sample();
+            let (rate, n) = appends(&store, &payload, c, 1, secs).await?;
+            let cpu = t0.per_unit(&clock.sample(), n);
             row(
                 &mut rows,
                 &format!("store append 1 event, {c} writers"),
                 rate,
+                cpu,
             );
         }
         let (b, n) = (bin.clone(), notify.clone());
+        let t0 = clock.sample();
         let tps =
             tokio::task::spawn_blocking(move || pgbench::run(&b, port, DB, &n, 32, secs)).await??;
+        let cpu = t0.per_unit(&clock.sample(), tps * secs_f);
         row(
             &mut rows,
             "pgbench insert + NOTIFY in its tx, 32 clients",
             tps,
+            cpu,
         );
         for c in [8, 32] {
-            let rate = appends(&store, &payload, c, 10, secs).await?;
+            let t0 = clock.sample();
+            let (rate, n) = appends(&store, &payload, c, 10, secs).await?;
+            let cpu = t0.per_unit(&clock.sample(), n);
             row(
                 &mut rows,
                 &format!("store append 10-event batches, {c} writers"),
                 rate,
+                cpu,
             );
         }
     }
@@ -159,12 +192,16 @@ async fn bench(args: &Args, cluster: &PgCluster, dir: &std::path::Path) -> Resul
     rows.push(Row::new(store_name.clone(), "events/s").against(&raw_name, Some(0.8)));
     for run in 1..=args.runs {
         eprintln!("read run {run}/{}", args.runs);
+        let t0 = clock.sample();
         let (n, t) = raw_read(&pool).await?;
+        let cpu = t0.per_unit(&clock.sample(), n as f64);
         anyhow::ensure!(n == total, "raw read saw {n} of {total} events");
-        row(&mut rows, &raw_name, n as f64 / t.as_secs_f64());
+        row(&mut rows, &raw_name, n as f64 / t.as_secs_f64(), cpu);
+        let t0 = clock.sample();
         let (n, t) = store_read(&store).await?;
+        let cpu = t0.per_unit(&clock.sample(), n as f64);
         anyhow::ensure!(n == total, "store read saw {n} of {total} events");
-        row(&mut rows, &store_name, n as f64 / t.as_secs_f64());
+        row(&mut rows, &store_name, n as f64 / t.as_secs_f64(), cpu);
     }
 
     let version: String = sqlx::query_scalar("show server_version")
@@ -197,15 +234,15 @@ pub(crate) fn new_event(payload: &Value) -> NewEvent {
     }
 }
 
-/// Events per second of `writers` concurrent writers appending `batch`-event batches with exact
-/// expected versions, each to its own streams, for `seconds`.
+/// Events per second (and events written) of `writers` concurrent writers appending
+/// `batch`-event batches with exact expected versions, each to its own streams, for `seconds`.
 async fn appends(
     store: &PgEventStore,
     payload: &Value,
     writers: usize,
     batch: usize,
     seconds: u64,
-) -> Result<f64> {
+) -> Result<(f64, f64)> {
     let barrier = Arc::new(Barrier::new(writers));
     let tasks: Vec<_> = (0..writers)
         .map(|_| {
@@ -240,7 +277,7 @@ async fn appends(
         total += n;
         longest = longest.max(elapsed);
     }
-    Ok(total as f64 / longest.as_secs_f64())
+    Ok((total as f64 / longest.as_secs_f64(), total as f64))
 }
 
 /// Tops the log up to `target` events, appended in batches of `per_stream` events to fresh

@@ -1,5 +1,6 @@
 //! `docuvault-bench`: benchmarks that print a table to paste into `docs/benchmarks.md`.
 
+mod cpu;
 mod eventstore;
 mod extract;
 mod pgbench;

@@ -5,6 +5,8 @@ pub struct Row {
     pub name: String,
     pub unit: &'static str,
     pub runs: Vec<f64>,
+    /// Client and server CPU microseconds per unit of work, per run.
+    pub cpu: Vec<(f64, f64)>,
     /// The row this one is compared with, and the goal for the ratio, if any.
     pub baseline: Option<(String, Option<f64>)>,
 }
@@ -15,6 +17,7 @@ impl Row {
             name: name.into(),
             unit,
             runs: Vec::new(),
+            cpu: Vec::new(),
             baseline: None,
         }
     }
@@ -25,13 +28,16 @@ impl Row {
     }
 
     pub fn median(&self) -> f64 {
-        let mut v = self.runs.clone();
-        v.sort_by(f64::total_cmp);
-        match v.len() {
-            0 => f64::NAN,
-            n if n % 2 == 1 => v[n / 2],
-            n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-        }
+        median(self.runs.clone())
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
     }
 }
 
@@ -42,8 +48,8 @@ pub fn table(rows: &[Row]) -> String {
     for i in 1..=runs {
         out.push_str(&format!(" run {i} |"));
     }
-    out.push_str(" median | ratio | goal |\n|---|---|");
-    out.push_str(&"---:|".repeat(runs + 3));
+    out.push_str(" median | ratio | goal | CPU µs per unit, client + server |\n|---|---|");
+    out.push_str(&"---:|".repeat(runs + 4));
     out.push('\n');
     for r in rows {
         out.push_str(&format!("| {} | {} |", r.name, r.unit));
@@ -66,6 +72,13 @@ pub fn table(rows: &[Row]) -> String {
                 }
             }
             None => out.push_str(" | |"),
+        }
+        if r.cpu.is_empty() {
+            out.push_str(" |");
+        } else {
+            let client = median(r.cpu.iter().map(|c| c.0).collect());
+            let server = median(r.cpu.iter().map(|c| c.1).collect());
+            out.push_str(&format!(" {client:.0} + {server:.0} |"));
         }
         out.push('\n');
     }

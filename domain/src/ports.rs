@@ -47,9 +47,16 @@ pub enum StoreError {
 /// - stream versions are 1-based and gap-free.
 /// - `read_all`/`subscribe_all` return every committed event exactly once, in an order consistent
 ///   with each stream's versions, and never skip an event committed late by a concurrent writer.
-/// - personal data (`{"$pii": …}` markers) is encrypted at rest with the event's `data_key`.
+/// - personal data (`{"$pii": …}` markers) is encrypted at rest with the event's `data_key`;
+///   reads give back `{"$pii": …}`, or `{"$erased": true}` once that key is destroyed.
 #[async_trait]
 pub trait EventStore: Send + Sync {
+    /// Appends `events` (at least one) to `stream` if its current version matches `expected`.
+    ///
+    /// Errors: `Conflict` when the version does not match (nothing written; with `Any` only if
+    /// the store gave up retrying a contended stream); `DuplicateEventId` when an id is already
+    /// stored for a different event, or appears twice in the batch; `Crypto` when an event has
+    /// personal data but no `data_key`, or its subject's key was destroyed; `Backend` otherwise.
     async fn append(
         &self,
         stream: &StreamId,
@@ -65,14 +72,17 @@ pub trait EventStore: Send + Sync {
     ) -> Result<Vec<RecordedEvent>, StoreError>;
 
     /// Up to `limit` events after `after`, in global read order; only events that can no longer be
-    /// preceded by a late commit are returned.
+    /// preceded by a late commit are returned, so an empty answer means "nothing readable yet",
+    /// not "nothing committed". `Crypto` when a ciphertext fails authentication (tampering).
     async fn read_all(
         &self,
         after: Checkpoint,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError>;
 
-    /// `read_all` from `after`, then live events as they commit. Never ends on its own.
+    /// `read_all` from `after`, then live events as they commit. Never ends on its own; a failed
+    /// read is yielded as an `Err` item and retried after a pause, so the consumer decides
+    /// whether to stop (a projection must: it may never skip).
     fn subscribe_all(
         &self,
         after: Checkpoint,

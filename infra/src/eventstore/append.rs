@@ -16,22 +16,28 @@ use super::canonical::{self, CanonicalFields};
 use super::crypto::{self, Location};
 use super::rows;
 
-/// The head of a stream as `(version, hash)`, `(0, 32 zero bytes)` when it has no events yet.
+/// The head of the stream named by `$stream` as `(version, hash)`, `(0, 32 zero bytes)` when it
+/// has no events yet.
 macro_rules! head_sql {
-    () => {
-        r#"(
+    ($stream:literal) => {
+        concat!(
+            r#"(
     select coalesce(l.stream_version, 0) as version,
            coalesce(l.hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea) as hash
     from (select) as one
     left join lateral (
         select stream_version, hash from events
-        where stream_id = $1
+        where stream_id = "#,
+            $stream,
+            r#"
         order by stream_version desc
         limit 1
     ) as l on true
 )"#
+        )
     };
 }
+pub(super) use head_sql;
 
 /// One statement, so an append costs one round trip and runs as its own transaction (or inside
 /// the caller's). It reads the stream head, checks the expected version (`$2` is null for `Any`,
@@ -42,7 +48,7 @@ macro_rules! head_sql {
 /// which is what makes the head read safe without locking.
 pub(super) const APPEND_BATCH_SQL: &str = concat!(
     "with recursive head as ",
-    head_sql!(),
+    head_sql!("$1"),
     r#",
 chain as (
     select 0::int8 as n, version, hash from head
@@ -74,7 +80,7 @@ insert into events (event_id, stream_id, stream_version, event_type, schema_vers
 select $3, $1, h.version + 1, $4, $5, $6, $7, $8,
        sha256(h.hash || convert_to('[' || (h.version + 1)::text, 'UTF8') || $9)
 from "#,
-    head_sql!(),
+    head_sql!("$1"),
     r#" as h
 where $2::int8 is null or h.version = $2::int8
 returning global_position, stream_version
@@ -85,22 +91,26 @@ const STREAM_VERSION_KEY: &str = "events_stream_version_key";
 const EVENT_ID_KEY: &str = "events_event_id_key";
 
 /// A batch ready for [`APPEND_BATCH_SQL`] / [`APPEND_ONE_SQL`]: personal data sealed, timestamps at the column's precision,
-/// canonical tails computed.
+/// canonical tails computed. One entry per event in each vector.
 pub(super) struct Prepared {
-    stream: StreamId,
-    ids: Vec<Uuid>,
-    types: Vec<String>,
-    schema_versions: Vec<i32>,
-    recorded_at: Vec<DateTime<Utc>>,
-    data: Vec<Value>,
-    metadata: Vec<Value>,
-    tails: Vec<Vec<u8>>,
+    pub(super) stream: StreamId,
+    pub(super) ids: Vec<Uuid>,
+    pub(super) types: Vec<String>,
+    pub(super) schema_versions: Vec<i32>,
+    pub(super) recorded_at: Vec<DateTime<Utc>>,
+    pub(super) data: Vec<Value>,
+    pub(super) metadata: Vec<Value>,
+    pub(super) tails: Vec<Vec<u8>>,
     /// The plaintext `(data, metadata)` of events whose stored form differs (personal data),
     /// to recognise an idempotent retry; `None` where the stored form is the plaintext.
     plain: Vec<Option<(Value, Value)>>,
 }
 
 impl Prepared {
+    pub(super) fn len(&self) -> usize {
+        self.ids.len()
+    }
+
     fn plain_data(&self, i: usize) -> &Value {
         self.plain[i].as_ref().map_or(&self.data[i], |p| &p.0)
     }

@@ -43,7 +43,8 @@ pub fn tail(fields: &CanonicalFields<'_>) -> Vec<u8> {
     out.push(b',');
     write_str(&mut out, fields.stream_id);
     out.push(b',');
-    write_str(&mut out, &fields.event_id.hyphenated().to_string());
+    let mut id = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    write_str(&mut out, fields.event_id.hyphenated().encode_lower(&mut id));
     out.push(b',');
     write_str(&mut out, fields.event_type);
     out.push(b',');
@@ -81,9 +82,21 @@ pub fn canonical_json(value: &Value) -> Vec<u8> {
     out
 }
 
-/// RFC 3339 UTC with microseconds, e.g. `2026-11-28T01:02:03.000004Z`.
+/// RFC 3339 UTC with microseconds, e.g. `2026-11-28T01:02:03.000004Z` (written by hand: chrono's
+/// `format` parses its pattern on every call, which showed up in append profiles).
 pub fn timestamp(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        // A leap second's nanoseconds run past 10^9; keep the field six digits wide.
+        (at.nanosecond() % 1_000_000_000) / 1_000
+    )
 }
 
 fn write_value(out: &mut Vec<u8>, value: &Value) {
@@ -173,6 +186,16 @@ mod tests {
         assert_eq!(
             String::from_utf8(bytes).unwrap(),
             r#"[7,"user-1","00000000-0000-0000-0000-000000000000","UserRegistered",2,"2027-01-15T08:00:00.000004Z",{"a":{"y":"x\"y","z":[true,null]},"b":1},{}]"#
+        );
+    }
+
+    #[test]
+    fn timestamps_have_six_fraction_digits() {
+        let at = DateTime::from_timestamp(1_800_000_000, 123_456_789).unwrap();
+        assert_eq!(timestamp(at), "2027-01-15T08:00:00.123456Z");
+        assert_eq!(
+            timestamp(at),
+            at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
         );
     }
 

@@ -48,36 +48,49 @@ pub struct Location<'a> {
 /// value that is already in sealed form: ciphertext is only ever produced by [`seal`], bound to
 /// the event it is appended with, so a caller cannot copy another event's ciphertext in.
 pub fn scan(value: &Value, root: &str, event_id: Uuid) -> Result<bool, CryptoError> {
-    let mut pointer = root.to_owned();
-    scan_in(value, &mut pointer, event_id)
+    // The hot path builds no pointers; only a rejection walks again to name the place.
+    match scan_in(value) {
+        Ok(found) => Ok(found),
+        Err(()) => {
+            let mut pointer = root.to_owned();
+            sealed_pointer(value, &mut pointer);
+            Err(CryptoError::AlreadySealed { event_id, pointer })
+        }
+    }
 }
 
-fn scan_in(value: &Value, pointer: &mut String, event_id: Uuid) -> Result<bool, CryptoError> {
+fn scan_in(value: &Value) -> Result<bool, ()> {
     match value {
         Value::Object(map) if is_marker(map, PII_MARKER) => Ok(true),
-        Value::Object(map) if is_sealed(map) => Err(CryptoError::AlreadySealed {
-            event_id,
-            pointer: pointer.clone(),
-        }),
-        Value::Object(map) => {
-            let mut found = false;
-            for (k, v) in map {
-                let len = push_token(pointer, k);
-                found |= scan_in(v, pointer, event_id)?;
-                pointer.truncate(len);
-            }
-            Ok(found)
-        }
-        Value::Array(items) => {
-            let mut found = false;
-            for (i, v) in items.iter().enumerate() {
-                let len = push_token(pointer, &i.to_string());
-                found |= scan_in(v, pointer, event_id)?;
-                pointer.truncate(len);
-            }
-            Ok(found)
-        }
+        Value::Object(map) if is_sealed(map) => Err(()),
+        Value::Object(map) => map
+            .values()
+            .try_fold(false, |found, v| Ok(scan_in(v)? | found)),
+        Value::Array(items) => items
+            .iter()
+            .try_fold(false, |found, v| Ok(scan_in(v)? | found)),
         _ => Ok(false),
+    }
+}
+
+/// Extends `pointer` to the first sealed value under `value`; true when there is one.
+fn sealed_pointer(value: &Value, pointer: &mut String) -> bool {
+    let visit = |token: &str, v: &Value, pointer: &mut String| {
+        let len = push_token(pointer, token);
+        if sealed_pointer(v, pointer) {
+            return true;
+        }
+        pointer.truncate(len);
+        false
+    };
+    match value {
+        Value::Object(map) if is_sealed(map) => true,
+        Value::Object(map) => map.iter().any(|(k, v)| visit(k, v, pointer)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .any(|(i, v)| visit(&i.to_string(), v, pointer)),
+        _ => false,
     }
 }
 

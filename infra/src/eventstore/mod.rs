@@ -21,6 +21,9 @@
 //! - Versions are 1-based and gap-free. `global_position` is unique and increases in *insertion*
 //!   order; positions of one batch need not be contiguous.
 //! - `recorded_at` is stored at microsecond precision.
+//! - Concurrent one-event appends to different streams may share one statement and commit
+//!   (group commit, see `combine.rs`): each keeps its own version check, idempotency and error;
+//!   one append's conflict never fails another's; no background task is involved.
 //!
 //! **Hash chain.** Each event stores `hash = SHA-256(prev_hash || canonical bytes)`, `prev_hash`
 //! being the stream's previous event's hash (32 zero bytes for version 1); the canonical bytes
@@ -57,6 +60,7 @@ pub mod keys;
 pub mod verify;
 
 mod append;
+mod combine;
 pub mod metrics;
 mod pg;
 mod rows;

@@ -17,6 +17,10 @@ use tokio::sync::{watch, Notify};
 
 /// The `LISTEN/NOTIFY` channel of committed appends (payload empty: it is only a wake-up).
 pub const NOTIFY_CHANNEL: &str = "docuvault_events";
+/// At most one NOTIFY per this interval: under load a back-to-back NOTIFY transaction per
+/// append round trip cost the server as much CPU as the appends; appends in between coalesce
+/// into the next one, so other processes hear of them at most this much later.
+const NOTIFY_MIN_INTERVAL: Duration = Duration::from_millis(5);
 /// Pause before re-establishing a failed listener connection.
 const LISTENER_RETRY: Duration = Duration::from_secs(1);
 
@@ -94,6 +98,10 @@ async fn notifier(pool: PgPool, pending: Arc<Notify>, mut alive: watch::Receiver
         {
             // Other processes fall back to polling until the next NOTIFY gets through.
             tracing::warn!(error = %e, "event store NOTIFY failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(NOTIFY_MIN_INTERVAL) => {}
+            closed = alive.changed() => if closed.is_err() { return },
         }
     }
 }

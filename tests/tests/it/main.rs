@@ -23,6 +23,7 @@ mod documents_bench;
 mod documents_readmodel;
 mod eventstore;
 mod eventstore_concurrency;
+mod eventstore_groupcommit;
 mod harness;
 mod intelligence;
 mod intelligence_api;
