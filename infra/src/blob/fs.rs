@@ -10,7 +10,6 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
 use tokio_util::io::ReaderStream;
 
@@ -150,22 +149,30 @@ impl FsBlobStore {
             .root
             .join("tmp")
             .join(uuid::Uuid::now_v7().simple().to_string());
-        // Hashing and writing run on a blocking thread, fed through a small bounded channel, so
-        // they overlap with receiving the next chunks; memory stays at a few chunks in flight.
+        // Hashing and writing run on two blocking threads, each fed the same chunks (shared,
+        // not copied) through a small bounded channel, so receiving, hashing and writing overlap;
+        // memory stays at a few chunks in flight. SHA-256 is the slowest of the three.
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+        let (hash_tx, mut hash_rx) = tokio::sync::mpsc::channel::<Bytes>(16);
         let path = tmp.clone();
-        let writer = tokio::task::spawn_blocking(move || -> std::io::Result<[u8; 32]> {
+        let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
             use std::io::Write;
             let file = std::fs::File::create(&path)?;
             let mut out = std::io::BufWriter::with_capacity(IO_BUF, file);
-            let mut hasher = Sha256::new();
             while let Some(chunk) = rx.blocking_recv() {
-                hasher.update(&chunk);
                 out.write_all(&chunk)?;
             }
             let file = out.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
-            Ok(hasher.finalize().into())
+            file.sync_all()
+        });
+        let hasher = tokio::task::spawn_blocking(move || -> [u8; 32] {
+            let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+            while let Some(chunk) = hash_rx.blocking_recv() {
+                ctx.update(&chunk);
+            }
+            let mut sha = [0u8; 32];
+            sha.copy_from_slice(ctx.finish().as_ref());
+            sha
         });
         let received = async {
             let mut size: u64 = 0;
@@ -182,7 +189,7 @@ impl FsBlobStore {
                         BlobError::TooLarge { limit }
                     });
                 }
-                if tx.send(chunk).await.is_err() {
+                if hash_tx.send(chunk.clone()).await.is_err() || tx.send(chunk).await.is_err() {
                     // The writer stopped early: its own error is reported below.
                     break;
                 }
@@ -197,9 +204,14 @@ impl FsBlobStore {
         }
         .await;
         drop(tx);
+        drop(hash_tx);
         let written = writer
             .await
             .map_err(|e| BlobError::Backend(format!("blob writer: {e}")))?;
+        let sha = hasher
+            .await
+            .map_err(|e| BlobError::Backend(format!("blob hasher: {e}")))?;
+        let written = written.map(|()| sha);
         // A failed write (disk full, …) is the root cause of whatever the receiving side saw.
         let result = match (received, written) {
             (_, Err(e)) => Err(BlobError::Backend(format!("writing object: {e}"))),
