@@ -17,21 +17,21 @@ const STOP: char = '\u{E001}';
 /// How far into a text the snippet's anchor (the first match) is looked for.
 const SNIPPET_SCAN_CHARS: i32 = 100_000;
 /// The snippet is cut from this many characters around its anchor (about 60 words, what two
-/// fragments of up to 30 words need): ts_headline parses all it is given, at ~0.3 ms per 600
-/// characters on the loaded benchmark machine, and a whole text can be hundreds of kilobytes.
+/// fragments of up to 30 words need): ts_headline parses all it is given (~0.2 ms per 360
+/// characters on the loaded benchmark machine), and a whole text can be hundreds of kilobytes.
 const SNIPPET_WINDOW_CHARS: i32 = 360;
 /// Text matches ranked per query. Ranking costs a detoasted tsvector per match, so a query that
 /// matches much of a large vault ranks only this many of its matches (besides every filename
 /// match); rarer queries match fewer and are ranked completely.
-const TEXT_CANDIDATES: i64 = 200;
+const TEXT_CANDIDATES: i64 = 100;
 /// Filename matches ranked per query (they outrank text-only matches).
-const NAME_CANDIDATES: i64 = 100;
+const NAME_CANDIDATES: i64 = 50;
 /// A term (or the whole query) matching more than this share of the documents is broad: the
 /// query then avoids collecting all its matches from the index (see query.sql).
 const BROAD_SHARE: f32 = 0.25;
 /// A broad query walks at most this many of the caller's newest documents (it expects its
-/// candidates among the first `TEXT_CANDIDATES / BROAD_SHARE` = 800) before it asks the index.
-const WALK_LIMIT: i64 = 2_000;
+/// candidates among the first `TEXT_CANDIDATES / BROAD_SHARE` = 400) before it asks the index.
+const WALK_LIMIT: i64 = 1_200;
 
 /// Who may see a document, and the caller's filters (`d` is `search_documents`).
 const VISIBLE: &str = "d.uploaded and not d.trashed \
