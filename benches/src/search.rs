@@ -1,5 +1,5 @@
 //! `docuvault-bench search`: 100,000 documents with generated prose through the real event store,
-//! the search projection's rebuild rate, then search latency (p50/p99) at 32 concurrent clients.
+//! the search projection's rebuild rate, then search latency (p50/p99) at 1 and 32 clients.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -28,8 +28,10 @@ pub struct Args {
     /// documents / owners of them).
     #[arg(long, default_value_t = 1)]
     owners: usize,
-    #[arg(long, default_value_t = 32)]
-    clients: usize,
+    /// Concurrent clients of each query run, e.g. `1,32`: one client measures the service time
+    /// of a query, more measure it with queueing.
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 32])]
+    clients: Vec<usize>,
     #[arg(long, default_value_t = 20)]
     seconds: u64,
     /// Generated words added after the common-English head of the vocabulary (real prose has a
@@ -232,13 +234,26 @@ async fn bench(args: &Args, cluster: &PgCluster) -> Result<()> {
         args.documents as f64 / rebuild.as_secs_f64()
     );
 
-    // Queries: one or two Zipf-sampled words, the last as typed so far (prefix), as one owner.
-    let caller = owners[0];
-    let deadline = Instant::now() + Duration::from_secs(args.seconds);
-    let mut clients = Vec::new();
-    for c in 0..args.clients {
+    for &clients in &args.clients {
+        query_run(&pool, &vocab, owners[0], clients, args.seconds).await?;
+    }
+    Ok(())
+}
+
+/// Queries: one or two Zipf-sampled words, the last as typed so far (prefix), as one owner, by
+/// `clients` concurrent clients for `seconds`.
+async fn query_run(
+    pool: &sqlx::PgPool,
+    vocab: &Arc<Vec<String>>,
+    caller: UserId,
+    clients: usize,
+    seconds: u64,
+) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for c in 0..clients {
         let (pool, vocab) = (pool.clone(), vocab.clone());
-        clients.push(tokio::spawn(async move {
+        tasks.push(tokio::spawn(async move {
             let mut rng = Lcg(1000 + c as u64);
             let mut latencies = Vec::new();
             while Instant::now() < deadline {
@@ -266,8 +281,8 @@ async fn bench(args: &Args, cluster: &PgCluster) -> Result<()> {
         }));
     }
     let mut all = Vec::new();
-    for c in clients {
-        all.extend(c.await??);
+    for t in tasks {
+        all.extend(t.await??);
     }
     all.sort();
     let pct =
@@ -275,9 +290,9 @@ async fn bench(args: &Args, cluster: &PgCluster) -> Result<()> {
     println!(
         "search: {} queries by {} clients in {} s: {:.0} queries/s, p50 {:.1} ms, p99 {:.1} ms",
         all.len(),
-        args.clients,
-        args.seconds,
-        all.len() as f64 / args.seconds as f64,
+        clients,
+        seconds,
+        all.len() as f64 / seconds as f64,
         pct(0.50),
         pct(0.99)
     );

@@ -2,6 +2,8 @@
 //! the last word, over filename, text and topic names; ranked, highlighted, cursor-paginated, and
 //! limited to the caller's own documents and those shared with them.
 
+use std::sync::LazyLock;
+
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use domain::ids::UserId;
@@ -12,13 +14,42 @@ use uuid::Uuid;
 /// a document and survive HTML escaping, turned into `<mark>` afterwards.
 const START: char = '\u{E000}';
 const STOP: char = '\u{E001}';
-/// Text beyond this many characters is not scanned for snippets (ranking still sees it all).
-const SNIPPET_SCAN_CHARS: i32 = 200_000;
-/// Matches ranked per query. A query of common words matches most of a large vault; ranking
-/// every match costs a detoasted tsvector each, so only this many (taken in index order, not by
-/// rank) are ranked. Queries with rarer words, the ones that find something specific, match
-/// fewer and are ranked completely.
-const MAX_CANDIDATES: i64 = 1_000;
+/// How far into a text the snippet's anchor (the first match) is looked for.
+const SNIPPET_SCAN_CHARS: i32 = 100_000;
+/// The snippet is cut from this many characters around its anchor (about 60 words, what two
+/// fragments of up to 30 words need): ts_headline parses all it is given (~0.2 ms per 360
+/// characters on the loaded benchmark machine), and a whole text can be hundreds of kilobytes.
+const SNIPPET_WINDOW_CHARS: i32 = 360;
+/// Text matches ranked per query. Ranking costs a detoasted tsvector per match, so a query that
+/// matches much of a large vault ranks only this many of its matches (besides every filename
+/// match); rarer queries match fewer and are ranked completely.
+const TEXT_CANDIDATES: i64 = 100;
+/// Filename matches ranked per query (they outrank text-only matches).
+const NAME_CANDIDATES: i64 = 50;
+/// A term (or the whole query) matching more than this share of the documents is broad: the
+/// query then avoids collecting all its matches from the index (see query.sql).
+const BROAD_SHARE: f32 = 0.25;
+/// A broad query walks at most this many of the caller's newest documents (it expects its
+/// candidates among the first `TEXT_CANDIDATES / BROAD_SHARE` = 400) before it asks the index.
+const WALK_LIMIT: i64 = 1_200;
+
+/// Who may see a document, and the caller's filters (`d` is `search_documents`).
+const VISIBLE: &str = "d.uploaded and not d.trashed \
+    and ($4::uuid is null or d.folder_id = $4) \
+    and ($5::uuid is null or $5 = any(d.topic_ids)) \
+    and ($6::timestamptz is null or d.created_at >= $6) \
+    and ($7::timestamptz is null or d.created_at < $7)";
+/// A candidate's rank: text relevance (filename words weigh most), plus a bonus when one of
+/// its topics is named by the query.
+const RANK: &str = "ts_rank(d.tsv, p.query) \
+    + case when d.topic_ids && named.ids then 0.5 else 0 end";
+
+/// query.sql with its repeated fragments filled in.
+static SQL: LazyLock<String> = LazyLock::new(|| {
+    include_str!("query.sql")
+        .replace("{visible}", VISIBLE)
+        .replace("{rank}", RANK)
+});
 
 #[derive(Debug, Clone, Default)]
 pub struct SearchQuery {
@@ -131,61 +162,27 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
         "StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=10, MaxFragments=2, \
          FragmentDelimiter=\" … \""
     );
-    // The tsquery: web-search syntax, AND the prefix word. An empty part is dropped by
-    // PostgreSQL, so either may be missing.
-    let rows: Vec<Row> = sqlx::query_as(
-        "with q as ( \
-             select websearch_to_tsquery('simple', $2) \
-                 && coalesce(to_tsquery('simple', $3 || ':*'), ''::tsquery) as query \
-         ), \
-         named as ( \
-             select coalesce(array_agg(t.topic_id), '{}') as ids from topics t, q \
-             where (t.owner_id = $1 or t.owner_id is null) \
-               and to_tsvector('simple', coalesce(t.name, '')) @@ q.query \
-         ), \
-         candidates as ( \
-             select d.document_id from search_documents d, q, named \
-             where (d.tsv @@ q.query or d.topic_ids && named.ids) \
-               and d.uploaded and not d.trashed \
-               and (d.owner_id = $1 or (not $13 and exists (select 1 from search_shares s \
-                    where s.document_id = d.document_id and s.recipient_id = $1))) \
-               and ($4::uuid is null or d.folder_id = $4) \
-               and ($5::uuid is null or $5 = any(d.topic_ids)) \
-               and ($6::timestamptz is null or d.created_at >= $6) \
-               and ($7::timestamptz is null or d.created_at < $7) \
-             limit $14 \
-         ), \
-         hits as ( \
-             select d.*, ts_rank(d.tsv, q.query) \
-                 + case when d.topic_ids && named.ids then 0.5 else 0 end as rank \
-             from candidates c join search_documents d on d.document_id = c.document_id, \
-                 q, named \
-         ) \
-         select h.document_id, h.owner_id, h.filename, h.folder_id, h.created_at, h.topic_ids, \
-                h.rank::real as rank, \
-                ts_headline('simple', coalesce(left(h.body, $10), h.filename, ''), q.query, $11) \
-                    as snippet \
-         from hits h, q \
-         where ($8::real is null or (h.rank::real, h.document_id) < ($8::real, $9::uuid)) \
-         order by h.rank::real desc, h.document_id desc \
-         limit $12",
-    )
-    .bind(caller.as_uuid())
-    .bind(&web)
-    .bind(prefix.as_deref())
-    .bind(query.folder_id)
-    .bind(query.topic)
-    .bind(query.from)
-    .bind(query.to)
-    .bind(after.map(|(r, _)| r))
-    .bind(after.map(|(_, id)| id))
-    .bind(SNIPPET_SCAN_CHARS)
-    .bind(&options)
-    .bind(limit + 1)
-    .bind(query.only_owned)
-    .bind(MAX_CANDIDATES)
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<Row> = sqlx::query_as(SQL.as_str())
+        .bind(caller.as_uuid())
+        .bind(&web)
+        .bind(prefix.as_deref())
+        .bind(query.folder_id)
+        .bind(query.topic)
+        .bind(query.from)
+        .bind(query.to)
+        .bind(after.map(|(r, _)| r))
+        .bind(after.map(|(_, id)| id))
+        .bind(&options)
+        .bind(limit + 1)
+        .bind(query.only_owned)
+        .bind(TEXT_CANDIDATES)
+        .bind(NAME_CANDIDATES)
+        .bind(BROAD_SHARE)
+        .bind(SNIPPET_SCAN_CHARS)
+        .bind(SNIPPET_WINDOW_CHARS)
+        .bind(WALK_LIMIT)
+        .fetch_all(pool)
+        .await?;
     let more = rows.len() as i64 > limit;
     let items: Vec<SearchHit> = rows
         .into_iter()

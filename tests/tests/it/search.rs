@@ -1,5 +1,6 @@
-//! Full-text search over the `search` projection: content, phrase and prefix matches, ranking,
-//! highlighting, topic names, filters, pagination, and never another user's unshared document.
+//! Full-text search over the `search` projection: content, phrase and prefix matches, stems and
+//! stopwords, ranking, highlighting, topic names, filters, pagination, broad queries, and never
+//! another user's unshared document.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -369,4 +370,83 @@ async fn topic_names_filters_and_pagination() {
     }
     let unique: std::collections::HashSet<_> = seen.iter().collect();
     assert_eq!((seen.len(), unique.len()), (7, 7));
+}
+
+#[tokio::test]
+async fn stems_stopwords_and_snippets_of_long_texts() {
+    let w = World::new().await;
+    let alice = UserId::new();
+    w.document(alice, "to-do.txt", "Buy milk and call the plumber.", &[])
+        .await;
+    w.document(alice, "the-lease.txt", "Signed lease for the flat.", &[])
+        .await;
+    w.document(
+        alice,
+        "supplier.txt",
+        "Two invoices from our company arrived.",
+        &[],
+    )
+    .await;
+    let filler = "lorem ipsum dolor sit amet ".repeat(400);
+    w.document(
+        alice,
+        "long.txt",
+        &format!("{filler}the zebrafish tank{filler}"),
+        &[],
+    )
+    .await;
+    w.project().await;
+
+    // English stems: one form of a word finds the others, and the snippet marks the form found.
+    let hits = w.find(alice, "invoice companies").await;
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0].0.as_deref(), Some("supplier.txt"));
+    assert!(hits[0].1.contains("<mark>invoices</mark>"), "{hits:?}");
+    // Stopwords no longer match every text; next to a real word they are left out.
+    assert_eq!(w.names(alice, "the lease").await, ["the-lease.txt"]);
+    // A query of stopwords only is answered from the filenames (no text says "to do").
+    assert_eq!(w.names(alice, "the").await, ["the-lease.txt"]);
+    assert_eq!(w.names(alice, "to do").await, ["to-do.txt"]);
+    // A match 10,000 characters into a text is still shown, cut from around it.
+    let hits = w.find(alice, "zebrafish").await;
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert!(hits[0].1.contains("<mark>zebrafish</mark>"), "{hits:?}");
+    assert!(hits[0].1.len() < 1_000, "{hits:?}");
+}
+
+#[tokio::test]
+async fn broad_words_and_prefixes_find_exactly_their_matches() {
+    let w = World::new().await;
+    let alice = UserId::new();
+    // "report" is in every text, "quarterly" in every other, "zanzibar" in two.
+    for i in 0..40 {
+        let quarterly = if i % 2 == 0 { " quarterly" } else { "" };
+        let zanzibar = if i < 2 { " zanzibar" } else { "" };
+        w.document(
+            alice,
+            &format!("file-{i}.txt"),
+            &format!("report number {i}{quarterly}{zanzibar}"),
+            &[],
+        )
+        .await;
+    }
+    w.document(alice, "report-2026.txt", "Nothing else.", &[])
+        .await;
+    w.project().await;
+    // With statistics, "report" and the prefix "qua" count as broad, so these queries take the
+    // paths that walk the documents or test the prefix after an index lookup (query.sql).
+    sqlx::query("analyze search_documents")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+
+    let all = w.names(alice, "report").await;
+    assert_eq!(all.len(), 41, "{all:?}");
+    assert_eq!(all[0], "report-2026.txt", "filename matches rank first");
+    assert_eq!(w.names(alice, "report qua").await.len(), 20);
+    assert_eq!(w.names(alice, "zanzibar qua").await, ["file-0.txt"]);
+    let mut narrow = w.names(alice, "report zanz").await;
+    narrow.sort();
+    assert_eq!(narrow, ["file-0.txt", "file-1.txt"]);
+    assert!(w.names(alice, "zanzibar xyz").await.is_empty());
 }
