@@ -142,25 +142,28 @@ async fn document(
             .bind(expires_at)
             .execute(&mut *conn)
             .await?;
-            recompute_duplicates(conn, id).await?;
+            point_at_original(conn, id).await?;
         }
         DocumentEvent::DocumentUploaded {
             content_type,
             size_bytes,
             sha256,
         } => {
-            sqlx::query(
+            let key: Option<(Uuid, Option<String>)> = sqlx::query_as(
                 "update documents set state = 'active', content_type = $2, size_bytes = $3, \
-                 sha256 = $4, upload_expires_at = null, updated_at = $5 where id = $1",
+                 sha256 = $4, upload_expires_at = null, updated_at = $5 where id = $1 \
+                 returning owner_id, sha256",
             )
             .bind(id)
             .bind(content_type)
             .bind(size_bytes as i64)
             .bind(sha256)
             .bind(at)
-            .execute(&mut *conn)
+            .fetch_optional(&mut *conn)
             .await?;
-            recompute_duplicates(conn, id).await?;
+            if let Some((owner, Some(sha256))) = key {
+                recompute_duplicates_of(conn, owner, &sha256).await?;
+            }
         }
         DocumentEvent::DocumentUploadRejected { .. }
         | DocumentEvent::DocumentUploadExpired {}
@@ -250,34 +253,45 @@ async fn document(
     Ok(())
 }
 
-/// Re-points `duplicate_of` for every document of the owner with the same bytes as `id` (after
-/// `id` became active): usually one row, the new document itself.
-async fn recompute_duplicates(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
-    let key: Option<(Uuid, Option<String>)> =
-        sqlx::query_as("select owner_id, sha256 from documents where id = $1")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if let Some((owner, Some(sha256))) = key {
-        recompute_duplicates_of(conn, owner, &sha256).await?;
-    }
+/// `duplicate_of` := the owner's earliest other non-pending document with the same bytes before
+/// this one (one probe of the partial `documents_owner_sha256_idx`).
+const ORIGINAL: &str = "( \
+     select o.id from documents o \
+     where o.owner_id = d.owner_id and o.sha256 = d.sha256 and o.state <> 'pending' \
+       and (o.created_at, o.id) < (d.created_at, d.id) \
+     order by o.created_at, o.id limit 1)";
+
+/// Points a pending upload with a known checksum at its original, if any.
+async fn point_at_original(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "update documents d set duplicate_of = {ORIGINAL} where d.id = $1 and d.sha256 is not null"
+    ))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
-/// Each of the owner's documents with these bytes points at the earliest other non-pending one
-/// before it (the same rule the `documents_owner_sha256_idx` index was made for).
+/// Re-points every document of the owner with these bytes, after one of them became active or
+/// left: usually a row or two. The non-pending ones are found through the partial sha256 index,
+/// the pending ones (few) through the owner/state index, never by scanning the collection.
 async fn recompute_duplicates_of(
     conn: &mut PgConnection,
     owner: Uuid,
     sha256: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update documents d set duplicate_of = (              select o.id from documents o              where o.owner_id = d.owner_id and o.sha256 = d.sha256 and o.state <> 'pending'                and (o.created_at, o.id) < (d.created_at, d.id)              order by o.created_at, o.id limit 1)          where d.owner_id = $1 and d.sha256 = $2",
-    )
-    .bind(owner)
-    .bind(sha256)
-    .execute(&mut *conn)
-    .await?;
+    for rows in [
+        "d.sha256 = $2 and d.sha256 is not null and d.state <> 'pending'",
+        "d.state = 'pending' and d.sha256 = $2",
+    ] {
+        sqlx::query(&format!(
+            "update documents d set duplicate_of = {ORIGINAL} where d.owner_id = $1 and {rows}"
+        ))
+        .bind(owner)
+        .bind(sha256)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 
@@ -290,7 +304,8 @@ async fn processing(
 ) -> Result<(), sqlx::Error> {
     let topics = |ids: &[domain::ids::TopicId]| ids.iter().map(|t| t.as_uuid()).collect::<Vec<_>>();
     // Any event of a processing stream means processing has started.
-    let started = "case when processing_status = 'uploaded' then 'processing'                    else processing_status end";
+    let started = "case when processing_status = 'uploaded' then 'processing' \
+                   else processing_status end";
     let (status, topic_ids): (String, Option<Vec<Uuid>>) = match &ev {
         ProcessingEvent::TextExtracted { .. } | ProcessingEvent::TopicsSuggested { .. } => {
             (started.into(), None)
@@ -313,7 +328,8 @@ async fn processing(
         ProcessingEvent::ReclassificationRequested { .. } => ("'processing'".into(), None),
     };
     sqlx::query(&format!(
-        "update documents set processing_status = {status},          topic_ids = coalesce($2, topic_ids) where id = $1"
+        "update documents set processing_status = {status}, \
+         topic_ids = coalesce($2, topic_ids) where id = $1"
     ))
     .bind(id)
     .bind(topic_ids)
