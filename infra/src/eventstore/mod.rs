@@ -57,6 +57,8 @@ pub mod keys;
 pub mod verify;
 
 mod append;
+mod decode;
+pub mod kurrent;
 pub mod metrics;
 mod pg;
 mod rows;
@@ -64,6 +66,7 @@ mod subscribe;
 mod wake;
 
 pub use keys::{encode_master_key, InvalidMasterKey, MasterKey, PgDataKeys};
+pub use kurrent::{KurrentEventStore, KurrentOptions};
 pub use pg::{PgEventStore, StoreOptions};
 pub use rows::{read_positions, RawEvent};
 pub use verify::{verify_log, BreakKind, ChainBreak, VerifyReport};
