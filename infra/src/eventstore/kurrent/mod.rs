@@ -145,6 +145,16 @@ impl KurrentEventStore {
     }
 }
 
+impl KurrentEventStore {
+    /// The checkpoint of the last record in `$all` (`Checkpoint::START` for an empty log): a
+    /// reader that starts here sees only what is appended afterwards.
+    pub async fn head(&self) -> Result<Checkpoint, StoreError> {
+        Ok(read::last_position(&self.inner.client)
+            .await?
+            .map_or(Checkpoint::START, mapping::checkpoint_of))
+    }
+}
+
 #[async_trait]
 impl EventStore for KurrentEventStore {
     #[tracing::instrument(level = "debug", skip_all, fields(stream = %stream, n = events.len()))]

@@ -153,7 +153,7 @@ pub(super) async fn checkpoint_of(
 }
 
 /// The position of the last record in `$all`, `None` for an empty log.
-async fn last_position(client: &Client) -> Result<Option<Position>, StoreError> {
+pub(super) async fn last_position(client: &Client) -> Result<Option<Position>, StoreError> {
     let options = ReadAllOptions::default()
         .position(StreamPosition::End)
         .max_count(1);
