@@ -1,4 +1,6 @@
-//! The PostgreSQL event store: the append-only log behind `domain::ports::EventStore`.
+//! The event stores behind `domain::ports::EventStore`: PostgreSQL (the default; its contract
+//! below) and KurrentDB/EventStoreDB ([`kurrent`], which shares the batch preparation,
+//! encryption, canonical hash chain and decoding defined here).
 //!
 //! # Contract
 //!

@@ -181,7 +181,10 @@ async fn read_all_pages_through_every_event_in_order(subject: &Subject) {
     // Other writers may share the log (a KurrentDB server): page until ours are all seen.
     while seen.len() < appended.len() {
         let batch = store.read_all(after, 4).await.unwrap();
-        assert!(!batch.is_empty(), "the log ended before all events were read");
+        assert!(
+            !batch.is_empty(),
+            "the log ended before all events were read"
+        );
         assert!(batch.len() <= 4);
         for e in &batch {
             assert!(e.checkpoint > after, "checkpoints increase");
@@ -316,7 +319,11 @@ async fn a_reused_event_id_in_another_stream_is_rejected() {
     let (store, _) = store_on(&db);
     let original = event("A", json!({"x": 1}));
     store
-        .append(&stream("doc"), ExpectedVersion::NoStream, vec![original.clone()])
+        .append(
+            &stream("doc"),
+            ExpectedVersion::NoStream,
+            vec![original.clone()],
+        )
         .await
         .unwrap();
     let other_stream = stream("doc");
@@ -566,8 +573,8 @@ fn personal_event(owner: Uuid, email: &str) -> NewEvent {
     e
 }
 
-async fn personal_data_is_plaintext_through_the_store(subject: &Subject) {
-    let store = &subject.store;
+/// Registers a new user with personal data in their own stream: `(stream, event)`.
+async fn append_personal(store: &dyn EventStore) -> (StreamId, NewEvent) {
     let owner = Uuid::now_v7();
     let s = StreamId::new("user", owner);
     let e = personal_event(owner, "alice@example.com");
@@ -575,6 +582,12 @@ async fn personal_data_is_plaintext_through_the_store(subject: &Subject) {
         .append(&s, ExpectedVersion::NoStream, vec![e.clone()])
         .await
         .unwrap();
+    (s, e)
+}
+
+async fn personal_data_is_plaintext_through_the_store(subject: &Subject) {
+    let store = &subject.store;
+    let (s, e) = append_personal(store.as_ref()).await;
     let read = store.read_stream(&s, 1).await.unwrap();
     assert_eq!(read[0].data, e.data);
     assert_eq!(read[0].metadata, e.metadata);
@@ -597,13 +610,8 @@ async fn personal_data_is_plaintext_through_the_store(subject: &Subject) {
 async fn personal_data_is_ciphertext_at_rest() {
     let db = TestDb::new().await;
     let (store, _) = store_on(&db);
-    let owner = Uuid::now_v7();
-    let s = StreamId::new("user", owner);
-    let e = personal_event(owner, "alice@example.com");
-    store
-        .append(&s, ExpectedVersion::NoStream, vec![e.clone()])
-        .await
-        .unwrap();
+    let (_, e) = append_personal(&store).await;
+    let owner = e.data_key.unwrap();
 
     let (data, metadata): (Value, Value) =
         sqlx::query_as("select data, metadata from events where event_id = $1")

@@ -80,7 +80,9 @@ impl Subject {
         while out.len() < ids.len() {
             let next = tokio::time::timeout(Duration::from_secs(30), sub.next())
                 .await
-                .unwrap_or_else(|_| panic!("only {} of {} events became readable", out.len(), ids.len()));
+                .unwrap_or_else(|_| {
+                    panic!("only {} of {} events became readable", out.len(), ids.len())
+                });
             let e = next.expect("subscriptions never end").expect("read failed");
             if ids.contains(&e.event_id) {
                 out.push(e);

@@ -46,8 +46,9 @@
 //! `$all` subscription filtered server-side to non-system event types.
 //!
 //! **Personal data** is sealed and opened with the same envelope code and the same `DataKeys`
-//! port as in the PostgreSQL store. The key ring stays in PostgreSQL ([`PgDataKeys`]
-//! (super::PgDataKeys)): erasing a user destroys the key there, KurrentDB's events stay intact.
+//! port as in the PostgreSQL store. The key ring stays in PostgreSQL
+//! ([`PgDataKeys`](super::PgDataKeys)): erasing a user destroys the key there, and KurrentDB's
+//! events stay intact (their personal data then reads as erased).
 //!
 //! # What KurrentDB cannot do (documented, not emulated)
 //!
