@@ -148,11 +148,11 @@ pub(super) fn envelope(p: &Prepared, i: usize, hash: &[u8; 32]) -> Envelope {
 /// event id, so KurrentDB's own deduplication applies to retries too.
 pub(super) fn event_data(p: &Prepared, i: usize, hash: &[u8; 32]) -> Result<EventData, StoreError> {
     let unserializable = |e: serde_json::Error| StoreError::Backend(format!("event encoding: {e}"));
-    Ok(EventData::json(&p.types[i], &p.data[i])
+    EventData::json(&p.types[i], &p.data[i])
         .map_err(unserializable)?
         .id(p.ids[i])
         .metadata_as_json(&envelope(p, i, hash))
-        .map_err(unserializable)?)
+        .map_err(unserializable)
 }
 
 /// Decodes one event read from KurrentDB. `None` for KurrentDB's system events; an error for an
