@@ -15,6 +15,10 @@ pub struct Config {
     /// The externally visible base URL (used for signed blob URLs), e.g. `https://vault.example`.
     pub public_url: Option<String>,
     pub database_url: Option<SecretString>,
+    /// A KurrentDB/EventStoreDB connection string (`kurrentdb://…` or `esdb://…`): when set, the
+    /// event log lives there instead of in PostgreSQL (which still holds the key ring, the read
+    /// models and the checkpoints). A secret: it usually carries credentials.
+    pub kurrentdb_url: Option<SecretString>,
     pub data_dir: PathBuf,
     /// Base64 of 32 bytes: wraps every per-user data key.
     pub master_key: Option<SecretString>,
@@ -76,6 +80,7 @@ impl Default for Config {
             bind: "127.0.0.1:8080".parse().expect("static address"),
             public_url: None,
             database_url: None,
+            kurrentdb_url: None,
             data_dir: PathBuf::from("data"),
             master_key: None,
             jwt_keys: None,
@@ -122,6 +127,10 @@ impl Config {
         }
         if let Some(v) = secret("DATABASE_URL") {
             self.database_url = Some(v);
+        }
+        if let Some(v) = secret("DOCUVAULT_KURRENTDB_URL").filter(|v| !v.expose_secret().is_empty())
+        {
+            self.kurrentdb_url = Some(v);
         }
         if let Some(v) = get("DOCUVAULT_DATA_DIR") {
             self.data_dir = v.into();
@@ -194,6 +203,10 @@ impl Config {
     pub fn database_url(&self) -> Option<&str> {
         self.database_url.as_ref().map(|s| s.expose_secret())
     }
+
+    pub fn kurrentdb_url(&self) -> Option<&str> {
+        self.kurrentdb_url.as_ref().map(|s| s.expose_secret())
+    }
 }
 
 fn parse_bool(v: &str) -> Result<bool> {
@@ -222,6 +235,31 @@ mod tests {
         assert!(!c.blob.s3_path_style);
         assert_eq!(c.trusted_proxies.len(), 2);
         assert_eq!(c.default_quota_bytes, 100 * 1024 * 1024);
+        assert_eq!(
+            c.kurrentdb_url(),
+            None,
+            "PostgreSQL is the default event store"
+        );
+    }
+
+    #[test]
+    fn a_kurrentdb_url_selects_kurrentdb() {
+        let mut c = Config::default();
+        let url = "kurrentdb://admin:changeit@localhost:2113?tls=false";
+        c.apply_env(|k| (k == "DOCUVAULT_KURRENTDB_URL").then(|| url.into()))
+            .unwrap();
+        assert_eq!(c.kurrentdb_url(), Some(url));
+        assert!(
+            !format!("{c:?}").contains("changeit"),
+            "the URL is a secret"
+        );
+        let mut empty = Config::default();
+        empty
+            .apply_env(|k| (k == "DOCUVAULT_KURRENTDB_URL").then(String::new))
+            .unwrap();
+        assert_eq!(empty.kurrentdb_url(), None);
+        let from_toml: Config = toml::from_str(&format!("kurrentdb_url = \"{url}\"")).unwrap();
+        assert_eq!(from_toml.kurrentdb_url(), Some(url));
     }
 
     #[test]

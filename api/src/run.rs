@@ -303,6 +303,13 @@ pub async fn rebuild(cfg: Config, name: &str) -> Result<ExitCode> {
 
 /// `docuvault audit verify`: exits 1 and names the first broken stream and version on a break.
 pub async fn audit_verify(cfg: Config) -> Result<ExitCode> {
+    if cfg.kurrentdb_url().is_some() {
+        anyhow::bail!(
+            "`audit verify` walks the PostgreSQL event log; with DOCUVAULT_KURRENTDB_URL set the \
+             log is in KurrentDB, which it cannot verify yet (each KurrentDB event carries its \
+             chain hash in its metadata)"
+        );
+    }
     let pool = connect(&cfg).await?;
     let report = infra::eventstore::verify_log(&pool)
         .await
@@ -319,7 +326,8 @@ pub async fn audit_verify(cfg: Config) -> Result<ExitCode> {
 pub struct Core {
     pub pool: PgPool,
     pub keys: Arc<infra::eventstore::PgDataKeys>,
-    pub store: Arc<infra::eventstore::PgEventStore>,
+    /// PostgreSQL's by default, KurrentDB's when `DOCUVAULT_KURRENTDB_URL` is set.
+    pub store: Arc<dyn domain::ports::EventStore>,
 }
 
 /// Connects, migrates, and opens the key ring and the event store.
@@ -334,11 +342,27 @@ pub async fn open_core(cfg: &Config) -> Result<Core> {
     let master = infra::eventstore::MasterKey::from_base64(master.expose_secret())
         .map_err(|_| anyhow::anyhow!("DOCUVAULT_MASTER_KEY must be base64 of exactly 32 bytes"))?;
     let keys = Arc::new(infra::eventstore::PgDataKeys::new(pool.clone(), master));
-    let store = Arc::new(infra::eventstore::PgEventStore::new(
-        pool.clone(),
-        keys.clone(),
-    ));
+    let store = event_store(cfg, &pool, keys.clone())?;
     Ok(Core { pool, keys, store })
+}
+
+/// The configured event store: KurrentDB when a URL is set, PostgreSQL otherwise. Either way
+/// the key ring is PostgreSQL's.
+fn event_store(
+    cfg: &Config,
+    pool: &PgPool,
+    keys: Arc<infra::eventstore::PgDataKeys>,
+) -> Result<Arc<dyn domain::ports::EventStore>> {
+    Ok(match cfg.kurrentdb_url() {
+        Some(url) => {
+            tracing::info!("event store: KurrentDB");
+            Arc::new(
+                infra::eventstore::KurrentEventStore::connect(url, keys)
+                    .context("DOCUVAULT_KURRENTDB_URL")?,
+            )
+        }
+        None => Arc::new(infra::eventstore::PgEventStore::new(pool.clone(), keys)),
+    })
 }
 
 /// `docuvault admin create-user`.

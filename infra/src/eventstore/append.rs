@@ -92,14 +92,19 @@ const EVENT_ID_KEY: &str = "events_event_id_key";
 
 /// A batch ready for [`APPEND_BATCH_SQL`] / [`APPEND_ONE_SQL`]: personal data sealed, timestamps at the column's precision,
 /// canonical tails computed. One entry per event in each vector.
+///
+/// Shared by both stores: the KurrentDB store reads the same sealed values and tails.
 pub(super) struct Prepared {
     pub(super) stream: StreamId,
     pub(super) ids: Vec<Uuid>,
     pub(super) types: Vec<String>,
     pub(super) schema_versions: Vec<i32>,
     pub(super) recorded_at: Vec<DateTime<Utc>>,
+    /// Stored form: personal data sealed.
     pub(super) data: Vec<Value>,
     pub(super) metadata: Vec<Value>,
+    /// Each event's `data_key` subject, as given.
+    pub(super) data_keys: Vec<Option<Uuid>>,
     pub(super) tails: Vec<Vec<u8>>,
     /// The plaintext `(data, metadata)` of events whose stored form differs (personal data),
     /// to recognise an idempotent retry; `None` where the stored form is the plaintext.
@@ -143,6 +148,7 @@ pub(super) async fn prepare(
         recorded_at: Vec::with_capacity(n),
         data: Vec::with_capacity(n),
         metadata: Vec::with_capacity(n),
+        data_keys: Vec::with_capacity(n),
         tails: Vec::with_capacity(n),
         plain: Vec::with_capacity(n),
     };
@@ -193,6 +199,7 @@ pub(super) async fn prepare(
         p.recorded_at.push(recorded_at);
         p.data.push(data);
         p.metadata.push(metadata);
+        p.data_keys.push(e.data_key);
         p.plain.push(plain);
     }
     Ok(p)
@@ -295,13 +302,28 @@ pub(super) async fn resolve(
     p: &Prepared,
 ) -> Result<AppendOutcome, StoreError> {
     let stored = rows::read_by_ids(conn, keys, &p.ids).await?;
+    match match_stored(p, &stored)? {
+        Some(outcome) => Ok(outcome),
+        None => {
+            let actual = rows::stream_version(conn, &p.stream).await?;
+            Err(StoreError::Conflict {
+                stream: p.stream.clone(),
+                expected,
+                actual,
+            })
+        }
+    }
+}
+
+/// Given the stored events that carry any of the batch's ids (decrypted), tells an idempotent
+/// retry (`Some(original outcome)`) from a reused id (`DuplicateEventId`) and from nothing
+/// stored yet (`None`). Shared by both stores.
+pub(super) fn match_stored(
+    p: &Prepared,
+    stored: &[RecordedEvent],
+) -> Result<Option<AppendOutcome>, StoreError> {
     if stored.is_empty() {
-        let actual = rows::stream_version(conn, &p.stream).await?;
-        return Err(StoreError::Conflict {
-            stream: p.stream.clone(),
-            expected,
-            actual,
-        });
+        return Ok(None);
     }
     let by_id: HashMap<Uuid, &RecordedEvent> = stored.iter().map(|e| (e.event_id, e)).collect();
     let first_version = by_id.get(&p.ids[0]).map(|e| e.stream_version);
@@ -327,7 +349,7 @@ pub(super) async fn resolve(
             return Err(StoreError::DuplicateEventId(reused));
         }
     }
-    Ok(AppendOutcome {
+    Ok(Some(AppendOutcome {
         stream_version: stored
             .iter()
             .map(|e| e.stream_version)
@@ -343,7 +365,7 @@ pub(super) async fn resolve(
             .map(|e| e.global_position)
             .max()
             .unwrap_or_default(),
-    })
+    }))
 }
 
 /// Compared through the canonical form, so a number stored as `1.0` and read back as `1` (or a

@@ -14,8 +14,9 @@
 //!
 //! The append statement computes the hashes inside PostgreSQL (it alone knows the stream head in
 //! the same statement), so the form is split at the version: the database hashes
-//! `'[' || stream_version` followed by the [`tail`] the client computed. [`event_hash`] is the same
-//! computation in Rust, used by `audit verify`.
+//! `'[' || stream_version` followed by the [`tail`] the client computed. [`event_hash`] and
+//! [`chain_hash`] are the same computation in Rust, used by `audit verify` and by the KurrentDB
+//! store (which has no server-side hashing).
 
 use chrono::{DateTime, Utc};
 use serde_json::{Number, Value};
@@ -68,10 +69,17 @@ pub fn canonical_bytes(stream_version: u64, fields: &CanonicalFields<'_>) -> Vec
 
 /// `SHA-256(prev_hash || canonical bytes)`: must equal what the append statement stores.
 pub fn event_hash(prev_hash: &[u8], stream_version: u64, fields: &CanonicalFields<'_>) -> [u8; 32] {
+    chain_hash(prev_hash, stream_version, &tail(fields))
+}
+
+/// One link of the chain from an already computed [`tail`]: `SHA-256(prev_hash || '[' ||
+/// stream_version || tail)`. Stores that compute the chain in Rust (KurrentDB) use this with the
+/// tails of a prepared batch; it is what PostgreSQL's append statement computes in SQL.
+pub fn chain_hash(prev_hash: &[u8], stream_version: u64, tail: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(prev_hash);
     h.update(format!("[{stream_version}").as_bytes());
-    h.update(tail(fields));
+    h.update(tail);
     h.finalize().into()
 }
 

@@ -1,4 +1,6 @@
-//! The PostgreSQL event store: the append-only log behind `domain::ports::EventStore`.
+//! The event stores behind `domain::ports::EventStore`: PostgreSQL (the default; its contract
+//! below) and KurrentDB/EventStoreDB ([`kurrent`], which shares the batch preparation,
+//! encryption, canonical hash chain and decoding defined here).
 //!
 //! # Contract
 //!
@@ -61,6 +63,8 @@ pub mod verify;
 
 mod append;
 mod combine;
+mod decode;
+pub mod kurrent;
 pub mod metrics;
 mod pg;
 mod rows;
@@ -68,6 +72,7 @@ mod subscribe;
 mod wake;
 
 pub use keys::{encode_master_key, InvalidMasterKey, MasterKey, PgDataKeys};
+pub use kurrent::{KurrentEventStore, KurrentOptions};
 pub use pg::{PgEventStore, StoreOptions};
 pub use rows::{read_positions, RawEvent};
 pub use verify::{verify_log, BreakKind, ChainBreak, VerifyReport};

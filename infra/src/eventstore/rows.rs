@@ -1,10 +1,8 @@
 //! Reading events back: the SQL of every read, and the decoding of rows into `RecordedEvent`
-//! (decrypting personal data with one key look-up per batch) or into stored-form `RawEvent`s.
-
-use std::collections::HashSet;
+//! (through the shared [`decode`](super::decode)) or into stored-form `RawEvent`s.
 
 use chrono::{DateTime, Utc};
-use domain::event::{Checkpoint, EventMetadata, StreamId};
+use domain::event::{Checkpoint, StreamId};
 use domain::ports::{DataKeys, StoreError};
 use domain::RecordedEvent;
 use serde_json::Value;
@@ -12,7 +10,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::append::backend;
-use super::crypto::{self, Location};
+use super::decode::{self, StoredEvent};
 
 /// The columns every decoded read selects. The transaction id is converted under its own name:
 /// aliasing the text as `tx_id` would make `order by tx_id` sort the text, not the index column.
@@ -198,54 +196,30 @@ pub(super) fn parse_tx(text: &str) -> Result<u64, StoreError> {
         .map_err(|_| StoreError::Backend(format!("unexpected transaction id `{text}`")))
 }
 
-/// Decodes a batch: the keys of every subject in it are fetched in one call, then each event's
-/// sealed values are opened (or marked erased).
+/// Decodes a batch of rows (see [`decode::open_batch`]).
 async fn decode(
     keys: &dyn DataKeys,
     rows: Vec<EventRow>,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
-    let mut subjects = HashSet::new();
-    for r in &rows {
-        crypto::collect_subjects(&r.data, &mut subjects);
-        crypto::collect_subjects(&r.metadata, &mut subjects);
-    }
-    let keys = if subjects.is_empty() {
-        Default::default()
-    } else {
-        let subjects: Vec<Uuid> = subjects.into_iter().collect();
-        keys.get_many(&subjects)
-            .await
-            .map_err(|e| StoreError::Crypto(e.to_string()))?
-    };
-    rows.into_iter()
-        .map(|mut r| {
-            if !keys.is_empty() {
-                let at = Location {
-                    stream_id: &r.stream_id,
-                    event_id: r.event_id,
-                };
-                crypto::open(&mut r.data, "/data", at, &keys)
-                    .and_then(|()| crypto::open(&mut r.metadata, "/metadata", at, &keys))
-                    .map_err(|e| StoreError::Crypto(e.to_string()))?;
-            }
-            let metadata: EventMetadata = serde_json::from_value(r.metadata).map_err(|e| {
-                StoreError::Backend(format!("undecodable metadata in event {}: {e}", r.event_id))
-            })?;
-            Ok(RecordedEvent {
-                event_id: r.event_id,
-                stream_id: StreamId::from_raw(r.stream_id),
-                stream_version: r.stream_version as u64,
-                global_position: r.global_position as u64,
+    let stored = rows
+        .into_iter()
+        .map(|r| {
+            Ok(StoredEvent {
                 checkpoint: Checkpoint {
                     tx: parse_tx(&r.tx_text)?,
                     pos: r.global_position as u64,
                 },
+                event_id: r.event_id,
+                stream_id: r.stream_id,
+                stream_version: r.stream_version as u64,
+                global_position: r.global_position as u64,
                 event_type: r.event_type,
                 schema_version: r.schema_version as u32,
-                data: r.data,
-                metadata,
                 recorded_at: r.recorded_at,
+                data: r.data,
+                metadata: r.metadata,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    decode::open_batch(keys, stored).await
 }

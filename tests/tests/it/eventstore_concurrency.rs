@@ -1,6 +1,7 @@
-//! The event store under concurrency: optimistic-concurrency races, many writers against a live
-//! subscriber (every event exactly once, per-stream order), a transaction holding an early
-//! position open (the reader waits, never skips), and cross-process wake-ups by NOTIFY.
+//! The event store under concurrency: optimistic-concurrency races (against every backend),
+//! and on PostgreSQL many writers against a live subscriber (every event exactly once,
+//! per-stream order), a transaction holding an early position open (the reader waits, never
+//! skips), and cross-process wake-ups by NOTIFY.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -18,14 +19,18 @@ use tokio::sync::Barrier;
 use uuid::Uuid;
 
 use crate::eventstore::{event, store_on, store_on_pool, stream};
+use crate::eventstore_backends::{conformance, Subject};
+
+conformance!(
+    concurrent_appends_at_one_expected_version_exactly_one_wins,
+    concurrent_any_appends_to_one_stream_all_land_gap_free,
+);
 
 /// How long any single expected delivery may take before the test fails.
 const DELIVERY_BOUND: Duration = Duration::from_secs(30);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_appends_at_one_expected_version_exactly_one_wins() {
-    let db = TestDb::new().await;
-    let (store, _) = store_on(&db);
+async fn concurrent_appends_at_one_expected_version_exactly_one_wins(subject: &Subject) {
+    let store = &subject.store;
     let s = stream("doc");
     store
         .append(
@@ -67,10 +72,8 @@ async fn concurrent_appends_at_one_expected_version_exactly_one_wins() {
     assert_eq!(store.read_stream(&s, 1).await.unwrap().len(), 2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_any_appends_to_one_stream_all_land_gap_free() {
-    let db = TestDb::new().await;
-    let (store, _) = store_on(&db);
+async fn concurrent_any_appends_to_one_stream_all_land_gap_free(subject: &Subject) {
+    let store = &subject.store;
     let s = stream("doc");
     let tasks: Vec<_> = (0..8)
         .map(|_| {
@@ -96,7 +99,7 @@ async fn concurrent_any_appends_to_one_stream_all_land_gap_free() {
         .map(|e| e.stream_version)
         .collect();
     assert_eq!(versions, (1..=200).collect::<Vec<_>>());
-    assert!(verify_log(&db.pool).await.unwrap().is_intact());
+    subject.assert_chains_intact().await;
 }
 
 /// Collects `n` events from a subscription, failing if any single one takes too long.

@@ -22,6 +22,7 @@ mod documents_api;
 mod documents_bench;
 mod documents_readmodel;
 mod eventstore;
+mod eventstore_backends;
 mod eventstore_concurrency;
 mod eventstore_groupcommit;
 mod harness;

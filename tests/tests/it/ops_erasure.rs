@@ -3,7 +3,6 @@
 //! log still verifies, other users are untouched, and a repeat is harmless.
 
 use docuvault_tests::docapp::{Backend, DocApp};
-use domain::ports::EventStore;
 use domain::StreamId;
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -10,7 +10,6 @@ use api::legacy_import::{import_dir, owner_context, Outcome};
 use commands::CommandContext;
 use docuvault_tests::docapp::{Backend, DocApp};
 use domain::ids::UserId;
-use domain::ports::EventStore;
 use domain::StreamId;
 use reqwest::StatusCode;
 use serde_json::json;
