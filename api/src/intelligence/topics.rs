@@ -101,13 +101,17 @@ pub async fn document_topics(
     .bind(document)
     .fetch_optional(pool)
     .await?;
+    // The status comes from the same row as the rest of the answer: the documents read model
+    // (where `status` was read) is another projection and may be ahead of this one, and a
+    // `ready` beside the previous run's topics would be a torn answer.
     Ok(match row {
         Some(r) => DocumentTopicsDto {
             document_id: document,
-            status: if r.status == "pending" {
-                status
-            } else {
-                r.status
+            status: match (r.status.as_str(), status.as_str()) {
+                // Trashed or pending documents say so; an active one is being processed.
+                ("pending", "uploaded" | "processing" | "ready" | "error") => "processing".into(),
+                ("pending", _) => status,
+                _ => r.status,
             },
             topic_ids: r.topic_ids,
             suggested: r.suggested,
@@ -119,7 +123,11 @@ pub async fn document_topics(
         },
         None => DocumentTopicsDto {
             document_id: document,
-            status,
+            status: if matches!(status.as_str(), "ready" | "error") {
+                "processing".to_owned()
+            } else {
+                status
+            },
             topic_ids: vec![],
             suggested: vec![],
             topics_source: None,
