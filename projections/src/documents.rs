@@ -302,7 +302,6 @@ async fn processing(
     id: Uuid,
     ev: ProcessingEvent,
 ) -> Result<(), sqlx::Error> {
-    let topics = |ids: &[domain::ids::TopicId]| ids.iter().map(|t| t.as_uuid()).collect::<Vec<_>>();
     // Any event of a processing stream means processing has started.
     let started = "case when processing_status = 'uploaded' then 'processing' \
                    else processing_status end";
@@ -311,7 +310,7 @@ async fn processing(
             (started.into(), None)
         }
         ProcessingEvent::DocumentClassified { topic_ids, .. } => {
-            ("'ready'".into(), Some(topics(topic_ids)))
+            ("'ready'".into(), Some(crate::processing::ids(topic_ids)))
         }
         ProcessingEvent::ProcessingFailed { permanent, .. } => (
             if *permanent {
@@ -323,7 +322,7 @@ async fn processing(
         ),
         ProcessingEvent::TopicsAccepted { topic_ids }
         | ProcessingEvent::TopicsOverridden { topic_ids, .. } => {
-            (started.into(), Some(topics(topic_ids)))
+            (started.into(), Some(crate::processing::ids(topic_ids)))
         }
         ProcessingEvent::ReclassificationRequested { .. } => ("'processing'".into(), None),
     };

@@ -12,7 +12,8 @@ use crate::projection::{Projection, ProjectionError};
 
 pub struct ProcessingProjection;
 
-fn ids(topics: &[TopicId]) -> Vec<Uuid> {
+/// Topic ids as stored in the read models' `uuid[]` columns.
+pub(crate) fn ids(topics: &[TopicId]) -> Vec<Uuid> {
     topics.iter().map(|t| t.as_uuid()).collect()
 }
 
