@@ -15,6 +15,8 @@ use crate::consistency::PositionWaiter;
 pub struct AppState {
     pub config: Arc<Config>,
     pub pool: PgPool,
+    /// For the keyset page reads of `documents::read` only (`run::connect_pages`).
+    pub pages: PgPool,
     pub store: Arc<dyn EventStore>,
     pub keys: Arc<dyn DataKeys>,
     pub clock: Arc<dyn Clock>,

@@ -101,6 +101,7 @@ pub async fn build_state_with(
     Ok(AppState {
         config: cfg,
         pool: core.pool.clone(),
+        pages: core.pages.clone(),
         store,
         keys: core.keys.clone(),
         clock,

@@ -25,6 +25,10 @@ const DOC_COLUMNS: &str = "d.id, d.owner_id, d.folder_key, d.filename, d.filenam
      d.topic_ids, d.duplicate_of, \
      d.created_at, d.updated_at, d.trashed_at, d.shared_with_count";
 
+/// The owner's handle beside a document row, from the identity read model in the same statement
+/// (an erased user has no row: `None`).
+const OWNER_HANDLE: &str = "(select u.handle from users u where u.id = d.owner_id) as owner_handle";
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DocRow {
     pub id: Uuid,
@@ -43,10 +47,16 @@ pub struct DocRow {
     pub updated_at: DateTime<Utc>,
     pub trashed_at: Option<DateTime<Utc>>,
     pub shared_with_count: i32,
+    /// Selected by the queries that answer a document with its owner (see [`OWNER_HANDLE`]);
+    /// `None` elsewhere and for an erased owner.
+    #[sqlx(default)]
+    pub owner_handle: Option<String>,
 }
 
 impl DocRow {
-    pub fn into_dto(self, owner_handle: String) -> DocumentDto {
+    /// The document as the API shows it; the owner's handle is `[erased]` once the owner is gone
+    /// (or when the query did not select it).
+    pub fn into_dto(self) -> DocumentDto {
         let status = match self.state.as_str() {
             "active" => self.processing_status,
             other => other.to_owned(),
@@ -61,7 +71,9 @@ impl DocRow {
             status,
             owner: OwnerRef {
                 id: self.owner_id,
-                handle: owner_handle,
+                handle: self
+                    .owner_handle
+                    .unwrap_or_else(|| ERASED_HANDLE.to_owned()),
             },
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -72,6 +84,9 @@ impl DocRow {
         }
     }
 }
+
+/// What the API shows for the handle of a user who has been erased.
+pub const ERASED_HANDLE: &str = "[erased]";
 
 /// How the caller may see a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +110,7 @@ pub async fn visible_document(
         permission: Option<String>,
     }
     let row: Option<Row> = sqlx::query_as(&format!(
-        "select {DOC_COLUMNS}, s.permission from documents d \
+        "select {DOC_COLUMNS}, {OWNER_HANDLE}, s.permission from documents d \
          left join document_shares s on s.document_id = d.id and s.recipient_id = $2 \
          where d.id = $1 and (d.owner_id = $2 or (s.share_id is not null and d.state = 'active'))"
     ))
@@ -204,10 +219,13 @@ pub async fn list_documents(
     l: &Listing,
 ) -> Result<(Vec<DocRow>, Option<String>), ApiError> {
     let col = l.sort.column();
+    // Every row has the one owner: the handle is read once (an init plan), not per row.
     let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
-        "select {DOC_COLUMNS} from documents d where d.owner_id = "
+        "select {DOC_COLUMNS}, (select u.handle from users u where u.id = "
     ));
-    qb.push_bind(l.owner);
+    qb.push_bind(l.owner)
+        .push(") as owner_handle from documents d where d.owner_id = ")
+        .push_bind(l.owner);
     qb.push(" and d.state = ").push_bind(l.state);
     if let Some(f) = l.folder {
         qb.push(" and d.folder_key = ").push_bind(f);
@@ -264,8 +282,8 @@ pub async fn documents_by_ids(
     ids: &[Uuid],
 ) -> Result<Vec<DocRow>, ApiError> {
     let mut rows: Vec<DocRow> = sqlx::query_as(&format!(
-        "select {DOC_COLUMNS} from documents d \
-         where d.id = any($1) and d.owner_id = $2 and d.state = $3"
+        "select {DOC_COLUMNS}, (select u.handle from users u where u.id = $2) as owner_handle \
+         from documents d where d.id = any($1) and d.owner_id = $2 and d.state = $3"
     ))
     .bind(ids)
     .bind(owner)
@@ -298,7 +316,8 @@ pub async fn shared_with(
         shared_at: DateTime<Utc>,
     }
     let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
-        "select {DOC_COLUMNS}, s.permission, s.share_id, s.created_at as shared_at \
+        "select {DOC_COLUMNS}, {OWNER_HANDLE}, s.permission, s.share_id, \
+         s.created_at as shared_at \
          from document_shares s join documents d on d.id = s.document_id \
          where d.state = 'active' and s.recipient_id = "
     ));

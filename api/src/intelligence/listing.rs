@@ -8,7 +8,6 @@ use uuid::Uuid;
 use crate::documents::dto::{DocumentDto, Page};
 use crate::documents::read;
 use crate::error::ApiResult;
-use crate::routes::documents::owner_handle;
 use crate::routes::search::check_query;
 use crate::state::AppState;
 
@@ -37,13 +36,12 @@ pub async fn search_page(
     )
     .await?;
     let ids: Vec<Uuid> = page.items.iter().map(|h| h.document_id).collect();
-    let rows = read::documents_by_ids(&state.pool, owner.as_uuid(), "active", &ids).await?;
-    let handle = owner_handle(state, owner.as_uuid()).await?;
+    let rows = read::documents_by_ids(&state.pages, owner.as_uuid(), "active", &ids).await?;
     Ok(Page {
         items: rows
             .into_iter()
             .filter(|r| folder.is_none_or(|f| !f.is_nil() || r.folder_key.is_nil()))
-            .map(|r| r.into_dto(handle.clone()))
+            .map(read::DocRow::into_dto)
             .collect(),
         next_cursor: page.next_cursor,
     })

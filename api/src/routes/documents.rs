@@ -56,11 +56,10 @@ pub async fn document_dto(
     caller: UserId,
     id: Uuid,
 ) -> ApiResult<(DocumentDto, Visibility)> {
-    let (row, vis) = read::visible_document(&state.pool, caller.as_uuid(), id)
+    let (row, vis) = read::visible_document(&state.pages, caller.as_uuid(), id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let handle = owner_handle(state, row.owner_id).await?;
-    let mut dto = row.into_dto(handle);
+    let mut dto = row.into_dto();
     if vis != Visibility::Owner {
         // The owner's other documents are none of a recipient's business.
         dto.duplicate_of = None;
@@ -75,7 +74,7 @@ pub async fn owner_handle(state: &AppState, owner: Uuid) -> ApiResult<String> {
         .handles(&[owner])
         .await?
         .remove(&owner)
-        .unwrap_or_else(|| "[erased]".into()))
+        .unwrap_or_else(|| read::ERASED_HANDLE.into()))
 }
 
 /// A document as a command just left it: from the read model once the projections have caught
@@ -96,10 +95,9 @@ pub async fn dto_after(
     };
     if caught_up {
         if let Some((row, _)) =
-            read::visible_document(&state.pool, d.owner.as_uuid(), d.id.as_uuid()).await?
+            read::visible_document(&state.pages, d.owner.as_uuid(), d.id.as_uuid()).await?
         {
-            let handle = owner_handle(state, row.owner_id).await?;
-            return Ok(row.into_dto(handle));
+            return Ok(row.into_dto());
         }
     }
     let handle = owner_handle(state, d.owner.as_uuid()).await?;
@@ -126,8 +124,9 @@ pub async fn dto_after(
         updated_at: now,
         trashed_at: d.trashed_at,
         shared_with_count: d.shares.len() as i32,
+        owner_handle: Some(handle),
     };
-    Ok(row.into_dto(handle))
+    Ok(row.into_dto())
 }
 
 /// A command's document as the response, with its consistency token.
@@ -390,13 +389,9 @@ async fn list(
 
 /// One page of the caller's documents (all share the caller as owner).
 pub async fn list_page(state: &AppState, listing: &Listing) -> ApiResult<Page<DocumentDto>> {
-    let (rows, next_cursor) = read::list_documents(&state.pool, listing).await?;
-    let handle = owner_handle(state, listing.owner).await?;
+    let (rows, next_cursor) = read::list_documents(&state.pages, listing).await?;
     Ok(Page {
-        items: rows
-            .into_iter()
-            .map(|r| r.into_dto(handle.clone()))
-            .collect(),
+        items: rows.into_iter().map(read::DocRow::into_dto).collect(),
         next_cursor,
     })
 }

@@ -40,7 +40,7 @@ async fn dto_after(
         let timeout = std::time::Duration::from_millis(state.config.consistency_wait_ms);
         waiter.wait_for(pos, timeout).await;
     }
-    if let Some(f) = read::folder(&state.pool, owner.as_uuid(), id.as_uuid()).await? {
+    if let Some(f) = read::folder(&state.pages, owner.as_uuid(), id.as_uuid()).await? {
         return Ok(f);
     }
     let now = state.clock.now();
@@ -80,7 +80,7 @@ async fn create(
     responses((status = 200, body = Vec<FolderDto>)), security(("bearer" = [])))]
 async fn list(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Vec<FolderDto>>> {
     Ok(Json(
-        read::folders_of(&state.pool, user.id().as_uuid()).await?,
+        read::folders_of(&state.pages, user.id().as_uuid()).await?,
     ))
 }
 

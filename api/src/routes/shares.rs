@@ -42,7 +42,7 @@ fn permission(raw: &str) -> ApiResult<Permission> {
 
 /// The owner's view of a document; a recipient is refused, anyone else gets 404.
 async fn owned(state: &AppState, me: UserId, id: Uuid) -> ApiResult<()> {
-    match read::visible_document(&state.pool, me.as_uuid(), id).await? {
+    match read::visible_document(&state.pages, me.as_uuid(), id).await? {
         Some((_, Visibility::Owner)) => Ok(()),
         Some((_, Visibility::Recipient(_))) => Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -166,14 +166,12 @@ async fn shared_with_me(
 ) -> ApiResult<Json<Page<SharedDocumentDto>>> {
     let me = user.id();
     let (rows, next_cursor) = read::shared_with(
-        &state.pool,
+        &state.pages,
         user.id().as_uuid(),
         page_limit(q.limit),
         q.cursor.as_deref(),
     )
     .await?;
-    let owners: Vec<Uuid> = rows.iter().map(|(d, _)| d.owner_id).collect();
-    let handles = state.documents.users.handles(&owners).await?;
     let ctx = command_context(&state, me, user.role(), &headers);
     let mut items = Vec::with_capacity(rows.len());
     for (doc, permission) in rows {
@@ -183,11 +181,7 @@ async fn shared_with_me(
         if live.access(me) == domain::document::Access::None {
             continue;
         }
-        let handle = handles
-            .get(&doc.owner_id)
-            .cloned()
-            .unwrap_or_else(|| "[erased]".into());
-        let mut document = doc.into_dto(handle);
+        let mut document = doc.into_dto();
         // The owner's other documents are none of a recipient's business.
         document.duplicate_of = None;
         items.push(SharedDocumentDto {

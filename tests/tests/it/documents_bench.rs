@@ -1,7 +1,7 @@
 //! The documents read benchmark (ignored by default; numbers go to `docs/benchmarks.md`): seed
 //! documents through the real command path — many users with many documents each, and one user
 //! with a large collection — then hit a folder page and a single document with 32 concurrent
-//! HTTP connections and report p50/p99 and throughput.
+//! HTTP connections (`wrk`, Debian package `wrk`) and report p50/p99 and throughput.
 //!
 //! Run: `DOCUVAULT_BENCH_DOCS=100000 DOCUVAULT_BENCH_USERS=1000 DOCUVAULT_BENCH_DOCS_PER_USER=1000
 //! cargo test --release -p docuvault-tests --test it documents_bench -- --ignored --nocapture
@@ -144,25 +144,59 @@ async fn settle(app: &DocApp, limit: Duration) -> Duration {
     started.elapsed()
 }
 
-/// What one load run measured.
+/// What one load run measured, as `wrk --latency` reports it.
 struct Load {
-    latencies: Vec<Duration>,
-    elapsed: Duration,
+    requests: u64,
+    rate: f64,
+    p50_ms: f64,
+    p99_ms: f64,
 }
 
-impl Load {
-    fn pct(&self, p: f64) -> f64 {
-        let i = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
-        self.latencies[i].as_secs_f64() * 1000.0
-    }
+/// A `wrk` latency such as `812.00us`, `3.41ms` or `1.02s`, in milliseconds.
+fn wrk_ms(v: &str) -> f64 {
+    let (num, scale) = if let Some(n) = v.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = v.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = v.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        panic!("wrk latency {v:?}")
+    };
+    num.parse::<f64>().expect("wrk number") * scale
+}
 
-    fn rate(&self) -> f64 {
-        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+/// Reads the figures out of `wrk --latency`'s report; panics on any non-2xx answer.
+fn parse_wrk(out: &str) -> Load {
+    assert!(
+        !out.contains("Non-2xx") && !out.contains("Socket errors"),
+        "wrk saw failures:\n{out}"
+    );
+    let field = |prefix: &str| -> Vec<String> {
+        out.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} in wrk's report:\n{out}"))
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    Load {
+        requests: out
+            .lines()
+            .find(|l| l.contains(" requests in "))
+            .and_then(|l| l.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .expect("request count"),
+        rate: field("Requests/sec:")[1].parse().expect("rate"),
+        p50_ms: wrk_ms(&field("50%")[1]),
+        p99_ms: wrk_ms(&field("99%")[1]),
     }
 }
 
-/// `connections` keep-alive connections requesting `path` (with the bearer token and the latest
-/// consistency token, as the SPA sends them) for `duration`; bodies are read, not parsed.
+/// `wrk` (a separate process, one thread) keeps `connections` keep-alive connections busy on
+/// `path` for `duration`, each request with the bearer token and the latest consistency token, as
+/// the SPA sends them. One request is checked first (status, body, not stale).
 async fn load(
     base: &str,
     token: &str,
@@ -171,43 +205,66 @@ async fn load(
     connections: usize,
     duration: Duration,
 ) -> Load {
-    let started = Instant::now();
-    let deadline = started + duration;
-    let mut tasks = Vec::new();
-    for _ in 0..connections {
-        // One client per connection, so each task keeps its own keep-alive connection.
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(1)
-            .build()
-            .expect("http client");
-        let url = format!("{base}{path}");
-        let token = token.to_owned();
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                let mut req = http.get(&url).bearer_auth(&token);
-                if let Some(pos) = consistency {
-                    req = req.header("x-consistency-token", pos);
-                }
-                let res = req.send().await.expect("request");
-                assert!(res.status().is_success(), "{url}: {}", res.status());
-                assert!(res.headers().get("x-consistency-stale").is_none());
-                let body = res.bytes().await.expect("body");
-                assert!(!body.is_empty());
-                lat.push(t.elapsed());
-            }
-            lat
-        }));
+    let url = format!("{base}{path}");
+    let mut probe = reqwest::Client::new().get(&url).bearer_auth(token);
+    if let Some(pos) = consistency {
+        probe = probe.header("x-consistency-token", pos);
     }
-    let mut latencies = Vec::new();
-    for t in tasks {
-        latencies.extend(t.await.expect("load task"));
+    let res = probe.send().await.expect("probe request");
+    assert!(res.status().is_success(), "{url}: {}", res.status());
+    assert!(res.headers().get("x-consistency-stale").is_none());
+    assert!(!res.bytes().await.expect("probe body").is_empty());
+
+    let mut cmd = tokio::process::Command::new("wrk");
+    cmd.args(["--latency", "-t1"])
+        .arg(format!("-c{connections}"))
+        .arg(format!("-d{}s", duration.as_secs()))
+        .arg("-H")
+        .arg(format!("Authorization: Bearer {token}"));
+    if let Some(pos) = consistency {
+        cmd.arg("-H").arg(format!("x-consistency-token: {pos}"));
     }
-    latencies.sort();
-    Load {
-        latencies,
-        elapsed: started.elapsed(),
+    let out = cmd
+        .arg(&url)
+        .output()
+        .await
+        .expect("run wrk (Debian package `wrk`)");
+    assert!(out.status.success(), "wrk failed: {out:?}");
+    parse_wrk(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// Prints how PostgreSQL planned the busiest statements on a pool's connections (each connection
+/// holds its own prepared statements): one re-planned at every execution shows custom plans.
+async fn plan_report(name: &str, pool: &sqlx::PgPool) {
+    let mut held = Vec::new();
+    let mut plans: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+    for _ in 0..pool.size() {
+        let Ok(Ok(mut conn)) = tokio::time::timeout(Duration::from_secs(1), pool.acquire()).await
+        else {
+            break;
+        };
+        let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+            "select generic_plans, custom_plans, \
+                    left(regexp_replace(statement, '\\s+', ' ', 'g'), 100) \
+             from pg_prepared_statements",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .expect("prepared statements");
+        for (generic, custom, statement) in rows {
+            let e = plans.entry(statement).or_default();
+            e.0 += generic;
+            e.1 += custom;
+        }
+        held.push(conn);
+    }
+    let mut plans: Vec<_> = plans.into_iter().collect();
+    plans.sort_by_key(|(_, (g, c))| -(g + c));
+    for (statement, (generic, custom)) in plans.into_iter().take(4) {
+        println!(
+            "{name} pool ({} connections): {generic} generic, {custom} custom plans: {statement}",
+            held.len()
+        );
     }
 }
 
@@ -314,11 +371,10 @@ async fn documents_read_latency() {
         let r = load(&app.base_url, token, consistency, path, 32, duration).await;
         println!(
             "| {name} | {} | {:.0} | {:.1} | {:.1} |",
-            r.latencies.len(),
-            r.rate(),
-            r.pct(0.5),
-            r.pct(0.99)
+            r.requests, r.rate, r.p50_ms, r.p99_ms
         );
-        assert!(!r.latencies.is_empty());
+        assert!(r.requests > 0);
     }
+    plan_report("main", &app.app.core.pool).await;
+    plan_report("pages", &app.app.core.pages).await;
 }
