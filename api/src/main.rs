@@ -4,6 +4,11 @@ use clap::Parser;
 
 use api::cli::{AdminCommand, AuditCommand, Cli, Command};
 
+/// mimalloc rather than glibc's malloc: a request allocates many small strings (see
+/// docs/benchmarks.md, "Documents: listing and fetching a document").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();

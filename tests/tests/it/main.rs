@@ -1,5 +1,10 @@
 //! One integration-test binary (one link, one PostgreSQL cluster) with a module per subject.
 
+/// The same global allocator as the `docuvault` binary, so the in-process server behaves (and
+/// benchmarks) like the product.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod admin_users_quota;
 mod api_errors;
 mod app;
