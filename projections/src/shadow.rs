@@ -27,8 +27,8 @@ impl Shadow {
     }
 
     /// Drops any leftover shadow schema and creates a fresh one with empty copies of `tables`:
-    /// columns, defaults, identity, generated columns, checks, storage and comments of the live
-    /// table; its primary key, unique constraints and unique indexes (upserts need them) under
+    /// columns, defaults, identity, generated columns, checks, storage, storage parameters and
+    /// comments of the live table; its primary key, unique constraints and unique indexes (upserts need them) under
     /// their live names; its privileges. Other indexes are deferred.
     pub async fn create(
         pool: &PgPool,
@@ -80,6 +80,22 @@ impl Shadow {
             ))
             .execute(&mut *tx)
             .await?;
+            // `like` copies no storage parameters: a projection may depend on them (the search
+            // table keeps its rows and their tsvectors inline with `toast_tuple_target`).
+            let options: Option<Vec<String>> = sqlx::query_scalar(
+                "select reloptions from pg_catalog.pg_class where oid = $1::oid",
+            )
+            .bind(oid)
+            .fetch_one(&mut *tx)
+            .await?;
+            if let Some(options) = options.filter(|o| !o.is_empty()) {
+                sqlx::query(&format!(
+                    "alter table {shadow} set ({})",
+                    options.join(", ")
+                ))
+                .execute(&mut *tx)
+                .await?;
+            }
             // Primary key and unique constraints now (ON CONFLICT needs them); exclusion
             // constraints are indexes too: after the load.
             let constraints = sqlx::query(

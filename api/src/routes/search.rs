@@ -89,6 +89,7 @@ async fn search_documents(
             limit: p.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 100),
             cursor: p.cursor,
             only_owned: false,
+            strategy: None,
         },
     )
     .await?;

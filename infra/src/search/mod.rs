@@ -1,8 +1,13 @@
 //! Full-text search: the `search` projection (documents, shares, extracted text, topics) and the
 //! ranked, highlighted, permission-checked query over it.
 
+mod english;
 mod projection;
 mod query;
+mod snippet;
+mod stats;
+mod strategy;
 
 pub use projection::{SearchProjection, TextLoader};
 pub use query::{search, SearchHit, SearchPage, SearchQuery};
+pub use strategy::Strategy;

@@ -10,28 +10,17 @@ use domain::ids::UserId;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-/// Highlight markers PostgreSQL puts around matches: private-use characters that cannot occur in
-/// a document and survive HTML escaping, turned into `<mark>` afterwards.
-const START: char = '\u{E000}';
-const STOP: char = '\u{E001}';
+use super::snippet::{highlight, Terms};
+use super::stats;
+use super::strategy::{self, Strategy, TEXT_CANDIDATES, WALK_LIMIT};
+
 /// How far into a text the snippet's anchor (the first match) is looked for.
 const SNIPPET_SCAN_CHARS: i32 = 100_000;
-/// The snippet is cut from this many characters around its anchor (about 60 words, what two
-/// fragments of up to 30 words need): ts_headline parses all it is given (~0.2 ms per 360
-/// characters on the loaded benchmark machine), and a whole text can be hundreds of kilobytes.
+/// The snippet is cut from this many characters around its anchor (about 60 words, more than a
+/// snippet shows): a whole text can be hundreds of kilobytes.
 const SNIPPET_WINDOW_CHARS: i32 = 360;
-/// Text matches ranked per query. Ranking costs a detoasted tsvector per match, so a query that
-/// matches much of a large vault ranks only this many of its matches (besides every filename
-/// match); rarer queries match fewer and are ranked completely.
-const TEXT_CANDIDATES: i64 = 100;
 /// Filename matches ranked per query (they outrank text-only matches).
 const NAME_CANDIDATES: i64 = 50;
-/// A term (or the whole query) matching more than this share of the documents is broad: the
-/// query then avoids collecting all its matches from the index (see query.sql).
-const BROAD_SHARE: f32 = 0.25;
-/// A broad query walks at most this many of the caller's newest documents (it expects its
-/// candidates among the first `TEXT_CANDIDATES / BROAD_SHARE` = 400) before it asks the index.
-const WALK_LIMIT: i64 = 1_200;
 
 /// Who may see a document, and the caller's filters (`d` is `search_documents`).
 const VISIBLE: &str = "d.uploaded and not d.trashed \
@@ -40,15 +29,19 @@ const VISIBLE: &str = "d.uploaded and not d.trashed \
     and ($6::timestamptz is null or d.created_at >= $6) \
     and ($7::timestamptz is null or d.created_at < $7)";
 /// A candidate's rank: text relevance (filename words weigh most), plus a bonus when one of
-/// its topics is named by the query.
-const RANK: &str = "ts_rank(d.tsv, p.query) \
+/// its topics is named by the query. A query of stopwords only matches filenames (`name_tsv`).
+const RANK: &str = "case when p.fallback then ts_rank(d.name_tsv, p.query) \
+    else ts_rank(d.tsv, p.query) end \
     + case when d.topic_ids && named.ids then 0.5 else 0 end";
+/// Whether a document matches, tested row by row (not through an index).
+const MATCH: &str = "case when p.fallback then d.name_tsv @@ p.query else d.tsv @@ p.query end";
 
 /// query.sql with its repeated fragments filled in.
 static SQL: LazyLock<String> = LazyLock::new(|| {
     include_str!("query.sql")
         .replace("{visible}", VISIBLE)
         .replace("{rank}", RANK)
+        .replace("{match}", MATCH)
 });
 
 #[derive(Debug, Clone, Default)]
@@ -63,6 +56,9 @@ pub struct SearchQuery {
     pub cursor: Option<String>,
     /// Only the caller's own documents (the document listing's `q`), not those shared with them.
     pub only_owned: bool,
+    /// How to find the text candidates; `None` (what the API uses) picks the cheapest from the
+    /// statistics. Set by tests that check every strategy finds the same.
+    pub strategy: Option<Strategy>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -95,7 +91,14 @@ struct Row {
     created_at: DateTime<Utc>,
     topic_ids: Vec<Uuid>,
     rank: f32,
+    /// The tsquery run, as text (the snippet marks its lexemes).
+    query: String,
+    /// Stopwords only: `query` is in the `simple` configuration.
+    fallback: bool,
+    /// The text window around the first match (none for the row after the page).
     snippet: Option<String>,
+    /// The window starts mid-text.
+    cut: bool,
 }
 
 /// Splits `q` into the part for `websearch_to_tsquery` and a last bare word to match as a prefix
@@ -129,22 +132,17 @@ fn decode_cursor(cursor: &str) -> Option<(f32, Uuid)> {
     Some((rank.parse().ok()?, id.parse().ok()?))
 }
 
-fn snippet(raw: Option<String>) -> String {
-    let raw = raw.unwrap_or_default();
-    let mut out = String::with_capacity(raw.len() + 32);
-    for c in raw.chars() {
-        match c {
-            START => out.push_str("<mark>"),
-            STOP => out.push_str("</mark>"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+/// The hit's snippet: the window without a word cut in half at its start, matches marked.
+fn snippet(row: &Row) -> String {
+    let window = row.snippet.as_deref().unwrap_or_default();
+    let window = if row.cut {
+        window
+            .split_once(char::is_whitespace)
+            .map_or("", |(_, rest)| rest)
+    } else {
+        window
+    };
+    highlight(window, &Terms::parse(&row.query, !row.fallback))
 }
 
 /// Runs one search. An invalid cursor starts from the first page.
@@ -158,10 +156,10 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
     let limit = query.limit.clamp(1, 100) as i64;
     let (web, prefix) = split_prefix(&query.q);
     let after = query.cursor.as_deref().and_then(decode_cursor);
-    let options = format!(
-        "StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=10, MaxFragments=2, \
-         FragmentDelimiter=\" … \""
-    );
+    let strategy = match query.strategy {
+        Some(forced) => forced,
+        None => strategy::choose(&*stats::shares(pool).await?, &web, prefix.as_deref()),
+    };
     let rows: Vec<Row> = sqlx::query_as(SQL.as_str())
         .bind(caller.as_uuid())
         .bind(&web)
@@ -172,12 +170,11 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
         .bind(query.to)
         .bind(after.map(|(r, _)| r))
         .bind(after.map(|(_, id)| id))
-        .bind(&options)
         .bind(limit + 1)
         .bind(query.only_owned)
         .bind(TEXT_CANDIDATES)
         .bind(NAME_CANDIDATES)
-        .bind(BROAD_SHARE)
+        .bind(strategy.as_str())
         .bind(SNIPPET_SCAN_CHARS)
         .bind(SNIPPET_WINDOW_CHARS)
         .bind(WALK_LIMIT)
@@ -188,6 +185,7 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
         .into_iter()
         .take(limit as usize)
         .map(|r| SearchHit {
+            snippet: snippet(&r),
             shared: r.owner_id != caller.as_uuid(),
             document_id: r.document_id,
             owner_id: r.owner_id,
@@ -196,7 +194,6 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
             created_at: r.created_at,
             topic_ids: r.topic_ids,
             rank: r.rank,
-            snippet: snippet(r.snippet),
         })
         .collect();
     let next_cursor = if more {
@@ -224,11 +221,27 @@ mod tests {
     }
 
     #[test]
-    fn snippets_are_escaped_and_marked() {
-        let raw = format!("<b>{START}Tax{STOP}</b> & co");
+    fn a_window_cut_mid_text_loses_its_first_word() {
+        let row = |window: &str, cut: bool| Row {
+            document_id: Uuid::nil(),
+            owner_id: Uuid::nil(),
+            filename: None,
+            folder_id: None,
+            created_at: Utc::now(),
+            topic_ids: vec![],
+            rank: 0.0,
+            query: "'tax'".into(),
+            fallback: false,
+            snippet: Some(window.into()),
+            cut,
+        };
         assert_eq!(
-            snippet(Some(raw)),
-            "&lt;b&gt;<mark>Tax</mark>&lt;/b&gt; &amp; co"
+            snippet(&row("ax return, tax", true)),
+            "return, <mark>tax</mark>"
+        );
+        assert_eq!(
+            snippet(&row("Tax return", false)),
+            "<mark>Tax</mark> return"
         );
     }
 

@@ -1,0 +1,201 @@
+//! English words as PostgreSQL's `english` text-search configuration sees them: its stopwords and
+//! its Snowball stems, for the search's strategy estimate and snippet highlighting.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+/// PostgreSQL's `english.stop` (share/tsearch_data), the words its `english` configuration drops.
+const STOPWORDS: &[&str] = &[
+    "i",
+    "me",
+    "my",
+    "myself",
+    "we",
+    "our",
+    "ours",
+    "ourselves",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "he",
+    "him",
+    "his",
+    "himself",
+    "she",
+    "her",
+    "hers",
+    "herself",
+    "it",
+    "its",
+    "itself",
+    "they",
+    "them",
+    "their",
+    "theirs",
+    "themselves",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "this",
+    "that",
+    "these",
+    "those",
+    "am",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "have",
+    "has",
+    "had",
+    "having",
+    "do",
+    "does",
+    "did",
+    "doing",
+    "a",
+    "an",
+    "the",
+    "and",
+    "but",
+    "if",
+    "or",
+    "because",
+    "as",
+    "until",
+    "while",
+    "of",
+    "at",
+    "by",
+    "for",
+    "with",
+    "about",
+    "against",
+    "between",
+    "into",
+    "through",
+    "during",
+    "before",
+    "after",
+    "above",
+    "below",
+    "to",
+    "from",
+    "up",
+    "down",
+    "in",
+    "out",
+    "on",
+    "off",
+    "over",
+    "under",
+    "again",
+    "further",
+    "then",
+    "once",
+    "here",
+    "there",
+    "when",
+    "where",
+    "why",
+    "how",
+    "all",
+    "any",
+    "both",
+    "each",
+    "few",
+    "more",
+    "most",
+    "other",
+    "some",
+    "such",
+    "no",
+    "nor",
+    "not",
+    "only",
+    "own",
+    "same",
+    "so",
+    "than",
+    "too",
+    "very",
+    "s",
+    "t",
+    "can",
+    "will",
+    "just",
+    "don",
+    "should",
+    "now",
+];
+
+static STOP: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| STOPWORDS.iter().copied().collect());
+static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
+
+/// The `english` lexeme of a lowercase word: its stem, or `None` for a stopword.
+pub(super) fn lexeme(word: &str) -> Option<String> {
+    if word.is_empty() || STOP.contains(word) {
+        return None;
+    }
+    Some(STEMMER.stem(word).into_owned())
+}
+
+/// The words of a text with their byte offsets, split about as PostgreSQL's parser splits them:
+/// runs of letters and digits ("tax-return_2025" is tax, return, 2025).
+pub(super) fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut rest = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        while rest.peek().is_some_and(|(_, c)| !c.is_alphanumeric()) {
+            rest.next();
+        }
+        let (start, _) = *rest.peek()?;
+        let mut end = start;
+        while let Some((i, c)) = rest.peek().copied() {
+            if !c.is_alphanumeric() {
+                break;
+            }
+            end = i + c.len_utf8();
+            rest.next();
+        }
+        Some((start, &text[start..end]))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_like_postgresql_and_drops_its_stopwords() {
+        // What `to_tsvector('english', …)` gives for these words.
+        assert_eq!(lexeme("invoices").as_deref(), Some("invoic"));
+        assert_eq!(lexeme("companies").as_deref(), Some("compani"));
+        assert_eq!(lexeme("running").as_deref(), Some("run"));
+        assert_eq!(lexeme("the"), None);
+        assert_eq!(lexeme("do"), None);
+    }
+
+    #[test]
+    fn splits_words_at_anything_but_letters_and_digits() {
+        let found: Vec<_> = words("Tax-return_2025.pdf, café!").collect();
+        assert_eq!(
+            found,
+            [
+                (0, "Tax"),
+                (4, "return"),
+                (11, "2025"),
+                (16, "pdf"),
+                (21, "café")
+            ]
+        );
+    }
+}

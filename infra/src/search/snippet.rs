@@ -1,0 +1,194 @@
+//! Snippets: the words around a search's first match, the matching ones in `<mark>`, HTML-escaped.
+//!
+//! Done here rather than with PostgreSQL's `ts_headline`, which parsed each window again and was
+//! a quarter of a query's time (docs/benchmarks.md, "Search"): the query returns the window and
+//! the tsquery it ran, and the words are matched the way that tsquery matches them.
+
+use super::english;
+
+/// Words kept before the first match, for context.
+const WORDS_BEFORE: usize = 8;
+/// Words in a snippet at most (ts_headline's two fragments of up to 30 words gave about as much).
+const MAX_WORDS: usize = 40;
+
+/// The lexemes a query looks for (not the ones it excludes), from PostgreSQL's text of the
+/// tsquery it ran, e.g. `'invoic' & 'pay':* & !'draft'`.
+#[derive(Debug, PartialEq)]
+pub(super) struct Terms {
+    /// (lexeme, matches as a prefix)
+    lexemes: Vec<(String, bool)>,
+    /// The query is `english` (stems; stopwords never match), else `simple` (the words as such).
+    english: bool,
+}
+
+impl Terms {
+    pub fn parse(query: &str, english: bool) -> Self {
+        let mut lexemes = Vec::new();
+        let mut chars = query.chars().peekable();
+        // `!` before a lexeme or a parenthesised group (an excluded phrase) excludes it.
+        let (mut depth, mut excluded_from, mut not) = (0usize, None::<usize>, false);
+        while let Some(c) = chars.next() {
+            match c {
+                '!' => not = true,
+                '(' => {
+                    depth += 1;
+                    if not && excluded_from.is_none() {
+                        excluded_from = Some(depth);
+                    }
+                    not = false;
+                }
+                ')' => {
+                    if excluded_from == Some(depth) {
+                        excluded_from = None;
+                    }
+                    depth = depth.saturating_sub(1);
+                }
+                '\'' => {
+                    let mut lexeme = String::new();
+                    while let Some(c) = chars.next() {
+                        if c == '\'' {
+                            // A doubled quote is a quote inside the lexeme.
+                            if chars.peek() == Some(&'\'') {
+                                chars.next();
+                            } else {
+                                break;
+                            }
+                        }
+                        lexeme.push(c);
+                    }
+                    let mut prefix = false;
+                    if chars.peek() == Some(&':') {
+                        chars.next();
+                        while let Some(&c) = chars.peek() {
+                            if c == '*' {
+                                prefix = true;
+                            } else if !c.is_ascii_alphabetic() {
+                                break;
+                            }
+                            chars.next();
+                        }
+                    }
+                    if !not && excluded_from.is_none() {
+                        lexemes.push((lexeme, prefix));
+                    }
+                    not = false;
+                }
+                _ => {}
+            }
+        }
+        Terms { lexemes, english }
+    }
+
+    fn matches(&self, word: &str) -> bool {
+        let lower = word.to_lowercase();
+        let lexeme = if self.english {
+            match english::lexeme(&lower) {
+                Some(l) => l,
+                None => return false,
+            }
+        } else {
+            lower
+        };
+        self.lexemes
+            .iter()
+            .any(|(l, prefix)| *l == lexeme || (*prefix && lexeme.starts_with(l.as_str())))
+    }
+}
+
+/// The snippet of `window` (a piece of the text around its first match): from a few words
+/// before the first matching word, at most `MAX_WORDS` words, escaped, matches marked.
+pub(super) fn highlight(window: &str, terms: &Terms) -> String {
+    let words: Vec<(usize, &str)> = english::words(window).collect();
+    if words.is_empty() {
+        return escape(window.trim());
+    }
+    let first = words
+        .iter()
+        .position(|(_, w)| terms.matches(w))
+        .unwrap_or(0);
+    let start = first.saturating_sub(WORDS_BEFORE);
+    let end = (start + MAX_WORDS).min(words.len());
+    let mut out = String::with_capacity(window.len() + 64);
+    let mut at = words[start].0;
+    for &(offset, word) in &words[start..end] {
+        out.push_str(&escape(&window[at..offset]));
+        if terms.matches(word) {
+            out.push_str("<mark>");
+            out.push_str(&escape(word));
+            out.push_str("</mark>");
+        } else {
+            out.push_str(&escape(word));
+        }
+        at = offset + word.len();
+    }
+    if end == words.len() {
+        out.push_str(&escape(window[at..].trim_end()));
+    }
+    out
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_looked_for_lexemes_of_a_tsquery() {
+        let t = Terms::parse(
+            "'invoic' & 'pay':* & !'draft' & !( 'tax' <-> 'return' )",
+            true,
+        );
+        assert_eq!(
+            t.lexemes,
+            [("invoic".to_owned(), false), ("pay".to_owned(), true)]
+        );
+        let t = Terms::parse("'o''brien' <-> 'ltd'", false);
+        assert_eq!(
+            t.lexemes,
+            [("o'brien".to_owned(), false), ("ltd".to_owned(), false)]
+        );
+    }
+
+    #[test]
+    fn marks_stemmed_and_prefix_matches_and_escapes() {
+        let terms = Terms::parse("'invoic' & 'pay':*", true);
+        assert_eq!(
+            highlight("Two <b>Invoices</b> & payments, the paid one.", &terms),
+            "Two &lt;b&gt;<mark>Invoices</mark>&lt;/b&gt; &amp; <mark>payments</mark>, the \
+             paid one."
+        );
+        // A stopword never matches an english query, even when a lexeme starts like it.
+        let terms = Terms::parse("'th':*", true);
+        assert_eq!(highlight("the thing", &terms), "the <mark>thing</mark>");
+        // Stopwords only: the words as they are (PostgreSQL's `simple` configuration).
+        let terms = Terms::parse("'the'", false);
+        assert_eq!(highlight("The lease", &terms), "<mark>The</mark> lease");
+    }
+
+    #[test]
+    fn keeps_a_few_words_before_the_first_match_and_a_bounded_number_after() {
+        let text = (0..100)
+            .map(|i| format!("w{i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let terms = Terms::parse("'w50'", false);
+        let snippet = highlight(&text, &terms);
+        assert!(snippet.starts_with("w42 "), "{snippet}");
+        assert!(snippet.contains("<mark>w50</mark>"), "{snippet}");
+        assert!(snippet.ends_with(" w81"), "{snippet}");
+    }
+}

@@ -1,0 +1,90 @@
+//! How common each lexeme is in the search table, from its column statistics, cached in the
+//! process: a search estimates its breadth from them to choose how to find its candidates.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use sqlx::PgPool;
+
+/// How long statistics are reused. Reading them cost ~1 ms of every query (docs/benchmarks.md,
+/// "Search"); `ANALYZE` changes them only every so many thousand row changes, and stale ones
+/// only pick a slower way to the same results, never other results.
+const TTL: Duration = Duration::from_secs(60);
+
+/// The share of documents containing each of the most common lexemes (`ANALYZE`'s
+/// `most_common_elems`); a lexeme not listed is rare. Empty before the first `ANALYZE`.
+#[derive(Debug, Default)]
+pub(super) struct Shares {
+    /// Of `tsv` (filename and text, `english`).
+    pub text: HashMap<String, f32>,
+    /// Of `name_tsv` (filename, `simple` and `english`).
+    pub names: HashMap<String, f32>,
+    /// Rows in the table, as `ANALYZE` last counted them (0 before).
+    pub documents: f64,
+}
+
+/// Share of documents containing `lexeme`: 0 when it is not among the common ones.
+pub(super) fn share(of: &HashMap<String, f32>, lexeme: &str) -> f32 {
+    of.get(lexeme).copied().unwrap_or(0.0)
+}
+
+/// Share of documents a prefix matches, about the sum over its common completions.
+pub(super) fn prefix_share(of: &HashMap<String, f32>, prefix: &str) -> f32 {
+    of.iter()
+        .filter(|(l, _)| l.starts_with(prefix))
+        .map(|(_, s)| s)
+        .sum::<f32>()
+        .min(1.0)
+}
+
+type Cache = HashMap<String, (Instant, Arc<Shares>)>;
+
+/// Per database (tests run many in one process).
+static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(Mutex::default);
+
+/// The statistics of the database `pool` connects to, at most `TTL` old.
+pub(super) async fn shares(pool: &PgPool) -> Result<Arc<Shares>, sqlx::Error> {
+    let options = pool.connect_options();
+    let key = format!(
+        "{}:{}/{}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or_default()
+    );
+    if let Some((at, shares)) = CACHE.lock().expect("search statistics").get(&key) {
+        if at.elapsed() < TTL {
+            return Ok(shares.clone());
+        }
+    }
+    let rows: Vec<(String, String, f32)> = sqlx::query_as(
+        "select s.attname::text, m.lexeme, m.share \
+         from pg_stats s, \
+             unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) as m(lexeme, share) \
+         where s.schemaname = current_schema() and s.tablename = 'search_documents' \
+           and s.attname in ('tsv', 'name_tsv') and m.lexeme is not null",
+    )
+    .fetch_all(pool)
+    .await?;
+    let documents: f32 = sqlx::query_scalar(
+        "select greatest(reltuples, 0) from pg_class where oid = 'search_documents'::regclass",
+    )
+    .fetch_one(pool)
+    .await?;
+    let mut shares = Shares {
+        documents: documents.into(),
+        ..Shares::default()
+    };
+    for (column, lexeme, share) in rows {
+        match column.as_str() {
+            "tsv" => shares.text.insert(lexeme, share),
+            _ => shares.names.insert(lexeme, share),
+        };
+    }
+    let shares = Arc::new(shares);
+    CACHE
+        .lock()
+        .expect("search statistics")
+        .insert(key, (Instant::now(), shares.clone()));
+    Ok(shares)
+}

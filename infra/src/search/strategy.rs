@@ -1,0 +1,196 @@
+//! How a search finds its text candidates, chosen from the query's estimated breadth by a small
+//! cost model whose constants were measured (docs/benchmarks.md, "Search").
+
+use super::english;
+use super::stats::{prefix_share, share, Shares};
+
+/// Text matches ranked per query. Ranking reads a tsvector per match, so a query that matches
+/// much of a large vault ranks only this many of its matches (besides every filename match);
+/// rarer queries match fewer and are ranked completely.
+pub(super) const TEXT_CANDIDATES: i64 = 100;
+/// A walk tests at most this many of the caller's newest documents before it asks the index.
+pub(super) const WALK_LIMIT: i64 = 1_500;
+
+/// Microseconds per posting a GIN bitmap scan collects for a word, and for a prefix (whose
+/// completions' postings are gathered into a bitmap first), and per row read and tested.
+const GIN_POSTING_US: f64 = 0.4;
+const GIN_PREFIX_POSTING_US: f64 = 1.0;
+const ROW_US: f64 = 4.0;
+
+/// How a search finds its text candidates. Every strategy finds the same matches when they are
+/// fewer than the candidates ranked; they differ in cost, and in which sample of a broader
+/// query's matches is ranked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// The GIN index answers the whole query (narrow queries).
+    Index,
+    /// The caller's newest documents, tested one by one (queries broad as a whole).
+    Walk,
+    /// The index for the words, the last word's prefix tested on their rows (a prefix broader
+    /// than the words before it).
+    WordThenPrefix,
+}
+
+impl Strategy {
+    /// The name query.sql knows it by.
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Index => "index",
+            Strategy::Walk => "walk",
+            Strategy::WordThenPrefix => "word_then_prefix",
+        }
+    }
+}
+
+/// The query's terms as shares of the documents containing them.
+#[derive(Debug, PartialEq)]
+struct Breadth {
+    /// One per word of the web-search part that is not excluded.
+    words: Vec<f32>,
+    /// The words are alternatives (`or`), not all required.
+    any: bool,
+    /// The last word as a prefix, when it narrows the query.
+    prefix: Option<f32>,
+    /// Stopwords only: filenames are searched, always through their index or a walk.
+    names: bool,
+}
+
+/// Estimates `web` (web-search syntax) and `prefix` the way query.sql will run them: `english`
+/// lexemes against the text's statistics, or, when only stopwords are left, the words as such
+/// against the filenames' statistics.
+fn breadth(shares: &Shares, web: &str, prefix: Option<&str>) -> Breadth {
+    let mut words: Vec<String> = Vec::new();
+    let mut any = false;
+    for (at, word) in english::words(web) {
+        let word = word.to_lowercase();
+        let excluded = web[..at].ends_with('-')
+            && web[..at - 1].chars().last().is_none_or(char::is_whitespace);
+        if word == "or" {
+            any = true;
+        } else if !excluded {
+            words.push(word);
+        }
+    }
+    let lexemes: Vec<String> = words.iter().filter_map(|w| english::lexeme(w)).collect();
+    let stem = prefix.and_then(english::lexeme);
+    let names = lexemes.is_empty() && stem.is_none();
+    let (of, words, prefix) = if names {
+        (&shares.names, words, prefix.map(str::to_owned))
+    } else {
+        (&shares.text, lexemes, stem)
+    };
+    // A prefix that one of the words already begins with ("invoice inv") narrows nothing.
+    let prefix = prefix.filter(|p| !words.iter().any(|w| w.starts_with(p.as_str())));
+    Breadth {
+        words: words.iter().map(|w| share(of, w)).collect(),
+        any,
+        prefix: prefix.map(|p| prefix_share(of, &p)),
+        names,
+    }
+}
+
+/// The cheapest way to `TEXT_CANDIDATES` matches of a query of this breadth in `documents`.
+fn cheapest(b: &Breadth, documents: f64) -> Strategy {
+    let n = documents.max(1.0);
+    let k = TEXT_CANDIDATES as f64;
+    let all_words: f64 = b.words.iter().map(|&s| s as f64).sum();
+    let web = if b.words.is_empty() {
+        None
+    } else if b.any {
+        Some(all_words.min(1.0))
+    } else {
+        b.words.iter().map(|&s| s as f64).reduce(f64::min)
+    };
+    let prefix = b.prefix.map(f64::from);
+    // Terms assumed independent.
+    let share = web.unwrap_or(1.0) * prefix.unwrap_or(1.0);
+    let index = n * all_words * GIN_POSTING_US
+        + n * prefix.unwrap_or(0.0) * GIN_PREFIX_POSTING_US
+        + (n * share).min(k) * ROW_US;
+    let word_then_prefix = match (web, prefix) {
+        (Some(web), Some(prefix)) if prefix > 0.0 && !b.names => {
+            n * all_words * GIN_POSTING_US + (n * web).min(k / prefix) * ROW_US
+        }
+        _ => f64::INFINITY,
+    };
+    // A walk that would not find its candidates among the documents it may test falls back to
+    // the index as well: only worth it when it expects to find them.
+    let walk = if share * WALK_LIMIT as f64 >= k {
+        k / share * ROW_US
+    } else {
+        f64::INFINITY
+    };
+    if walk < index && walk <= word_then_prefix {
+        Strategy::Walk
+    } else if word_then_prefix < index {
+        Strategy::WordThenPrefix
+    } else {
+        Strategy::Index
+    }
+}
+
+/// The strategy for a query of `web` text and last-word `prefix` over `shares`' table.
+pub(super) fn choose(shares: &Shares, web: &str, prefix: Option<&str>) -> Strategy {
+    cheapest(&breadth(shares, web, prefix), shares.documents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shares() -> Shares {
+        let text = [
+            ("report", 0.22),
+            ("invoic", 0.26),
+            ("pay", 0.05),
+            ("payment", 0.1),
+        ];
+        let names = [("the", 0.15), ("to", 0.05)];
+        Shares {
+            text: text.iter().map(|(l, s)| (l.to_string(), *s)).collect(),
+            names: names.iter().map(|(l, s)| (l.to_string(), *s)).collect(),
+            documents: 100_000.0,
+        }
+    }
+
+    #[test]
+    fn estimates_lexemes_prefixes_exclusions_and_stopwords() {
+        let s = shares();
+        let b = breadth(&s, "invoices -report", Some("pay"));
+        assert_eq!((&b.words[..], b.any), (&[0.26][..], false));
+        assert!(
+            (b.prefix.unwrap() - 0.15).abs() < 1e-6,
+            "pay and payment: {b:?}"
+        );
+        let b = breadth(&s, "invoice or report", None);
+        assert_eq!((b.words, b.any, b.prefix), (vec![0.26, 0.22], true, None));
+        // Stopwords only: the filenames' words.
+        let b = breadth(&s, "the", Some("to"));
+        assert_eq!((b.words, b.prefix), (vec![0.15], Some(0.05)));
+        // A prefix of a word already there adds nothing.
+        assert_eq!(breadth(&s, "invoice", Some("invoic")).prefix, None);
+    }
+
+    #[test]
+    fn rare_queries_use_the_index_and_broad_ones_walk() {
+        let s = shares();
+        assert_eq!(choose(&s, "zanzibar", None), Strategy::Index);
+        assert_eq!(choose(&s, "", Some("zanz")), Strategy::Index);
+        assert_eq!(choose(&s, "", Some("report")), Strategy::Walk);
+        assert_eq!(choose(&s, "the", None), Strategy::Walk);
+        // A broad prefix after a broad word: the word's rows, the prefix tested.
+        assert_eq!(choose(&s, "invoice", Some("pay")), Strategy::WordThenPrefix);
+        // A rare word: its few rows are tested for the prefix.
+        assert_eq!(
+            choose(&s, "zanzibar", Some("pay")),
+            Strategy::WordThenPrefix
+        );
+        // Rare both: the index.
+        assert_eq!(choose(&s, "zanzibar", Some("quux")), Strategy::Index);
+        // No statistics yet (before the first ANALYZE): everything is rare.
+        assert_eq!(
+            choose(&Shares::default(), "", Some("report")),
+            Strategy::Index
+        );
+    }
+}
