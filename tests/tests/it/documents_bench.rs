@@ -244,9 +244,10 @@ async fn plan_report(name: &str, pool: &sqlx::PgPool) {
             break;
         };
         let rows: Vec<(i64, i64, String)> = sqlx::query_as(
-            "select generic_plans, custom_plans, \
-                    left(regexp_replace(statement, '\\s+', ' ', 'g'), 100) \
-             from pg_prepared_statements",
+            "select generic_plans, custom_plans, left(t, 50) || ' … ' || right(t, 70) \
+             from (select generic_plans, custom_plans, \
+                          regexp_replace(statement, '\\s+', ' ', 'g') as t \
+                   from pg_prepared_statements) p",
         )
         .fetch_all(&mut *conn)
         .await
