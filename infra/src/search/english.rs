@@ -152,22 +152,10 @@ pub(super) fn lexeme(word: &str) -> Option<String> {
 /// The words of a text with their byte offsets, split about as PostgreSQL's parser splits them:
 /// runs of letters and digits ("tax-return_2025" is tax, return, 2025).
 pub(super) fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut rest = text.char_indices().peekable();
-    std::iter::from_fn(move || {
-        while rest.peek().is_some_and(|(_, c)| !c.is_alphanumeric()) {
-            rest.next();
-        }
-        let (start, _) = *rest.peek()?;
-        let mut end = start;
-        while let Some((i, c)) = rest.peek().copied() {
-            if !c.is_alphanumeric() {
-                break;
-            }
-            end = i + c.len_utf8();
-            rest.next();
-        }
-        Some((start, &text[start..end]))
-    })
+    // Each piece is a slice of `text`: its offset is the distance between their starts.
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(move |w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
 }
 
 #[cfg(test)]
