@@ -109,9 +109,7 @@ impl Config {
     pub fn page_connections(&self) -> u32 {
         match self.page_connections {
             Some(n) => n.max(1),
-            None => std::thread::available_parallelism()
-                .map(|n| (2 * n.get()).clamp(4, 32) as u32)
-                .unwrap_or(4),
+            None => infra::default_page_connections(),
         }
     }
 

@@ -43,30 +43,17 @@ pub async fn connect(cfg: &Config) -> Result<PgPool> {
         .context("connecting to PostgreSQL")
 }
 
-/// A second, lazily opened pool for the keyset page reads of `documents::read` (folder pages, one
-/// document, shared-with-me). Its sessions plan each statement once and reuse that plan
-/// (`plan_cache_mode = force_generic_plan`): those statements are index range scans whose best
-/// plan does not depend on the parameters, but for an owner with many documents PostgreSQL's
-/// default keeps re-planning them at every execution (the generic plan's estimate, made for an
-/// average owner, looks dearer than the custom one), and planning cost more than running them —
-/// measured at 0.49 → 0.31 ms per folder page (docs/benchmarks.md). Every other statement keeps the
-/// default on the main pool. The pool is small (`Config::page_connections`, twice the CPUs): with
-/// more backends than cores, 32 concurrent page requests preempt each other in the OS scheduler
-/// and the slowest wait longest; in the pool they wait in order (p99 of a folder page 28 → 21 ms
-/// at the same throughput on 2 CPUs).
+/// A second, lazily opened pool for page reads and searches (`infra::page_read_pool`: generic
+/// plans, twice the CPUs in connections unless `DOCUVAULT_PAGE_CONNECTIONS` says otherwise).
+/// Every other statement keeps PostgreSQL's defaults on the main pool.
 pub fn connect_pages(cfg: &Config) -> Result<PgPool> {
     use std::str::FromStr;
     let url = cfg
         .database_url()
         .context("DATABASE_URL is not set (or use `docuvault dev` for the embedded default)")?;
-    let options = sqlx::postgres::PgConnectOptions::from_str(url)
-        .context("parsing DATABASE_URL")?
-        .options([("plan_cache_mode", "force_generic_plan")]);
-    Ok(PgPoolOptions::new()
-        .max_connections(cfg.page_connections())
-        .acquire_timeout(std::time::Duration::from_secs(10))
-        .test_before_acquire(false)
-        .connect_lazy_with(options))
+    let options =
+        sqlx::postgres::PgConnectOptions::from_str(url).context("parsing DATABASE_URL")?;
+    Ok(infra::page_read_pool(options, cfg.page_connections()))
 }
 
 /// Resolves when Ctrl-C or SIGTERM arrives.

@@ -234,9 +234,39 @@ async fn bench(args: &Args, cluster: &PgCluster) -> Result<()> {
         args.documents as f64 / rebuild.as_secs_f64()
     );
 
+    // Queries run on a pool configured as `docuvault` configures the one its searches use.
+    let reads = infra::page_read_pool(
+        cluster.url("bench").parse()?,
+        infra::default_page_connections(),
+    );
     for &clients in &args.clients {
-        query_run(&pool, &vocab, owners[0], clients, args.seconds).await?;
+        query_run(&reads, &vocab, owners[0], clients, args.seconds).await?;
     }
+    plan_report(&reads).await?;
+    Ok(())
+}
+
+/// How PostgreSQL planned the search statement on the query pool's connections: re-planned at
+/// every execution shows as custom plans.
+async fn plan_report(pool: &sqlx::PgPool) -> Result<()> {
+    let mut held = Vec::new();
+    let (mut generic, mut custom) = (0i64, 0i64);
+    for _ in 0..pool.size() {
+        let mut conn = pool.acquire().await?;
+        let (g, c): (Option<i64>, Option<i64>) = sqlx::query_as(
+            "select sum(generic_plans)::int8, sum(custom_plans)::int8 \
+             from pg_prepared_statements where statement like '%websearch_to_tsquery%'",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        generic += g.unwrap_or(0);
+        custom += c.unwrap_or(0);
+        held.push(conn);
+    }
+    println!(
+        "search statement on {} connections: {generic} generic, {custom} custom plans",
+        held.len()
+    );
     Ok(())
 }
 

@@ -11,6 +11,31 @@ pub mod processing;
 pub mod search;
 pub mod snapshots;
 
+/// The pool that serves reads whose plan does not depend on their parameters: folder pages, one
+/// document, shared-with-me, folders, and the search query. Its sessions plan each statement once
+/// and reuse that plan (`plan_cache_mode = force_generic_plan`). PostgreSQL's default keeps
+/// re-planning them at every execution whenever the generic plan's estimate looks dearer than a
+/// custom one: a big owner's folder page (planning cost more than running it, 0.49 → 0.31 ms),
+/// and the search query, whose CTEs and seven gated branches took 2–3.5 ms to plan per search
+/// while a custom plan gains nothing (its text query comes out of a CTE, so no plan sees it).
+/// Few connections (`connections`, twice the CPUs by default): with more backends than cores, many
+/// concurrent requests preempt each other in the OS scheduler and the slowest wait longest; in
+/// the pool they wait in order. Measurements: docs/benchmarks.md.
+pub fn page_read_pool(options: sqlx::postgres::PgConnectOptions, connections: u32) -> sqlx::PgPool {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(connections.max(1))
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .test_before_acquire(false)
+        .connect_lazy_with(options.options([("plan_cache_mode", "force_generic_plan")]))
+}
+
+/// The default size of [`page_read_pool`]: twice the CPUs, at least 4 and at most 32.
+pub fn default_page_connections() -> u32 {
+    std::thread::available_parallelism()
+        .map(|n| (2 * n.get()).clamp(4, 32) as u32)
+        .unwrap_or(4)
+}
+
 /// Applies every migration in `migrations/` (event store and read models).
 pub async fn migrate(pool: &sqlx::PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     sqlx::migrate!("../migrations").run(pool).await

@@ -22,8 +22,10 @@ pub async fn search_page(
     cursor: Option<String>,
 ) -> ApiResult<Page<DocumentDto>> {
     check_query(q)?;
+    // On the page-read pool: the search statement's plan does not depend on its parameters
+    // (see `infra::page_read_pool`).
     let page = search(
-        &state.pool,
+        &state.pages,
         &SearchQuery {
             caller: Some(owner),
             q: q.to_owned(),

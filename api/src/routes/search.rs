@@ -77,8 +77,10 @@ async fn search_documents(
 ) -> ApiResult<Json<Page<SearchHitDto>>> {
     check_query(&p.q)?;
     let me = user.id();
+    // On the page-read pool: the search statement's plan does not depend on its parameters
+    // (see `infra::page_read_pool`).
     let page = search(
-        &state.pool,
+        &state.pages,
         &SearchQuery {
             caller: Some(me),
             q: p.q,
