@@ -141,10 +141,16 @@ static STOP: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| STOPWORDS.iter().copied().collect());
 static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
 
-/// The `english` lexeme of a lowercase word: its stem, or `None` for a stopword.
+/// The `english` lexeme of a lowercase word: its stem, or `None` for a stopword. A word with a
+/// digit in it is kept as it is: PostgreSQL's parser calls it a `numword` (or a number), which the
+/// `english` configuration maps to the `simple` dictionary, not the stemmer ("report2025e" stays
+/// whole where the stemmer would drop its final "e").
 pub(super) fn lexeme(word: &str) -> Option<String> {
     if word.is_empty() || STOP.contains(word) {
         return None;
+    }
+    if word.chars().any(|c| c.is_numeric()) {
+        return Some(word.to_owned());
     }
     Some(STEMMER.stem(word).into_owned())
 }
@@ -170,6 +176,13 @@ mod tests {
         assert_eq!(lexeme("running").as_deref(), Some("run"));
         assert_eq!(lexeme("the"), None);
         assert_eq!(lexeme("do"), None);
+        // Words with digits go to the `simple` dictionary: not stemmed.
+        assert_eq!(
+            lexeme("zebrafishc48a8e").as_deref(),
+            Some("zebrafishc48a8e")
+        );
+        assert_eq!(lexeme("invoices2025").as_deref(), Some("invoices2025"));
+        assert_eq!(lexeme("2025").as_deref(), Some("2025"));
     }
 
     #[test]

@@ -164,6 +164,16 @@ mod tests {
     }
 
     #[test]
+    fn a_word_with_digits_matches_its_unstemmed_prefix() {
+        // PostgreSQL keeps `'zebrafishc48a8e':*` whole (a numword is not stemmed); so must we.
+        let t = Terms::parse("'zebrafishc48a8e':*", true);
+        assert_eq!(
+            highlight("Counted the zebrafishc48a8e in the pond.", &t),
+            "Counted the <mark>zebrafishc48a8e</mark> in the pond."
+        );
+    }
+
+    #[test]
     fn marks_stemmed_and_prefix_matches_and_escapes() {
         let terms = Terms::parse("'invoic' & 'pay':*", true);
         assert_eq!(
