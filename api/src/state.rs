@@ -15,7 +15,7 @@ use crate::consistency::PositionWaiter;
 pub struct AppState {
     pub config: Arc<Config>,
     pub pool: PgPool,
-    /// For the keyset page reads of `documents::read` only (`run::connect_pages`).
+    /// For page reads (`documents::read`) and searches only (`run::connect_pages`).
     pub pages: PgPool,
     pub store: Arc<dyn EventStore>,
     pub keys: Arc<dyn DataKeys>,

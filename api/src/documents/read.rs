@@ -315,6 +315,7 @@ pub async fn documents_by_ids(
     state: &str,
     ids: &[Uuid],
 ) -> Result<Vec<DocRow>, ApiError> {
+    // One owner for every row: the handle is read once (an init plan), as in `list_documents`.
     let mut rows: Vec<DocRow> = sqlx::query_as(&format!(
         "select {DOC_COLUMNS}, (select u.handle from users u where u.id = $2) as owner_handle \
          from documents d where d.id = any($1) and d.owner_id = $2 and d.state = $3"

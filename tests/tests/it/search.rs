@@ -30,6 +30,8 @@ impl TextLoader for Texts {
 
 struct World {
     db: TestDb,
+    /// Searches run on a pool configured as the API's (`infra::page_read_pool`: generic plans).
+    reads: sqlx::PgPool,
     store: Arc<PgEventStore>,
     ctx: CommandContext,
     texts: Arc<Texts>,
@@ -53,8 +55,10 @@ impl World {
         let keys = Arc::new(PgDataKeys::new(db.pool.clone(), MasterKey::generate()));
         let store = Arc::new(PgEventStore::new(db.pool.clone(), keys));
         let ctx = CommandContext::system(store.clone(), Arc::new(SystemClock));
+        let reads = infra::page_read_pool(db.pool.connect_options().as_ref().clone(), 2);
         World {
             db,
+            reads,
             store,
             ctx,
             texts: Arc::new(Texts::default()),
@@ -178,7 +182,7 @@ impl World {
         strategy: Option<Strategy>,
     ) -> Vec<(Option<String>, String)> {
         let page = search(
-            &self.db.pool,
+            &self.reads,
             &SearchQuery {
                 caller: Some(caller),
                 q: q.into(),
@@ -279,7 +283,7 @@ async fn never_returns_another_users_unshared_document() {
     .await;
     w.project().await;
     let page = search(
-        &w.db.pool,
+        &w.reads,
         &SearchQuery {
             caller: Some(bob),
             q: "clinic".into(),
@@ -349,7 +353,7 @@ async fn topic_names_filters_and_pagination() {
     // The topic's name finds the document although its text never says "travel".
     assert_eq!(w.names(alice, "travel").await, ["boarding.txt"]);
     let page = search(
-        &w.db.pool,
+        &w.reads,
         &SearchQuery {
             caller: Some(alice),
             q: "seat".into(),
@@ -366,7 +370,7 @@ async fn topic_names_filters_and_pagination() {
     let mut cursor = None;
     loop {
         let page = search(
-            &w.db.pool,
+            &w.reads,
             &SearchQuery {
                 caller: Some(alice),
                 q: "report".into(),
