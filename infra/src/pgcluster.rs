@@ -10,6 +10,29 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
+/// PostgreSQL's shared buffer pool for a machine with `memory` MiB: a quarter of it (PostgreSQL's
+/// own advice for a dedicated server), at least PostgreSQL's default of 128 MiB and at most 2 GiB.
+/// A search table of 100,000 documents is ~800 MB: with 128 MiB every search copied pages from the
+/// kernel's cache and evicted others (docs/benchmarks.md, "Search"). The pool is reserved, not
+/// touched: pages are used as they are read.
+fn shared_buffers_mib(memory: Option<u64>) -> u64 {
+    memory.map_or(128, |m| (m / 4).clamp(128, 2048))
+}
+
+/// The machine's memory in MiB (Linux), `None` where it cannot be read.
+fn memory_mib() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024)
+}
+
 /// A running (or stopped) cluster under `dir`.
 #[derive(Debug)]
 pub struct PgCluster {
@@ -74,8 +97,9 @@ impl PgCluster {
         }
         let port = free_port()?;
         let opts = format!(
-            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c fsync=on -c max_connections=200 -c shared_buffers=128MB",
-            sock.display()
+            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c fsync=on -c max_connections=200 -c shared_buffers={}MB",
+            sock.display(),
+            shared_buffers_mib(memory_mib())
         );
         let log = dir.join("postgres.log");
         if let Some(user) = &run_as {
@@ -273,4 +297,20 @@ fn make_traversable(dir: &Path) -> Result<()> {
 pub fn free_port() -> Result<u16> {
     let l = TcpListener::bind("127.0.0.1:0")?;
     Ok(l.local_addr()?.port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_buffers_are_a_quarter_of_memory_within_bounds() {
+        assert_eq!(shared_buffers_mib(None), 128);
+        assert_eq!(shared_buffers_mib(Some(256)), 128);
+        assert_eq!(shared_buffers_mib(Some(4096)), 1024);
+        assert_eq!(shared_buffers_mib(Some(64 * 1024)), 2048);
+        if cfg!(target_os = "linux") {
+            assert!(memory_mib().is_some_and(|m| m > 0));
+        }
+    }
 }

@@ -120,8 +120,13 @@ page as (
 anchored as (
     select d.*, pg.rank, pg.n, p.query, p.fallback, w.pos
     from page pg join search_documents d on d.document_id = pg.document_id, plan p,
-        -- Lowering a long text costs: once per row.
-        lateral (select coalesce(strpos(lower(left(d.body, $15)), p.anchor), 0) as pos) w
+        -- The first match as written, in lower case or capitalised; lowering the text (the
+        -- first $15 characters) only when neither is found: lowering a whole text cost 5x
+        -- more than searching it, and was a fifth of a search's time (docs/benchmarks.md).
+        lateral (select coalesce(
+            least(nullif(strpos(d.body, p.anchor), 0),
+                  nullif(strpos(d.body, initcap(p.anchor)), 0)),
+            strpos(lower(left(d.body, $15)), p.anchor), 0) as pos) w
 )
 select a.document_id, a.owner_id, a.filename, a.folder_id, a.created_at, a.topic_ids, a.rank,
     a.query::text as query, a.fallback,

@@ -80,6 +80,15 @@ impl Terms {
     }
 
     fn matches(&self, word: &str) -> bool {
+        // A lexeme begins with its word's first letter (stems differ in their endings), so most
+        // words are ruled out without lowering and stemming them: stemming every word of the
+        // page's snippets was ~6% of a search's CPU.
+        let Some(first) = word.chars().next().and_then(|c| c.to_lowercase().next()) else {
+            return false;
+        };
+        if !self.lexemes.iter().any(|(l, _)| l.starts_with(first)) {
+            return false;
+        }
         let lower = word.to_lowercase();
         let lexeme = if self.english {
             match english::lexeme(&lower) {

@@ -414,6 +414,22 @@ async fn stems_stopwords_and_snippets_of_long_texts() {
         &[],
     )
     .await;
+    // Capitalised, and in capitals: the snippet is found without lowering the text, then by
+    // lowering it.
+    w.document(
+        alice,
+        "walrus.txt",
+        &format!("{filler}Walrus seen. Later a walrus again.{filler}"),
+        &[],
+    )
+    .await;
+    w.document(
+        alice,
+        "ostrich.txt",
+        &format!("{filler}OSTRICH FARM{filler}"),
+        &[],
+    )
+    .await;
     w.project().await;
 
     // English stems: one form of a word finds the others, and the snippet marks the form found.
@@ -430,6 +446,16 @@ async fn stems_stopwords_and_snippets_of_long_texts() {
     let hits = w.find(alice, "zebrafish").await;
     assert_eq!(hits.len(), 1, "{hits:?}");
     assert!(hits[0].1.contains("<mark>zebrafish</mark>"), "{hits:?}");
+    assert!(hits[0].1.len() < 1_000, "{hits:?}");
+    let hits = w.find(alice, "walrus").await;
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert!(
+        hits[0].1.contains("<mark>Walrus</mark> seen"),
+        "the first match, capitalised: {hits:?}"
+    );
+    let hits = w.find(alice, "ostrich").await;
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert!(hits[0].1.contains("<mark>OSTRICH</mark> FARM"), "{hits:?}");
     assert!(hits[0].1.len() < 1_000, "{hits:?}");
 }
 
