@@ -2,8 +2,8 @@
 -- filled in there, once). Parameters: $1 caller, $2 web-search text, $3 last word as a prefix
 -- (or null), $4 folder, $5 topic, $6 from, $7 to, $8/$9 cursor (rank, document id), $10 page
 -- size + 1, $11 own documents only, $12 text candidates, $13 filename candidates, $14 how the
--- text candidates are found ('index', 'walk' or 'word_then_prefix'), $15 characters searched for
--- the snippet's anchor, $16 snippet window in characters, $17 documents walked at most.
+-- text candidates are found ('index', 'walk' or 'word_then_prefix'), $15 snippet window in
+-- characters, $16 documents walked at most.
 --
 -- Why it is shaped like this (measurements in docs/benchmarks.md, "Search"):
 -- * Every match costs a tsvector read to rank, so only a bounded set of candidates is ranked: the
@@ -49,7 +49,7 @@ named as materialized (
       and to_tsvector(case when p.fallback then 'simple'::regconfig else 'english' end,
                       coalesce(t.name, '')) @@ p.query
 ),
--- Broad as a whole: the caller's newest $17 documents, tested one by one. The statistics are
+-- Broad as a whole: the caller's newest $16 documents, tested one by one. The statistics are
 -- the whole table's: should the caller's own documents match less than they promise, the
 -- index is asked after all (the index branches below), so the walk is bounded either way.
 walked as materialized (
@@ -57,7 +57,7 @@ walked as materialized (
     from (select d.* from search_documents d
           where (select walk from plan) and d.owner_id = $1 and {visible}
           order by d.created_at desc
-          limit $17) d, plan p, named
+          limit $16) d, plan p, named
     where coalesce({match}, false)
     limit $12
 ),
@@ -120,22 +120,24 @@ page as (
 anchored as (
     select d.*, pg.rank, pg.n, p.query, p.fallback, w.pos
     from page pg join search_documents d on d.document_id = pg.document_id, plan p,
-        -- The first match as written, in lower case or capitalised; lowering the text (the
-        -- first $15 characters) only when neither is found: lowering a whole text cost 5x
-        -- more than searching it, and was a fifth of a search's time (docs/benchmarks.md).
-        lateral (select coalesce(
-            least(nullif(strpos(d.body, p.anchor), 0),
-                  nullif(strpos(d.body, initcap(p.anchor)), 0)),
-            strpos(lower(left(d.body, $15)), p.anchor), 0) as pos) w
+        -- The first match written in lower case, capitalised or in capitals. Not lowering
+        -- the text: that cost 5x more than searching it three times and was a fifth of a
+        -- search's time (docs/benchmarks.md), mostly for the filename matches whose text
+        -- does not have the word at all. A match in other mixed case ("McDonald") is not
+        -- found: the snippet is then the text's beginning.
+        lateral (select coalesce(least(
+            nullif(strpos(d.body, p.anchor), 0),
+            nullif(strpos(d.body, initcap(p.anchor)), 0),
+            nullif(strpos(d.body, upper(p.anchor)), 0)), 0) as pos) w
 )
 select a.document_id, a.owner_id, a.filename, a.folder_id, a.created_at, a.topic_ids, a.rank,
     a.query::text as query, a.fallback,
     -- The row after the page only tells whether there is a next page: no snippet.
     case when a.n < $10 then
         case when a.body is null then coalesce(a.filename, '')
-             else substr(a.body, greatest(a.pos - $16 / 4, 1), $16) end
+             else substr(a.body, greatest(a.pos - $15 / 4, 1), $15) end
     end as snippet,
     -- The window starts mid-text: its first word may be cut in half.
-    a.body is not null and a.pos > $16 / 4 as cut
+    a.body is not null and a.pos > $15 / 4 as cut
 from anchored a
 order by a.rank desc, a.document_id desc

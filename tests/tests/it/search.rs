@@ -414,8 +414,8 @@ async fn stems_stopwords_and_snippets_of_long_texts() {
         &[],
     )
     .await;
-    // Capitalised, and in capitals: the snippet is found without lowering the text, then by
-    // lowering it.
+    // The snippet finds a match capitalised or in capitals too (the text is searched for the
+    // word as the query has it, capitalised and in capitals, not lowered).
     w.document(
         alice,
         "walrus.txt",
