@@ -38,6 +38,17 @@ pub struct Args {
     /// long tail of rare words); 0 gives the first measurement's 230-word corpus.
     #[arg(long, default_value_t = 20_000)]
     tail_words: usize,
+    /// Connections of the query pool; default as `docuvault` sizes its page-read pool.
+    #[arg(long)]
+    connections: Option<u32>,
+    /// Keep the seeded cluster running after the run (its URL is printed) until Ctrl-C, for
+    /// `--database` runs and `EXPLAIN` by hand.
+    #[arg(long)]
+    keep: bool,
+    /// Only run the queries, against a database seeded by a `--keep` run (the same
+    /// `--tail-words`): no seeding, no rebuild.
+    #[arg(long)]
+    database: Option<String>,
 }
 
 /// A pronounceable made-up word per index (deterministic), for the vocabulary's long tail.
@@ -114,12 +125,27 @@ fn event(owner: UserId, event_type: &str, data: serde_json::Value) -> NewEvent {
 }
 
 pub async fn run(args: Args) -> Result<()> {
+    if let Some(url) = &args.database {
+        let pool = PgPoolOptions::new().max_connections(1).connect(url).await?;
+        // The owner the seeding gave the most documents: the first.
+        let (caller,): (uuid::Uuid,) = sqlx::query_as(
+            "select owner_id from search_documents group by owner_id \
+             order by count(*) desc limit 1",
+        )
+        .fetch_one(&pool)
+        .await?;
+        return queries(&args, url, &vocabulary(&args), UserId(caller)).await;
+    }
     let dir = std::env::temp_dir().join(format!("docuvault-bench-search-{}", std::process::id()));
     let cluster = {
         let dir = dir.clone();
         tokio::task::spawn_blocking(move || PgCluster::start(&dir)).await??
     };
     let result = bench(&args, &cluster).await;
+    if args.keep && result.is_ok() {
+        println!("kept running: {} (Ctrl-C stops it)", cluster.url("bench"));
+        tokio::signal::ctrl_c().await?;
+    }
     drop(cluster);
     let _ = std::fs::remove_dir_all(&dir);
     result
@@ -139,9 +165,7 @@ async fn bench(args: &Args, cluster: &PgCluster) -> Result<()> {
     infra::migrate(&pool).await?;
     let keys = Arc::new(PgDataKeys::new(pool.clone(), MasterKey::generate()));
     let store = Arc::new(PgEventStore::new(pool.clone(), keys));
-    let mut words: Vec<String> = VOCAB.split_whitespace().map(str::to_owned).collect();
-    words.extend((0..args.tail_words).map(tail_word));
-    let vocab: Arc<Vec<String>> = Arc::new(words);
+    let vocab = vocabulary(args);
     let owners: Vec<UserId> = (0..args.owners.max(1)).map(|_| UserId::new()).collect();
     let texts = Arc::new(Texts::default());
 
@@ -234,13 +258,26 @@ async fn bench(args: &Args, cluster: &PgCluster) -> Result<()> {
         args.documents as f64 / rebuild.as_secs_f64()
     );
 
-    // Queries run on a pool configured as `docuvault` configures the one its searches use.
+    queries(args, &cluster.url("bench"), &vocab, owners[0]).await
+}
+
+/// The common-English head and the generated tail.
+fn vocabulary(args: &Args) -> Arc<Vec<String>> {
+    let mut words: Vec<String> = VOCAB.split_whitespace().map(str::to_owned).collect();
+    words.extend((0..args.tail_words).map(tail_word));
+    Arc::new(words)
+}
+
+/// The query runs, as `caller`, on a pool configured as `docuvault` configures the one its
+/// searches use.
+async fn queries(args: &Args, url: &str, vocab: &Arc<Vec<String>>, caller: UserId) -> Result<()> {
     let reads = infra::page_read_pool(
-        cluster.url("bench").parse()?,
-        infra::default_page_connections(),
+        url.parse()?,
+        args.connections
+            .unwrap_or_else(infra::default_page_connections),
     );
     for &clients in &args.clients {
-        query_run(&reads, &vocab, owners[0], clients, args.seconds).await?;
+        query_run(&reads, vocab, caller, clients, args.seconds).await?;
     }
     plan_report(&reads).await?;
     Ok(())
