@@ -121,7 +121,7 @@ anchored as (
     select d.*, pg.rank, pg.n, p.query, p.fallback, w.pos
     from page pg join search_documents d on d.document_id = pg.document_id, plan p,
         -- The first match written in lower case, capitalised or in capitals. Not lowering
-        -- the text: that cost 5x more than searching it three times and was a fifth of a
+        -- the text: that cost 3x more than searching it three times and was a fifth of a
         -- search's time (docs/benchmarks.md), mostly for the filename matches whose text
         -- does not have the word at all. A match in other mixed case ("McDonald") is not
         -- found: the snippet is then the text's beginning.
