@@ -28,16 +28,18 @@ with plan as materialized (
     from (
         select x.*,
             numnode(x.e) = 0 as fallback,
-            case when numnode(x.e) = 0 then x.s else x.e end as query,
+            -- Stopwords only: the words as such, in the `simple` configuration (parsed only
+            -- then: each parse of the text costs).
+            case when numnode(x.e) = 0
+                 then websearch_to_tsquery('simple', $2)
+                      && coalesce(to_tsquery('simple', $3 || ':*'), ''::tsquery)
+                 else x.e end as query,
             $14 = 'walk' as walk,
             $14 = 'word_then_prefix' and numnode(x.e) > 0 and numnode(x.web) > 0 as web_only
         from (
-            select websearch_to_tsquery('english', $2) as web,
-                websearch_to_tsquery('english', $2)
-                    && coalesce(to_tsquery('english', $3 || ':*'), ''::tsquery) as e,
-                websearch_to_tsquery('simple', $2)
-                    && coalesce(to_tsquery('simple', $3 || ':*'), ''::tsquery) as s
+            select w.web, w.web && coalesce(to_tsquery('english', $3 || ':*'), ''::tsquery) as e
             -- `offset 0`: parse once; flattened, each use of a column parsed the text again.
+            from (select websearch_to_tsquery('english', $2) as web offset 0) w
             offset 0
         ) x
         offset 0
