@@ -14,6 +14,9 @@ use super::snippet::{highlight, Terms};
 use super::stats;
 use super::strategy::{self, Strategy, TEXT_CANDIDATES, WALK_LIMIT};
 
+/// How far into a text the snippet's anchor (the first match) is looked for: a text can be
+/// millions of characters, stored out of line.
+const SNIPPET_SCAN_CHARS: i32 = 100_000;
 /// The snippet is cut from this many characters around its anchor (about 60 words, more than a
 /// snippet shows): a whole text can be hundreds of kilobytes.
 const SNIPPET_WINDOW_CHARS: i32 = 360;
@@ -175,6 +178,7 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
         .bind(strategy.as_str())
         .bind(SNIPPET_WINDOW_CHARS)
         .bind(WALK_LIMIT)
+        .bind(SNIPPET_SCAN_CHARS)
         .fetch_all(pool)
         .await?;
     let more = rows.len() as i64 > limit;

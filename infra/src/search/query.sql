@@ -3,7 +3,7 @@
 -- (or null), $4 folder, $5 topic, $6 from, $7 to, $8/$9 cursor (rank, document id), $10 page
 -- size + 1, $11 own documents only, $12 text candidates, $13 filename candidates, $14 how the
 -- text candidates are found ('index', 'walk' or 'word_then_prefix'), $15 snippet window in
--- characters, $16 documents walked at most.
+-- characters, $16 documents walked at most, $17 characters searched for the snippet's anchor.
 --
 -- Why it is shaped like this (measurements in docs/benchmarks.md, "Search"):
 -- * Every match costs a tsvector read to rank, so only a bounded set of candidates is ranked: the
@@ -122,15 +122,20 @@ page as (
 anchored as (
     select d.*, pg.rank, pg.n, p.query, p.fallback, w.pos
     from page pg join search_documents d on d.document_id = pg.document_id, plan p,
+        -- Where the anchor is looked for: the text's first $17 characters. Cutting them walks
+        -- the characters, so a text that cannot be longer (4 bytes a character at most) is
+        -- taken whole; a long one is cut, which reads only its beginning from TOAST.
+        lateral (select case when octet_length(d.body) > 4 * $17 then left(d.body, $17)
+                             else d.body end as head) h,
         -- The first match written in lower case, capitalised or in capitals. Not lowering
         -- the text: that cost 3x more than searching it three times and was a fifth of a
         -- search's time (docs/benchmarks.md), mostly for the filename matches whose text
         -- does not have the word at all. A match in other mixed case ("McDonald") is not
         -- found: the snippet is then the text's beginning.
         lateral (select coalesce(least(
-            nullif(strpos(d.body, p.anchor), 0),
-            nullif(strpos(d.body, initcap(p.anchor)), 0),
-            nullif(strpos(d.body, upper(p.anchor)), 0)), 0) as pos) w
+            nullif(strpos(h.head, p.anchor), 0),
+            nullif(strpos(h.head, initcap(p.anchor)), 0),
+            nullif(strpos(h.head, upper(p.anchor)), 0)), 0) as pos) w
 )
 select a.document_id, a.owner_id, a.filename, a.folder_id, a.created_at, a.topic_ids, a.rank,
     a.query::text as query, a.fallback,

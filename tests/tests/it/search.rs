@@ -430,6 +430,15 @@ async fn stems_stopwords_and_snippets_of_long_texts() {
         &[],
     )
     .await;
+    // A text of 460,000 characters: the anchor is looked for in its first 100,000 only.
+    let long = "lorem ipsum dolor sit amet ".repeat(2_000);
+    w.document(
+        alice,
+        "huge.txt",
+        &format!("{long}a narwhal. {}an okapi. {long}", long.repeat(6)),
+        &[],
+    )
+    .await;
     w.project().await;
 
     // English stems: one form of a word finds the others, and the snippet marks the form found.
@@ -457,6 +466,14 @@ async fn stems_stopwords_and_snippets_of_long_texts() {
     assert_eq!(hits.len(), 1, "{hits:?}");
     assert!(hits[0].1.contains("<mark>OSTRICH</mark> FARM"), "{hits:?}");
     assert!(hits[0].1.len() < 1_000, "{hits:?}");
+    let hits = w.find(alice, "narwhal").await;
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert!(hits[0].1.contains("<mark>narwhal</mark>"), "{hits:?}");
+    // Found, but past the part searched for the snippet: the snippet is the text's start.
+    let hits = w.find(alice, "okapi").await;
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert!(hits[0].1.starts_with("lorem ipsum"), "{hits:?}");
+    assert!(!hits[0].1.contains("<mark>"), "{hits:?}");
 }
 
 #[tokio::test]
