@@ -406,31 +406,18 @@ async fn stems_stopwords_and_snippets_of_long_texts() {
         &[],
     )
     .await;
+    // A match 10,000 characters into a text; capitalised, and in capitals: the text is searched
+    // for the word as the query has it, capitalised and in capitals, not lowered.
     let filler = "lorem ipsum dolor sit amet ".repeat(400);
-    w.document(
-        alice,
-        "long.txt",
-        &format!("{filler}the zebrafish tank{filler}"),
-        &[],
-    )
-    .await;
-    // The snippet finds a match capitalised or in capitals too (the text is searched for the
-    // word as the query has it, capitalised and in capitals, not lowered).
-    w.document(
-        alice,
-        "walrus.txt",
-        &format!("{filler}Walrus seen. Later a walrus again.{filler}"),
-        &[],
-    )
-    .await;
-    w.document(
-        alice,
-        "ostrich.txt",
-        &format!("{filler}OSTRICH FARM{filler}"),
-        &[],
-    )
-    .await;
-    // A text of 460,000 characters: the anchor is looked for in its first 100,000 only.
+    for (name, middle) in [
+        ("long.txt", "the zebrafish tank"),
+        ("walrus.txt", "Walrus seen. Later a walrus again."),
+        ("ostrich.txt", "OSTRICH FARM"),
+    ] {
+        w.document(alice, name, &format!("{filler}{middle}{filler}"), &[])
+            .await;
+    }
+    // A text of 432,000 characters: the anchor is looked for in its first 100,000 only.
     let long = "lorem ipsum dolor sit amet ".repeat(2_000);
     w.document(
         alice,
