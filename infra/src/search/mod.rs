@@ -9,5 +9,5 @@ mod stats;
 mod strategy;
 
 pub use projection::{SearchProjection, TextLoader};
-pub use query::{search, SearchHit, SearchPage, SearchQuery};
+pub use query::{search, SearchHit, SearchPage, SearchQuery, TIERS};
 pub use strategy::Strategy;

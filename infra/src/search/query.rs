@@ -37,13 +37,41 @@ const RANK: &str = "case when p.fallback then ts_rank(d.name_tsv, p.query) \
 /// Whether a document matches, tested row by row (not through an index).
 const MATCH: &str = "case when p.fallback then d.name_tsv @@ p.query else d.tsv @@ p.query end";
 
+/// The tiers of the text and filename indexes, as ranges of `search_documents.bucket` (0–63,
+/// from the document id's random last byte), smallest first: 1/64, 3/64, 12/64 and 48/64 of the
+/// documents. Each has its partial indexes (migration 20261128200000, whose predicates must
+/// match these); a search asks them in this order and stops once it has its candidates.
+pub const TIERS: [(i16, i16); 4] = [(0, 0), (1, 3), (4, 15), (16, 63)];
+
 /// query.sql with its repeated fragments filled in.
 static SQL: LazyLock<String> = LazyLock::new(|| {
-    include_str!("query.sql")
+    expand_tiers(include_str!("query.sql"))
         .replace("{visible}", VISIBLE)
         .replace("{rank}", RANK)
         .replace("{match}", MATCH)
 });
+
+/// Repeats each `{tiers}` … `{/tiers}` block of `sql` once per tier, its `{tier}` naming the
+/// tier's buckets (as the partial indexes' predicates do), the copies joined by `union all`.
+fn expand_tiers(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() * 4);
+    let mut rest = sql;
+    while let Some(start) = rest.find("{tiers}") {
+        let body_at = start + "{tiers}".len();
+        let end = body_at + rest[body_at..].find("{/tiers}").expect("{tiers} closed");
+        out.push_str(&rest[..start]);
+        let arms: Vec<String> = TIERS
+            .iter()
+            .map(|(lo, hi)| {
+                rest[body_at..end].replace("{tier}", &format!("d.bucket between {lo} and {hi}"))
+            })
+            .collect();
+        out.push_str(&arms.join("union all"));
+        rest = &rest[end + "{/tiers}".len()..];
+    }
+    out.push_str(rest);
+    out
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct SearchQuery {
@@ -244,6 +272,26 @@ mod tests {
             snippet(&row("Tax return", false)),
             "<mark>Tax</mark> return"
         );
+    }
+
+    #[test]
+    fn tier_blocks_repeat_once_per_tier() {
+        let sql = expand_tiers("(select * from ({tiers} select 1 where {tier} {/tiers}) t) x");
+        assert_eq!(
+            sql,
+            "(select * from ( select 1 where d.bucket between 0 and 0 union all \
+             select 1 where d.bucket between 1 and 3 union all \
+             select 1 where d.bucket between 4 and 15 union all \
+             select 1 where d.bucket between 16 and 63 ) t) x"
+        );
+        // The tiers cover the 64 buckets once each, smallest first.
+        let mut next = 0;
+        for (lo, hi) in TIERS {
+            assert_eq!(lo, next);
+            next = hi + 1;
+        }
+        assert_eq!(next, 64);
+        assert!(!SQL.contains("{tier"), "every block expanded");
     }
 
     #[test]

@@ -16,6 +16,11 @@
 --   migration 20261128140000). So: narrow queries use the index ('index'); a prefix broader than
 --   the words before it is tested on the rows the index gives for the words
 --   ('word_then_prefix'); queries broad as a whole walk the caller's newest documents ('walk').
+-- * The text and filename indexes are split into tiers of growing size (migration
+--   20261128200000): query.rs repeats each block between the tiers markers once per tier,
+--   the tier marker inside naming the tier's buckets, the copies joined by `union all`. PostgreSQL runs the arms of a `union all` in
+--   order and stops reading under a `limit`, so the tiers after the one that completed the
+--   candidates are never scanned: a broad word costs the postings of its first tier only.
 -- * Snippets are cut from a window around the first match; the caller marks the matches.
 with plan as materialized (
     select y.*,
@@ -66,41 +71,45 @@ walked as materialized (
 -- Each branch is gated by an uncorrelated subquery on `plan`: PostgreSQL evaluates such a
 -- condition once, before the branch, and skips the branch's scan when it is false.
 candidates as (
-    -- Filename matches: always ranked.
-    (select d.document_id, {rank} as rank from search_documents d, plan p, named
-     where (select not fallback from plan) and d.owner_id = $1 and d.name_tsv @@ p.query
-       and {visible}
-     limit $13)
+    -- Filename matches: always ranked. A query of stopwords only matches filenames alone,
+    -- without stemming: then as many as text matches, unless a walk through them found enough.
+    (select * from (
+        {tiers}
+        select d.document_id, {rank} as rank from search_documents d, plan p, named
+        where {tier} and d.owner_id = $1 and d.name_tsv @@ p.query and {visible}
+        {/tiers}
+     ) t
+     where (select not fallback from plan) or (select not walk from plan)
+        or (select count(*) from walked) < $12
+     limit (select case when fallback then $12 else $13 end from plan))
     union
-    -- Narrow (or a walk that fell short): the index answers the whole query and topic names.
-    (select d.document_id, {rank} as rank from search_documents d, plan p, named
+    -- Narrow (or a walk that fell short): the index answers the whole query.
+    (select * from (
+        {tiers}
+        select d.document_id, {rank} as rank from search_documents d, plan p, named
+        where {tier} and d.owner_id = $1 and d.tsv @@ p.query and {visible}
+        {/tiers}
+     ) t
      where (select not (fallback or web_only) from plan)
        and ((select not walk from plan) or (select count(*) from walked) < $12)
-       and d.owner_id = $1
-       and (d.tsv @@ p.query or d.topic_ids && named.ids) and {visible}
      limit $12)
     union
     -- A prefix broader than the words before it: the index for the words, the prefix tested.
-    (select d.document_id, {rank} as rank from search_documents d, plan p, named
-     where (select web_only from plan) and d.owner_id = $1 and d.tsv @@ p.web
-       and coalesce(d.tsv @@ p.query, false) and {visible}
+    (select * from (
+        {tiers}
+        select d.document_id, {rank} as rank from search_documents d, plan p, named
+        where {tier} and d.owner_id = $1 and d.tsv @@ p.web
+          and coalesce(d.tsv @@ p.query, false) and {visible}
+        {/tiers}
+     ) t
+     where (select web_only from plan)
      limit $12)
     union
     (select * from walked)
     union
-    -- Topic names, for the strategies above that do not use them.
+    -- Topic names (their own index, for every strategy).
     (select d.document_id, {rank} as rank from search_documents d, plan p, named
-     where (select walk or web_only from plan) and named.ids <> '{}' and d.owner_id = $1
-       and d.topic_ids && named.ids and {visible}
-     limit $12)
-    union
-    -- Stopwords only (or a walk through them that fell short): filenames and topic names,
-    -- matched without stemming.
-    (select d.document_id, {rank} as rank from search_documents d, plan p, named
-     where (select fallback from plan)
-       and ((select not walk from plan) or (select count(*) from walked) < $12)
-       and d.owner_id = $1
-       and (d.name_tsv @@ p.query or d.topic_ids && named.ids) and {visible}
+     where named.ids <> '{}' and d.owner_id = $1 and d.topic_ids && named.ids and {visible}
      limit $12)
     union
     -- Shared with the caller.

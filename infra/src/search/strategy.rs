@@ -2,6 +2,7 @@
 //! cost model whose constants were measured (docs/benchmarks.md, "Search").
 
 use super::english;
+use super::query::TIERS;
 use super::stats::{prefix_share, share, Shares};
 
 /// Text matches ranked per query. Ranking reads a tsvector per match, so a query that matches
@@ -89,6 +90,19 @@ fn breadth(shares: &Shares, web: &str, prefix: Option<&str>) -> Breadth {
     }
 }
 
+/// The share of the documents whose index tiers a search reads to find `k` of `matches` spread
+/// evenly over them: the tiers are read smallest first until they hold `k` (or all are read).
+fn tiers_read(matches: f64, k: f64) -> f64 {
+    let mut read = 0.0;
+    for (lo, hi) in TIERS {
+        read += f64::from(hi - lo + 1) / 64.0;
+        if matches * read >= k {
+            break;
+        }
+    }
+    read
+}
+
 /// The cheapest way to `TEXT_CANDIDATES` matches of a query of this breadth in `documents`.
 fn cheapest(b: &Breadth, documents: f64) -> Strategy {
     let n = documents.max(1.0);
@@ -104,12 +118,14 @@ fn cheapest(b: &Breadth, documents: f64) -> Strategy {
     let prefix = b.prefix.map(f64::from);
     // Terms assumed independent.
     let share = web.unwrap_or(1.0) * prefix.unwrap_or(1.0);
-    let index = n * all_words * GIN_POSTING_US
-        + n * prefix.unwrap_or(0.0) * GIN_PREFIX_POSTING_US
+    // The index tiers are read until they hold the candidates: postings of that part only.
+    let scanned = n * tiers_read(n * share, k);
+    let index = scanned * all_words * GIN_POSTING_US
+        + scanned * prefix.unwrap_or(0.0) * GIN_PREFIX_POSTING_US
         + (n * share).min(k) * ROW_US;
     let word_then_prefix = match (web, prefix) {
         (Some(web), Some(prefix)) if prefix > 0.0 && !b.names => {
-            n * all_words * GIN_POSTING_US + (n * web).min(k / prefix) * ROW_US
+            scanned * all_words * GIN_POSTING_US + (n * web).min(k / prefix) * ROW_US
         }
         _ => f64::INFINITY,
     };
@@ -144,6 +160,7 @@ mod tests {
             ("invoic", 0.26),
             ("pay", 0.05),
             ("payment", 0.1),
+            ("year", 0.9),
         ];
         let names = [("the", 0.15), ("to", 0.05)];
         Shares {
@@ -172,14 +189,19 @@ mod tests {
     }
 
     #[test]
-    fn rare_queries_use_the_index_and_broad_ones_walk() {
+    fn the_index_unless_a_query_matches_most_documents() {
         let s = shares();
         assert_eq!(choose(&s, "zanzibar", None), Strategy::Index);
         assert_eq!(choose(&s, "", Some("zanz")), Strategy::Index);
-        assert_eq!(choose(&s, "", Some("report")), Strategy::Walk);
-        assert_eq!(choose(&s, "the", None), Strategy::Walk);
-        // A broad prefix after a broad word: the word's rows, the prefix tested.
-        assert_eq!(choose(&s, "invoice", Some("pay")), Strategy::WordThenPrefix);
+        // Broad, but its first index tier holds its candidates.
+        assert_eq!(choose(&s, "", Some("report")), Strategy::Index);
+        assert_eq!(choose(&s, "the", None), Strategy::Index);
+        assert_eq!(choose(&s, "invoice", Some("pay")), Strategy::Index);
+        // In most documents: testing the newest ones finds the candidates sooner.
+        assert_eq!(choose(&s, "year", None), Strategy::Walk);
+        assert_eq!(choose(&s, "", Some("ye")), Strategy::Walk);
+        // A prefix far broader than the word before it: the word's rows, the prefix tested.
+        assert_eq!(choose(&s, "invoice", Some("ye")), Strategy::WordThenPrefix);
         // A rare word: its few rows are tested for the prefix.
         assert_eq!(
             choose(&s, "zanzibar", Some("pay")),
@@ -192,5 +214,16 @@ mod tests {
             choose(&Shares::default(), "", Some("report")),
             Strategy::Index
         );
+    }
+
+    #[test]
+    fn tiers_are_read_until_they_hold_the_candidates() {
+        // 1/64 of 6,400 matches is 100: the first tier.
+        assert_eq!(tiers_read(6_400.0, 100.0), 1.0 / 64.0);
+        // 4/64 of 2,000 is 125: the first two.
+        assert_eq!(tiers_read(2_000.0, 100.0), 4.0 / 64.0);
+        // Fewer matches than candidates: all of them.
+        assert_eq!(tiers_read(99.0, 100.0), 1.0);
+        assert_eq!(tiers_read(0.0, 100.0), 1.0);
     }
 }

@@ -511,3 +511,86 @@ async fn broad_words_and_prefixes_find_exactly_their_matches() {
         assert_eq!(w.names_by(alice, "the", strategy).await, ["the-end.txt"]);
     }
 }
+
+#[tokio::test]
+async fn tiered_indexes_hold_broad_queries_to_their_candidates() {
+    let w = World::new().await;
+    // Every tier the query asks for has its partial indexes (a tier without them would still
+    // be answered, by a sequential scan), and nothing indexes all documents at once.
+    let defs: Vec<String> = sqlx::query_scalar(
+        "select indexdef from pg_indexes \
+         where schemaname = current_schema() and tablename = 'search_documents'",
+    )
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
+    for column in ["tsv", "name_tsv"] {
+        for (lo, hi) in infra::search::TIERS {
+            let tier =
+                format!("USING gin ({column}) WHERE ((bucket >= {lo}) AND (bucket <= {hi}))");
+            assert_eq!(
+                defs.iter().filter(|d| d.ends_with(&tier)).count(),
+                1,
+                "{tier}: {defs:#?}"
+            );
+        }
+        let whole = format!("USING gin ({column})");
+        assert!(!defs.iter().any(|d| d.ends_with(&whole)), "{defs:#?}");
+    }
+
+    // 300 matches spread over the tiers by their ids: the page is full and ranked, and a word
+    // in three of them is found in whichever tiers those fell into.
+    let alice = UserId::new();
+    for i in 0..300 {
+        let rare = if i % 100 == 7 { " zanzibar" } else { "" };
+        w.document(
+            alice,
+            &format!("file-{i}.txt"),
+            &format!("report {i}{rare}"),
+            &[],
+        )
+        .await;
+    }
+    w.project().await;
+    sqlx::query("analyze search_documents")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    let buckets: Vec<i16> =
+        sqlx::query_scalar("select distinct bucket from search_documents order by 1")
+            .fetch_all(&w.db.pool)
+            .await
+            .unwrap();
+    assert!(
+        buckets.len() > 40,
+        "ids spread over the buckets: {buckets:?}"
+    );
+    for strategy in [None, Some(Strategy::Index), Some(Strategy::Walk)] {
+        let page = search(
+            &w.reads,
+            &SearchQuery {
+                caller: Some(alice),
+                q: "report".into(),
+                limit: 50,
+                strategy,
+                ..SearchQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(page.items.len(), 50, "{strategy:?}");
+        assert!(page.next_cursor.is_some(), "{strategy:?}");
+        assert!(page
+            .items
+            .iter()
+            .all(|h| h.snippet.contains("<mark>report</mark>")));
+        assert!(page.items.windows(2).all(|p| p[0].rank >= p[1].rank));
+        let mut rare = w.names_by(alice, "zanzibar", strategy).await;
+        rare.sort();
+        assert_eq!(
+            rare,
+            ["file-107.txt", "file-207.txt", "file-7.txt"],
+            "{strategy:?}"
+        );
+    }
+}
