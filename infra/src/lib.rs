@@ -20,13 +20,20 @@ pub mod snapshots;
 /// while a custom plan gains nothing (its text query comes out of a CTE, so no plan sees it).
 /// Few connections (`connections`, twice the CPUs by default): with more backends than cores, many
 /// concurrent requests preempt each other in the OS scheduler and the slowest wait longest; in
-/// the pool they wait in order. Measurements: docs/benchmarks.md.
+/// the pool they wait in order. No prefetching (`effective_io_concurrency = 0`): a search's bitmap
+/// heap scans read ~100 rows and stop, and the prefetcher, which looks every page it runs ahead
+/// to up in the buffer table first, cost more CPU than the reads it served (~3–5% of a search's
+/// time, the pages being in memory; docs/benchmarks.md, "Search", run 8). Measurements:
+/// docs/benchmarks.md.
 pub fn page_read_pool(options: sqlx::postgres::PgConnectOptions, connections: u32) -> sqlx::PgPool {
     sqlx::postgres::PgPoolOptions::new()
         .max_connections(connections.max(1))
         .acquire_timeout(std::time::Duration::from_secs(10))
         .test_before_acquire(false)
-        .connect_lazy_with(options.options([("plan_cache_mode", "force_generic_plan")]))
+        .connect_lazy_with(options.options([
+            ("plan_cache_mode", "force_generic_plan"),
+            ("effective_io_concurrency", "0"),
+        ]))
 }
 
 /// The default size of [`page_read_pool`]: twice the CPUs, at least 4 and at most 32.

@@ -17,9 +17,9 @@ use super::strategy::{self, Strategy, TEXT_CANDIDATES, WALK_LIMIT};
 /// How far into a text the snippet's anchor (the first match) is looked for: a text can be
 /// millions of characters, stored out of line.
 const SNIPPET_SCAN_CHARS: i32 = 100_000;
-/// The snippet is cut from this many characters around its anchor (about 60 words, more than a
-/// snippet shows): a whole text can be hundreds of kilobytes.
-const SNIPPET_WINDOW_CHARS: i32 = 360;
+/// The snippet is cut from this many bytes around its anchor (about 120 words of English, 60
+/// of Cyrillic; a snippet shows 40): a whole text can be hundreds of kilobytes.
+const SNIPPET_WINDOW_BYTES: i32 = 720;
 /// Filename matches ranked per query (they outrank text-only matches).
 const NAME_CANDIDATES: i64 = 50;
 
@@ -124,8 +124,8 @@ struct Row {
     query: String,
     /// Stopwords only: `query` is in the `simple` configuration.
     fallback: bool,
-    /// The text window around the first match (none for the row after the page).
-    snippet: Option<String>,
+    /// The text window around the first match, as bytes (none for the row after the page).
+    snippet: Option<Vec<u8>>,
     /// The window starts mid-text.
     cut: bool,
 }
@@ -161,9 +161,23 @@ fn decode_cursor(cursor: &str) -> Option<(f32, Uuid)> {
     Some((rank.parse().ok()?, id.parse().ok()?))
 }
 
+/// A window of a text's bytes as text: cut from the middle of a text, it may begin or end
+/// inside a character, whose pieces are dropped.
+fn window_text(bytes: &[u8]) -> &str {
+    let start = bytes
+        .iter()
+        .position(|b| b & 0xC0 != 0x80)
+        .unwrap_or(bytes.len());
+    let bytes = &bytes[start..];
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+    }
+}
+
 /// The hit's snippet: the window without a word cut in half at its start, matches marked.
 fn snippet(row: &Row) -> String {
-    let window = row.snippet.as_deref().unwrap_or_default();
+    let window = window_text(row.snippet.as_deref().unwrap_or_default());
     let window = if row.cut {
         window
             .split_once(char::is_whitespace)
@@ -204,7 +218,7 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
         .bind(TEXT_CANDIDATES)
         .bind(NAME_CANDIDATES)
         .bind(strategy.as_str())
-        .bind(SNIPPET_WINDOW_CHARS)
+        .bind(SNIPPET_WINDOW_BYTES)
         .bind(WALK_LIMIT)
         .bind(SNIPPET_SCAN_CHARS)
         .fetch_all(pool)
@@ -261,7 +275,7 @@ mod tests {
             rank: 0.0,
             query: "'tax'".into(),
             fallback: false,
-            snippet: Some(window.into()),
+            snippet: Some(window.as_bytes().to_vec()),
             cut,
         };
         assert_eq!(
@@ -292,6 +306,17 @@ mod tests {
         }
         assert_eq!(next, 64);
         assert!(!SQL.contains("{tier"), "every block expanded");
+    }
+
+    #[test]
+    fn a_window_drops_the_pieces_of_characters_cut_at_its_ends() {
+        let text = "žluťoučký kůň";
+        let bytes = text.as_bytes();
+        // "ž" and "ň" are two bytes each: cut through both.
+        assert_eq!(window_text(&bytes[1..bytes.len() - 1]), "luťoučký ků");
+        assert_eq!(window_text(bytes), text);
+        assert_eq!(window_text(&bytes[1..2]), "");
+        assert_eq!(window_text(b""), "");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 -- (or null), $4 folder, $5 topic, $6 from, $7 to, $8/$9 cursor (rank, document id), $10 page
 -- size + 1, $11 own documents only, $12 text candidates, $13 filename candidates, $14 how the
 -- text candidates are found ('index', 'walk' or 'word_then_prefix'), $15 snippet window in
--- characters, $16 documents walked at most, $17 characters searched for the snippet's anchor.
+-- bytes, $16 documents walked at most, $17 characters searched for the snippet's anchor.
 --
 -- Why it is shaped like this (measurements in docs/benchmarks.md, "Search"):
 -- * Every match costs a tsvector read to rank, so only a bounded set of candidates is ranked: the
@@ -24,6 +24,8 @@
 -- * Snippets are cut from a window around the first match; the caller marks the matches.
 with plan as materialized (
     select y.*,
+        -- What the text's index is asked: the words alone when the prefix is tested after.
+        case when y.web_only then y.web else y.query end as scan,
         -- The snippet's anchor: the first lexeme the query looks for (not an excluded one); a
         -- stem may end where its word does not ("compani"), so its last letter is left out.
         (select case when length(l) > 4 then left(l, -1) else l end
@@ -83,26 +85,17 @@ candidates as (
         or (select count(*) from walked) < $12
      limit (select case when fallback then $12 else $13 end from plan))
     union
-    -- Narrow (or a walk that fell short): the index answers the whole query.
+    -- The text's index: the whole query (narrow, or a walk that fell short); or, for a prefix
+    -- broader than the words before it, the words, the prefix tested on their rows.
     (select * from (
         {tiers}
         select d.document_id, {rank} as rank from search_documents d, plan p, named
-        where {tier} and d.owner_id = $1 and d.tsv @@ p.query and {visible}
+        where {tier} and d.owner_id = $1 and d.tsv @@ p.scan
+          and (not p.web_only or coalesce(d.tsv @@ p.query, false)) and {visible}
         {/tiers}
      ) t
-     where (select not (fallback or web_only) from plan)
+     where (select not fallback from plan)
        and ((select not walk from plan) or (select count(*) from walked) < $12)
-     limit $12)
-    union
-    -- A prefix broader than the words before it: the index for the words, the prefix tested.
-    (select * from (
-        {tiers}
-        select d.document_id, {rank} as rank from search_documents d, plan p, named
-        where {tier} and d.owner_id = $1 and d.tsv @@ p.web
-          and coalesce(d.tsv @@ p.query, false) and {visible}
-        {/tiers}
-     ) t
-     where (select web_only from plan)
      limit $12)
     union
     (select * from walked)
@@ -129,31 +122,36 @@ page as (
     limit $10
 ),
 anchored as (
-    select d.*, pg.rank, pg.n, p.query, p.fallback, w.pos
+    select d.document_id, d.owner_id, d.filename, d.folder_id, d.created_at, d.topic_ids,
+        d.body is null as textless, pg.rank, pg.n, p.query, p.fallback, h.head, w.pos
     from page pg join search_documents d on d.document_id = pg.document_id, plan p,
-        -- Where the anchor is looked for: the text's first $17 characters. Cutting them walks
-        -- the characters, so a text that cannot be longer (4 bytes a character at most) is
-        -- taken whole; a long one is cut, which reads only its beginning from TOAST.
-        lateral (select case when octet_length(d.body) > 4 * $17 then left(d.body, $17)
-                             else d.body end as head) h,
+        -- Where the anchor is looked for: the text's first $17 characters, as bytes. Cutting
+        -- them walks the characters, so a text that cannot be longer (4 bytes a character at
+        -- most) is taken whole; a long one is cut, which reads only its beginning from TOAST.
+        -- Bytes, not text: a text position is counted in characters, which walks the text up
+        -- to it (once for the position, again to cut the window), and that walking was ~4% of
+        -- a search's CPU (docs/benchmarks.md, run 8). The window's ends may fall inside a
+        -- character; query.rs drops the pieces.
+        lateral (select textsend(case when octet_length(d.body) > 4 * $17
+                                      then left(d.body, $17) else d.body end) as head) h,
         -- The first match written in lower case, capitalised or in capitals. Not lowering
         -- the text: that cost 3x more than searching it three times and was a fifth of a
         -- search's time (docs/benchmarks.md), mostly for the filename matches whose text
         -- does not have the word at all. A match in other mixed case ("McDonald") is not
         -- found: the snippet is then the text's beginning.
         lateral (select coalesce(least(
-            nullif(strpos(h.head, p.anchor), 0),
-            nullif(strpos(h.head, initcap(p.anchor)), 0),
-            nullif(strpos(h.head, upper(p.anchor)), 0)), 0) as pos) w
+            nullif(position(textsend(p.anchor) in h.head), 0),
+            nullif(position(textsend(initcap(p.anchor)) in h.head), 0),
+            nullif(position(textsend(upper(p.anchor)) in h.head), 0)), 0) as pos) w
 )
 select a.document_id, a.owner_id, a.filename, a.folder_id, a.created_at, a.topic_ids, a.rank,
     a.query::text as query, a.fallback,
     -- The row after the page only tells whether there is a next page: no snippet.
     case when a.n < $10 then
-        case when a.body is null then coalesce(a.filename, '')
-             else substr(a.body, greatest(a.pos - $15 / 4, 1), $15) end
+        case when a.textless then textsend(coalesce(a.filename, ''))
+             else substring(a.head from greatest(a.pos - $15 / 4, 1) for $15) end
     end as snippet,
     -- The window starts mid-text: its first word may be cut in half.
-    a.body is not null and a.pos > $15 / 4 as cut
+    not a.textless and a.pos > $15 / 4 as cut
 from anchored a
 order by a.rank desc, a.document_id desc

@@ -593,4 +593,31 @@ async fn tiered_indexes_hold_broad_queries_to_their_candidates() {
             "{strategy:?}"
         );
     }
+
+    // The snippet's window is cut from the text's bytes: in two-byte letters its start falls
+    // inside one, which is dropped with the rest of its word.
+    let bob = UserId::new();
+    let text = format!("{}Nájemní smlouva končí.", "žluťoučký kůň ".repeat(40));
+    w.document(bob, "smlouva.txt", &text, &[]).await;
+    w.project().await;
+    let hits = w.find(bob, "nájemní").await;
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    let snippet = &hits[0].1;
+    assert!(
+        snippet.contains("<mark>Nájemní</mark> smlouva končí."),
+        "{snippet}"
+    );
+    assert!(
+        snippet.starts_with("žluťoučký ") || snippet.starts_with("kůň "),
+        "{snippet}"
+    );
+
+    // The search pool's sessions: generic plans, no prefetching (infra::page_read_pool).
+    let settings: (String, String) = sqlx::query_as(
+        "select current_setting('plan_cache_mode'), current_setting('effective_io_concurrency')",
+    )
+    .fetch_one(&w.reads)
+    .await
+    .unwrap();
+    assert_eq!(settings, ("force_generic_plan".into(), "0".into()));
 }
