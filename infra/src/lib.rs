@@ -23,8 +23,10 @@ pub mod snapshots;
 /// the pool they wait in order. No prefetching (`effective_io_concurrency = 0`): a search's bitmap
 /// heap scans read ~100 rows and stop, and the prefetcher, which looks every page it runs ahead
 /// to up in the buffer table first, cost more CPU than the reads it served (~3–5% of a search's
-/// time, the pages being in memory; docs/benchmarks.md, "Search", run 8). Measurements:
-/// docs/benchmarks.md.
+/// time, the pages being in memory; docs/benchmarks.md, "Search", run 8). No notices
+/// (`client_min_messages = warning`): parsing a search of stopwords only, or of one word, raises
+/// "text-search query doesn't contain lexemes" for its empty part, which nobody reads; at this
+/// level PostgreSQL skips formatting and sending it. Measurements: docs/benchmarks.md.
 pub fn page_read_pool(options: sqlx::postgres::PgConnectOptions, connections: u32) -> sqlx::PgPool {
     sqlx::postgres::PgPoolOptions::new()
         .max_connections(connections.max(1))
@@ -33,6 +35,7 @@ pub fn page_read_pool(options: sqlx::postgres::PgConnectOptions, connections: u3
         .connect_lazy_with(options.options([
             ("plan_cache_mode", "force_generic_plan"),
             ("effective_io_concurrency", "0"),
+            ("client_min_messages", "warning"),
         ]))
 }
 

@@ -612,12 +612,17 @@ async fn tiered_indexes_hold_broad_queries_to_their_candidates() {
         "{snippet}"
     );
 
-    // The search pool's sessions: generic plans, no prefetching (infra::page_read_pool).
-    let settings: (String, String) = sqlx::query_as(
-        "select current_setting('plan_cache_mode'), current_setting('effective_io_concurrency')",
+    // The search pool's sessions: generic plans, no prefetching, no notices
+    // (infra::page_read_pool).
+    let settings: (String, String, String) = sqlx::query_as(
+        "select current_setting('plan_cache_mode'), current_setting('effective_io_concurrency'), \
+         current_setting('client_min_messages')",
     )
     .fetch_one(&w.reads)
     .await
     .unwrap();
-    assert_eq!(settings, ("force_generic_plan".into(), "0".into()));
+    assert_eq!(
+        settings,
+        ("force_generic_plan".into(), "0".into(), "warning".into())
+    );
 }
