@@ -9,18 +9,19 @@
 -- * Every match costs a tsvector read to rank, so only a bounded set of candidates is ranked: the
 --   documents whose filename matches (they outrank text-only matches) and up to $12 text
 --   matches.
--- * How those text matches are found depends on how broad the query is, which the caller
---   estimates from the column statistics it caches ($14): a GIN scan costs in proportion to all
---   the matches of every term (~0.4 µs each, a prefix ~1 µs: a 3-letter prefix can match 90% of
---   a vault), while testing documents one by one costs ~3 µs each (their rows are inline, see
---   migration 20261128140000). So: narrow queries use the index ('index'); a prefix broader than
---   the words before it is tested on the rows the index gives for the words
---   ('word_then_prefix'); queries broad as a whole walk the caller's newest documents ('walk').
 -- * The text and filename indexes are split into tiers of growing size (migration
---   20261128200000): query.rs repeats each block between the tiers markers once per tier,
---   the tier marker inside naming the tier's buckets, the copies joined by `union all`. PostgreSQL runs the arms of a `union all` in
---   order and stops reading under a `limit`, so the tiers after the one that completed the
---   candidates are never scanned: a broad word costs the postings of its first tier only.
+--   20261128200000): query.rs repeats each block between the tiers markers once per tier, the
+--   tier marker inside naming the tier's buckets, the copies joined by `union all`. PostgreSQL
+--   runs the arms of a `union all` in order and stops reading under a `limit`, so the tiers
+--   after the one that completed the candidates are never scanned: a GIN scan costs in
+--   proportion to the matches of every term in the tiers it reads (~0.4 µs each, a prefix
+--   ~1 µs), so a broad word costs the postings of its first tier only.
+-- * How the text matches are found depends on how broad the query is, which the caller
+--   estimates from the column statistics it caches ($14). Testing documents one by one costs
+--   ~3 µs each (their rows are inline, see migration 20261128140000). So: most queries use the
+--   index ('index'); a prefix far broader than the words before it is tested on the rows the
+--   index gives for the words ('word_then_prefix'); queries matching most documents walk the
+--   caller's newest documents ('walk').
 -- * Snippets are cut from a window around the first match; the caller marks the matches.
 with plan as materialized (
     select y.*,

@@ -23,9 +23,9 @@ const ROW_US: f64 = 4.0;
 /// query's matches is ranked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
-    /// The GIN index answers the whole query (narrow queries).
+    /// The tiered GIN indexes answer the whole query (most queries).
     Index,
-    /// The caller's newest documents, tested one by one (queries broad as a whole).
+    /// The caller's newest documents, tested one by one (queries matching most documents).
     Walk,
     /// The index for the words, the last word's prefix tested on their rows (a prefix broader
     /// than the words before it).
