@@ -92,6 +92,7 @@ async fn search_documents(
             cursor: p.cursor,
             only_owned: false,
             strategy: None,
+            walk_limit: None,
         },
     )
     .await?;

@@ -88,6 +88,9 @@ pub struct SearchQuery {
     /// How to find the text candidates; `None` (what the API uses) picks the cheapest from the
     /// statistics. Set by tests that check every strategy finds the same.
     pub strategy: Option<Strategy>,
+    /// How many of the caller's documents a walk tests at most; `None` (what the API uses):
+    /// `WALK_LIMIT`. Set by tests of what happens past it.
+    pub walk_limit: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -201,7 +204,12 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
     let after = query.cursor.as_deref().and_then(decode_cursor);
     let strategy = match query.strategy {
         Some(forced) => forced,
-        None => strategy::choose(&*stats::shares(pool).await?, &web, prefix.as_deref()),
+        None => strategy::choose(
+            &*stats::shares(pool).await?,
+            caller.as_uuid(),
+            &web,
+            prefix.as_deref(),
+        ),
     };
     let rows: Vec<Row> = sqlx::query_as(SQL.as_str())
         .bind(caller.as_uuid())
@@ -219,7 +227,7 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
         .bind(NAME_CANDIDATES)
         .bind(strategy.as_str())
         .bind(SNIPPET_WINDOW_BYTES)
-        .bind(WALK_LIMIT)
+        .bind(query.walk_limit.map_or(WALK_LIMIT, i64::from))
         .bind(SNIPPET_SCAN_CHARS)
         .fetch_all(pool)
         .await?;

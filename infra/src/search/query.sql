@@ -2,8 +2,9 @@
 -- filled in there, once). Parameters: $1 caller, $2 web-search text, $3 last word as a prefix
 -- (or null), $4 folder, $5 topic, $6 from, $7 to, $8/$9 cursor (rank, document id), $10 page
 -- size + 1, $11 own documents only, $12 text candidates, $13 filename candidates, $14 how the
--- text candidates are found ('index', 'walk' or 'word_then_prefix'), $15 snippet window in
--- bytes, $16 documents walked at most, $17 characters searched for the snippet's anchor.
+-- text candidates are found ('index', 'walk', 'whole' or 'word_then_prefix'), $15 snippet
+-- window in bytes, $16 documents walked at most, $17 characters searched for the snippet's
+-- anchor.
 --
 -- Why it is shaped like this (measurements in docs/benchmarks.md, "Search"):
 -- * Every match costs a tsvector read to rank, so only a bounded set of candidates is ranked: the
@@ -21,7 +22,8 @@
 --   ~3 µs each (their rows are inline, see migration 20261128140000). So: most queries use the
 --   index ('index'); a prefix far broader than the words before it is tested on the rows the
 --   index gives for the words ('word_then_prefix'); queries matching most documents walk the
---   caller's newest documents ('walk').
+--   caller's newest documents ('walk'); a caller with few documents among many callers' has
+--   them all tested ('whole': the index would be read for everybody's matches).
 -- * Snippets are cut from a window around the first match; the caller marks the matches.
 with plan as materialized (
     select y.*,
@@ -43,6 +45,7 @@ with plan as materialized (
                       && coalesce(to_tsquery('simple', $3 || ':*'), ''::tsquery)
                  else x.e end as query,
             $14 = 'walk' as walk,
+            $14 = 'whole' as whole,
             $14 = 'word_then_prefix' and numnode(x.e) > 0 and numnode(x.web) > 0 as web_only
         from (
             select w.web, w.web && coalesce(to_tsquery('english', $3 || ':*'), ''::tsquery) as e
@@ -59,17 +62,29 @@ named as materialized (
       and to_tsvector(case when p.fallback then 'simple'::regconfig else 'english' end,
                       coalesce(t.name, '')) @@ p.query
 ),
--- Broad as a whole: the caller's newest $16 documents, tested one by one. The statistics are
--- the whole table's: should the caller's own documents match less than they promise, the
--- index is asked after all (the index branches below), so the walk is bounded either way.
-walked as materialized (
-    select d.document_id, {rank} as rank
+-- The caller's newest $16 documents, tested one by one, for two strategies. 'walk' (queries
+-- matching most documents) stops at $12 matches. 'whole' (a caller with few documents, in a
+-- table of many callers' documents, where the index would be read for everybody's matches)
+-- tests all of them and ranks every match. Read to its end (which a walk that fell short has
+-- done anyway), fewer than $16 rows mean the caller's documents were all tested: the index
+-- branches are then skipped (`done` below); otherwise they run as for 'index'. A match is a
+-- text or filename match or a document in a topic the query names.
+walk_rows as materialized (
+    select d.document_id, t.hit, case when t.hit then {rank} end as rank
     from (select d.* from search_documents d
-          where (select walk from plan) and d.owner_id = $1 and {visible}
+          where (select walk or whole from plan) and d.owner_id = $1 and {visible}
           order by d.created_at desc
-          limit $16) d, plan p, named
-    where coalesce({match}, false)
-    limit $12
+          limit $16) d, plan p, named,
+        lateral (select coalesce({match}, false) or d.topic_ids && named.ids as hit) t
+),
+walked as materialized (
+    select document_id, rank from walk_rows where (select walk from plan) and hit limit $12
+),
+-- The caller's documents were all tested: by 'whole', or by a 'walk' that fell short.
+done as materialized (
+    select ((select whole from plan)
+            or ((select walk from plan) and (select count(*) from walked) < $12))
+        and (select count(*) from walk_rows) < $16 as all_tested
 ),
 -- Each branch is gated by an uncorrelated subquery on `plan`: PostgreSQL evaluates such a
 -- condition once, before the branch, and skips the branch's scan when it is false.
@@ -82,8 +97,9 @@ candidates as (
         where {tier} and d.owner_id = $1 and d.name_tsv @@ p.query and {visible}
         {/tiers}
      ) t
-     where (select not fallback from plan) or (select not walk from plan)
-        or (select count(*) from walked) < $12
+     where ((select not fallback from plan) or (select not walk from plan)
+            or (select count(*) from walked) < $12)
+       and not (select all_tested from done)
      limit (select case when fallback then $12 else $13 end from plan))
     union
     -- The text's index: the whole query (narrow, or a walk that fell short); or, for a prefix
@@ -97,13 +113,17 @@ candidates as (
      ) t
      where (select not fallback from plan)
        and ((select not walk from plan) or (select count(*) from walked) < $12)
+       and not (select all_tested from done)
      limit $12)
     union
     (select * from walked)
     union
+    (select document_id, rank from walk_rows where (select whole from plan) and hit)
+    union
     -- Topic names (their own index, for every strategy).
     (select d.document_id, {rank} as rank from search_documents d, plan p, named
-     where named.ids <> '{}' and d.owner_id = $1 and d.topic_ids && named.ids and {visible}
+     where named.ids <> '{}' and not (select all_tested from done) and d.owner_id = $1
+       and d.topic_ids && named.ids and {visible}
      limit $12)
     union
     -- Shared with the caller.

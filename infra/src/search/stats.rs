@@ -6,6 +6,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
+use uuid::Uuid;
 
 /// How long statistics are reused. Reading them cost ~1 ms of every query (docs/benchmarks.md,
 /// "Search"); `ANALYZE` changes them only every so many thousand row changes, and stale ones
@@ -22,6 +23,17 @@ pub(super) struct Shares {
     pub names: HashMap<String, f32>,
     /// Rows in the table, as `ANALYZE` last counted them (0 before).
     pub documents: f64,
+    /// The share of the rows each of the most common owners has (`most_common_vals`).
+    pub owners: HashMap<Uuid, f32>,
+    /// The share an owner not listed has on average (1 when nothing is known).
+    pub other_owner: f32,
+}
+
+impl Shares {
+    /// About how many documents `owner` has in the table.
+    pub fn documents_of(&self, owner: Uuid) -> f64 {
+        self.documents * f64::from(self.owners.get(&owner).copied().unwrap_or(self.other_owner))
+    }
 }
 
 /// Share of documents containing `lexeme`: 0 when it is not among the common ones.
@@ -71,10 +83,40 @@ pub(super) async fn shares(pool: &PgPool) -> Result<Arc<Shares>, sqlx::Error> {
     )
     .fetch_one(pool)
     .await?;
+    // Owners: the most common ones' shares; the others share the rest evenly (`n_distinct` is a
+    // count, or minus a fraction of the rows).
+    let owner_stats: Option<(Option<String>, Option<Vec<f32>>, f32)> = sqlx::query_as(
+        "select s.most_common_vals::text, s.most_common_freqs, s.n_distinct from pg_stats s \
+         where s.schemaname = current_schema() and s.tablename = 'search_documents' \
+           and s.attname = 'owner_id'",
+    )
+    .fetch_optional(pool)
+    .await?;
     let mut shares = Shares {
         documents: documents.into(),
+        other_owner: 1.0,
         ..Shares::default()
     };
+    if let Some((values, freqs, distinct)) = owner_stats {
+        let values: Vec<Uuid> = values
+            .unwrap_or_default()
+            .trim_matches(|c| c == '{' || c == '}')
+            .split(',')
+            .filter_map(|v| v.trim().parse().ok())
+            .collect();
+        let freqs = freqs.unwrap_or_default();
+        shares.owners = values.into_iter().zip(freqs.iter().copied()).collect();
+        let distinct = if distinct < 0.0 {
+            -distinct * documents
+        } else {
+            distinct
+        };
+        let others = distinct - shares.owners.len() as f32;
+        let rest = 1.0 - freqs.iter().sum::<f32>();
+        if others >= 1.0 {
+            shares.other_owner = (rest / others).clamp(0.0, 1.0);
+        }
+    }
     for (column, lexeme, share) in rows {
         match column.as_str() {
             "tsv" => shares.text.insert(lexeme, share),

@@ -4,6 +4,7 @@
 use super::english;
 use super::query::TIERS;
 use super::stats::{prefix_share, share, Shares};
+use uuid::Uuid;
 
 /// Text matches ranked per query. Ranking reads a tsvector per match, so a query that matches
 /// much of a large vault ranks only this many of its matches (besides every filename match);
@@ -17,6 +18,8 @@ pub(super) const WALK_LIMIT: i64 = 1_500;
 const GIN_POSTING_US: f64 = 0.4;
 const GIN_PREFIX_POSTING_US: f64 = 1.0;
 const ROW_US: f64 = 4.0;
+/// Microseconds per row of another caller's that an index scan fetches and rules out.
+const OTHER_ROW_US: f64 = 1.0;
 
 /// How a search finds its text candidates. Every strategy finds the same matches when they are
 /// fewer than the candidates ranked; they differ in cost, and in which sample of a broader
@@ -30,6 +33,9 @@ pub enum Strategy {
     /// The index for the words, the last word's prefix tested on their rows (a prefix broader
     /// than the words before it).
     WordThenPrefix,
+    /// All the caller's documents tested one by one, every match ranked (a caller with few
+    /// documents in a table of many callers': the index would be read for everybody's).
+    Whole,
 }
 
 impl Strategy {
@@ -39,6 +45,7 @@ impl Strategy {
             Strategy::Index => "index",
             Strategy::Walk => "walk",
             Strategy::WordThenPrefix => "word_then_prefix",
+            Strategy::Whole => "whole",
         }
     }
 }
@@ -103,9 +110,11 @@ fn tiers_read(matches: f64, k: f64) -> f64 {
     read
 }
 
-/// The cheapest way to `TEXT_CANDIDATES` matches of a query of this breadth in `documents`.
-fn cheapest(b: &Breadth, documents: f64) -> Strategy {
+/// The cheapest way to `TEXT_CANDIDATES` matches of a query of this breadth, for a caller with
+/// `mine` of the table's `documents`.
+fn cheapest(b: &Breadth, documents: f64, mine: f64) -> Strategy {
     let n = documents.max(1.0);
+    let mine = mine.clamp(0.0, n);
     let k = TEXT_CANDIDATES as f64;
     let all_words: f64 = b.words.iter().map(|&s| s as f64).sum();
     let web = if b.words.is_empty() {
@@ -118,41 +127,74 @@ fn cheapest(b: &Breadth, documents: f64) -> Strategy {
     let prefix = b.prefix.map(f64::from);
     // Terms assumed independent.
     let share = web.unwrap_or(1.0) * prefix.unwrap_or(1.0);
-    // The index tiers are read until they hold the candidates: postings of that part only.
-    let scanned = n * tiers_read(n * share, k);
+    // The index tiers are read until they hold the caller's candidates: the postings of that
+    // part, and the other callers' matching rows in it, fetched and ruled out.
+    let read = tiers_read(mine * share, k);
+    let scanned = n * read;
+    let others = (n - mine) * read;
     let index = scanned * all_words * GIN_POSTING_US
         + scanned * prefix.unwrap_or(0.0) * GIN_PREFIX_POSTING_US
-        + (n * share).min(k) * ROW_US;
+        + (mine * share).min(k) * ROW_US
+        + others * share * OTHER_ROW_US;
     let word_then_prefix = match (web, prefix) {
         (Some(web), Some(prefix)) if prefix > 0.0 && !b.names => {
-            scanned * all_words * GIN_POSTING_US + (n * web).min(k / prefix) * ROW_US
+            scanned * all_words * GIN_POSTING_US
+                + (mine * web).min(k / prefix) * ROW_US
+                + others * web * OTHER_ROW_US
         }
         _ => f64::INFINITY,
     };
     // A walk that would not find its candidates among the documents it may test falls back to
     // the index as well: only worth it when it expects to find them.
-    let walk = if share * WALK_LIMIT as f64 >= k {
+    let walk = if share * (WALK_LIMIT as f64).min(mine) >= k {
         k / share * ROW_US
     } else {
         f64::INFINITY
     };
-    if walk < index && walk <= word_then_prefix {
-        Strategy::Walk
-    } else if word_then_prefix < index {
-        Strategy::WordThenPrefix
+    // Testing all of a caller's documents: only when they are surely fewer than a walk may
+    // test (the estimate is the statistics' average for most callers), else the index
+    // branches would run after it.
+    let whole = if mine <= WALK_LIMIT as f64 / 2.0 {
+        mine * ROW_US
     } else {
-        Strategy::Index
-    }
+        f64::INFINITY
+    };
+    let costs = [
+        (Strategy::Index, index),
+        (Strategy::WordThenPrefix, word_then_prefix),
+        (Strategy::Walk, walk),
+        (Strategy::Whole, whole),
+    ];
+    costs
+        .into_iter()
+        .fold((Strategy::Index, f64::INFINITY), |best, c| {
+            if c.1 < best.1 {
+                c
+            } else {
+                best
+            }
+        })
+        .0
 }
 
-/// The strategy for a query of `web` text and last-word `prefix` over `shares`' table.
-pub(super) fn choose(shares: &Shares, web: &str, prefix: Option<&str>) -> Strategy {
-    cheapest(&breadth(shares, web, prefix), shares.documents)
+/// The strategy for `caller`'s query of `web` text and last-word `prefix` over `shares`' table.
+pub(super) fn choose(shares: &Shares, caller: Uuid, web: &str, prefix: Option<&str>) -> Strategy {
+    if shares.documents <= 0.0 {
+        // No statistics yet (before the first ANALYZE): everything is rare.
+        return Strategy::Index;
+    }
+    cheapest(
+        &breadth(shares, web, prefix),
+        shares.documents,
+        shares.documents_of(caller),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const ME: Uuid = Uuid::nil();
 
     fn shares() -> Shares {
         let text = [
@@ -167,6 +209,9 @@ mod tests {
             text: text.iter().map(|(l, s)| (l.to_string(), *s)).collect(),
             names: names.iter().map(|(l, s)| (l.to_string(), *s)).collect(),
             documents: 100_000.0,
+            // One caller owns them all.
+            owners: [(ME, 1.0)].into(),
+            other_owner: 0.0,
         }
     }
 
@@ -191,29 +236,53 @@ mod tests {
     #[test]
     fn the_index_unless_a_query_matches_most_documents() {
         let s = shares();
-        assert_eq!(choose(&s, "zanzibar", None), Strategy::Index);
-        assert_eq!(choose(&s, "", Some("zanz")), Strategy::Index);
+        assert_eq!(choose(&s, ME, "zanzibar", None), Strategy::Index);
+        assert_eq!(choose(&s, ME, "", Some("zanz")), Strategy::Index);
         // Broad, but its first index tier holds its candidates.
-        assert_eq!(choose(&s, "", Some("report")), Strategy::Index);
-        assert_eq!(choose(&s, "the", None), Strategy::Index);
-        assert_eq!(choose(&s, "invoice", Some("pay")), Strategy::Index);
+        assert_eq!(choose(&s, ME, "", Some("report")), Strategy::Index);
+        assert_eq!(choose(&s, ME, "the", None), Strategy::Index);
+        assert_eq!(choose(&s, ME, "invoice", Some("pay")), Strategy::Index);
         // In most documents: testing the newest ones finds the candidates sooner.
-        assert_eq!(choose(&s, "year", None), Strategy::Walk);
-        assert_eq!(choose(&s, "", Some("ye")), Strategy::Walk);
+        assert_eq!(choose(&s, ME, "year", None), Strategy::Walk);
+        assert_eq!(choose(&s, ME, "", Some("ye")), Strategy::Walk);
         // A prefix far broader than the word before it: the word's rows, the prefix tested.
-        assert_eq!(choose(&s, "invoice", Some("ye")), Strategy::WordThenPrefix);
+        assert_eq!(
+            choose(&s, ME, "invoice", Some("ye")),
+            Strategy::WordThenPrefix
+        );
         // A rare word: its few rows are tested for the prefix.
         assert_eq!(
-            choose(&s, "zanzibar", Some("pay")),
+            choose(&s, ME, "zanzibar", Some("pay")),
             Strategy::WordThenPrefix
         );
         // Rare both: the index.
-        assert_eq!(choose(&s, "zanzibar", Some("quux")), Strategy::Index);
+        assert_eq!(choose(&s, ME, "zanzibar", Some("quux")), Strategy::Index);
         // No statistics yet (before the first ANALYZE): everything is rare.
         assert_eq!(
-            choose(&Shares::default(), "", Some("report")),
+            choose(&Shares::default(), ME, "", Some("report")),
             Strategy::Index
         );
+    }
+
+    #[test]
+    fn a_caller_with_few_documents_among_many_has_them_all_tested() {
+        // 1,000 callers of 100 documents each: the index would be read for all their matches.
+        let s = Shares {
+            owners: Default::default(),
+            other_owner: 0.001,
+            ..shares()
+        };
+        let caller = Uuid::from_u128(7);
+        assert_eq!(choose(&s, caller, "report", None), Strategy::Whole);
+        assert_eq!(choose(&s, caller, "", Some("pay")), Strategy::Whole);
+        // A word in ~10 of the table's documents: its postings are fewer than the caller's rows.
+        assert_eq!(choose(&s, caller, "zanzibar", None), Strategy::Index);
+        // A caller with more than a walk may test: not all at once.
+        let s = Shares {
+            owners: [(caller, 0.05)].into(),
+            ..s
+        };
+        assert_ne!(choose(&s, caller, "report", None), Strategy::Whole);
     }
 
     #[test]

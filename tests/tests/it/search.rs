@@ -491,6 +491,7 @@ async fn broad_words_and_prefixes_find_exactly_their_matches() {
         Some(Strategy::Index),
         Some(Strategy::Walk),
         Some(Strategy::WordThenPrefix),
+        Some(Strategy::Whole),
     ] {
         let all = w.names_by(alice, "report", strategy).await;
         assert_eq!(all.len(), 41, "{strategy:?}: {all:?}");
@@ -565,7 +566,12 @@ async fn tiered_indexes_hold_broad_queries_to_their_candidates() {
         buckets.len() > 40,
         "ids spread over the buckets: {buckets:?}"
     );
-    for strategy in [None, Some(Strategy::Index), Some(Strategy::Walk)] {
+    for strategy in [
+        None,
+        Some(Strategy::Index),
+        Some(Strategy::Walk),
+        Some(Strategy::Whole),
+    ] {
         let page = search(
             &w.reads,
             &SearchQuery {
@@ -611,6 +617,11 @@ async fn tiered_indexes_hold_broad_queries_to_their_candidates() {
         snippet.starts_with("žluťoučký ") || snippet.starts_with("kůň "),
         "{snippet}"
     );
+    // Bob's few documents, all tested: none of Alice's.
+    for strategy in [None, Some(Strategy::Whole), Some(Strategy::Walk)] {
+        assert!(w.names_by(bob, "report", strategy).await.is_empty());
+        assert_eq!(w.names_by(bob, "smlouva", strategy).await, ["smlouva.txt"]);
+    }
 
     // The search pool's sessions: generic plans, no prefetching, no notices
     // (infra::page_read_pool).
