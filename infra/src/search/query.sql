@@ -102,8 +102,9 @@ candidates as (
        and not (select all_tested from done)
      limit (select case when fallback then $12 else $13 end from plan))
     union
-    -- The text's index: the whole query (narrow, or a walk that fell short); or, for a prefix
-    -- broader than the words before it, the words, the prefix tested on their rows.
+    -- The text's index: the whole query (also after a walk that fell short before it tested
+    -- all the caller's documents); or, for a prefix broader than the words before it, the
+    -- words, the prefix tested on their rows.
     (select * from (
         {tiers}
         select d.document_id, {rank} as rank from search_documents d, plan p, named

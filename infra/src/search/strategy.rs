@@ -275,7 +275,7 @@ mod tests {
         let caller = Uuid::from_u128(7);
         assert_eq!(choose(&s, caller, "report", None), Strategy::Whole);
         assert_eq!(choose(&s, caller, "", Some("pay")), Strategy::Whole);
-        // A word in ~10 of the table's documents: its postings are fewer than the caller's rows.
+        // A word not among the common ones: its few postings cost less than the caller's rows.
         assert_eq!(choose(&s, caller, "zanzibar", None), Strategy::Index);
         // A caller with more than a walk may test: not all at once.
         let s = Shares {
