@@ -14,7 +14,7 @@ use domain::ports::{EventStore, SystemClock};
 use domain::processing::{ClassificationRecord, ExtractionKind, ProcessingCommand, SuggestedTopic};
 use domain::topic::{Keywords, TopicCommand, TopicEditor, TopicName};
 use infra::eventstore::{MasterKey, PgDataKeys, PgEventStore};
-use infra::search::{search, SearchProjection, SearchQuery, Strategy, TextLoader};
+use infra::search::{search, SearchPage, SearchProjection, SearchQuery, Strategy, TextLoader};
 use projections::topics::TopicsProjection;
 use projections::Projection;
 
@@ -174,6 +174,30 @@ impl World {
         self.find_by(caller, q, None).await
     }
 
+    /// The first page of 50, the text candidates found the given way (`None`: the cheapest
+    /// estimated), a walk testing at most `walk_limit` documents (`None`: the product's).
+    async fn page(
+        &self,
+        caller: UserId,
+        q: &str,
+        strategy: Option<Strategy>,
+        walk_limit: Option<u32>,
+    ) -> SearchPage {
+        search(
+            &self.reads,
+            &SearchQuery {
+                caller: Some(caller),
+                q: q.into(),
+                limit: 50,
+                strategy,
+                walk_limit,
+                ..SearchQuery::default()
+            },
+        )
+        .await
+        .unwrap()
+    }
+
     /// `find`, the text candidates found the given way (`None`: the cheapest estimated).
     async fn find_by(
         &self,
@@ -181,19 +205,9 @@ impl World {
         q: &str,
         strategy: Option<Strategy>,
     ) -> Vec<(Option<String>, String)> {
-        let page = search(
-            &self.reads,
-            &SearchQuery {
-                caller: Some(caller),
-                q: q.into(),
-                limit: 50,
-                strategy,
-                ..SearchQuery::default()
-            },
-        )
-        .await
-        .unwrap();
-        page.items
+        self.page(caller, q, strategy, None)
+            .await
+            .items
             .into_iter()
             .map(|h| (h.filename, h.snippet))
             .collect()
@@ -572,18 +586,7 @@ async fn tiered_indexes_hold_broad_queries_to_their_candidates() {
         Some(Strategy::Walk),
         Some(Strategy::Whole),
     ] {
-        let page = search(
-            &w.reads,
-            &SearchQuery {
-                caller: Some(alice),
-                q: "report".into(),
-                limit: 50,
-                strategy,
-                ..SearchQuery::default()
-            },
-        )
-        .await
-        .unwrap();
+        let page = w.page(alice, "report", strategy, None).await;
         assert_eq!(page.items.len(), 50, "{strategy:?}");
         assert!(page.next_cursor.is_some(), "{strategy:?}");
         assert!(page
@@ -595,6 +598,23 @@ async fn tiered_indexes_hold_broad_queries_to_their_candidates() {
         rare.sort();
         assert_eq!(
             rare,
+            ["file-107.txt", "file-207.txt", "file-7.txt"],
+            "{strategy:?}"
+        );
+    }
+
+    // Past the walk's limit, the index branches find what the walk did not test.
+    for strategy in [Strategy::Walk, Strategy::Whole] {
+        let mut names: Vec<String> = w
+            .page(alice, "zanzibar", Some(strategy), Some(10))
+            .await
+            .items
+            .into_iter()
+            .map(|h| h.filename.unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
             ["file-107.txt", "file-207.txt", "file-7.txt"],
             "{strategy:?}"
         );
