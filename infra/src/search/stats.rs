@@ -25,7 +25,8 @@ pub(super) struct Shares {
     pub documents: f64,
     /// The share of the rows each of the most common owners has (`most_common_vals`).
     pub owners: HashMap<Uuid, f32>,
-    /// The share an owner not listed has on average (1 when nothing is known).
+    /// The share an owner not listed has on average (`shares` sets 1 when the statistics say
+    /// nothing about owners).
     pub other_owner: f32,
 }
 
@@ -85,8 +86,10 @@ pub(super) async fn shares(pool: &PgPool) -> Result<Arc<Shares>, sqlx::Error> {
     .await?;
     // Owners: the most common ones' shares; the others share the rest evenly (`n_distinct` is a
     // count, or minus a fraction of the rows).
-    let owner_stats: Option<(Option<String>, Option<Vec<f32>>, f32)> = sqlx::query_as(
-        "select s.most_common_vals::text, s.most_common_freqs, s.n_distinct from pg_stats s \
+    let owner_stats: Option<(Vec<Uuid>, Vec<f32>, f32)> = sqlx::query_as(
+        "select coalesce(s.most_common_vals::text::uuid[], '{}'), \
+                coalesce(s.most_common_freqs, '{}'), s.n_distinct \
+         from pg_stats s \
          where s.schemaname = current_schema() and s.tablename = 'search_documents' \
            and s.attname = 'owner_id'",
     )
@@ -98,13 +101,6 @@ pub(super) async fn shares(pool: &PgPool) -> Result<Arc<Shares>, sqlx::Error> {
         ..Shares::default()
     };
     if let Some((values, freqs, distinct)) = owner_stats {
-        let values: Vec<Uuid> = values
-            .unwrap_or_default()
-            .trim_matches(|c| c == '{' || c == '}')
-            .split(',')
-            .filter_map(|v| v.trim().parse().ok())
-            .collect();
-        let freqs = freqs.unwrap_or_default();
         shares.owners = values.into_iter().zip(freqs.iter().copied()).collect();
         let distinct = if distinct < 0.0 {
             -distinct * documents

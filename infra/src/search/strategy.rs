@@ -159,22 +159,16 @@ fn cheapest(b: &Breadth, documents: f64, mine: f64) -> Strategy {
     } else {
         f64::INFINITY
     };
-    let costs = [
+    // The cheapest; on a tie the first listed.
+    [
         (Strategy::Index, index),
         (Strategy::WordThenPrefix, word_then_prefix),
         (Strategy::Walk, walk),
         (Strategy::Whole, whole),
-    ];
-    costs
-        .into_iter()
-        .fold((Strategy::Index, f64::INFINITY), |best, c| {
-            if c.1 < best.1 {
-                c
-            } else {
-                best
-            }
-        })
-        .0
+    ]
+    .into_iter()
+    .min_by(|a, b| a.1.total_cmp(&b.1))
+    .map_or(Strategy::Index, |(strategy, _)| strategy)
 }
 
 /// The strategy for `caller`'s query of `web` text and last-word `prefix` over `shares`' table.
