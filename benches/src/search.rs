@@ -49,6 +49,9 @@ pub struct Args {
     /// `--tail-words`): no seeding, no rebuild.
     #[arg(long)]
     database: Option<String>,
+    /// Also print the slowest queries of each run and each query shape's share of its time.
+    #[arg(long, default_value_t = 0)]
+    slowest: usize,
 }
 
 /// A pronounceable made-up word per index (deterministic), for the vocabulary's long tail.
@@ -277,7 +280,7 @@ async fn queries(args: &Args, url: &str, vocab: &Arc<Vec<String>>, caller: UserI
             .unwrap_or_else(infra::default_page_connections),
     );
     for &clients in &args.clients {
-        query_run(&reads, vocab, caller, clients, args.seconds).await?;
+        query_run(&reads, vocab, caller, clients, args.seconds, args.slowest).await?;
     }
     plan_report(&reads).await?;
     Ok(())
@@ -315,6 +318,7 @@ async fn query_run(
     caller: UserId,
     clients: usize,
     seconds: u64,
+    slowest: usize,
 ) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
@@ -326,7 +330,8 @@ async fn query_run(
             while Instant::now() < deadline {
                 let a = vocab[rng.zipf(vocab.len())].as_str();
                 let b = vocab[rng.zipf(vocab.len())].as_str();
-                let q = match rng.next() % 3 {
+                let shape = rng.next() % 3;
+                let q = match shape {
                     0 => a.to_owned(),
                     1 => format!("{a} {b}"),
                     _ => format!("{a} {}", &b[..b.len().min(3)]),
@@ -336,13 +341,13 @@ async fn query_run(
                     &pool,
                     &SearchQuery {
                         caller: Some(caller),
-                        q,
+                        q: q.clone(),
                         limit: 20,
                         ..SearchQuery::default()
                     },
                 )
                 .await?;
-                latencies.push(t.elapsed());
+                latencies.push((t.elapsed(), shape, q));
             }
             anyhow::Ok(latencies)
         }));
@@ -352,8 +357,12 @@ async fn query_run(
         all.extend(t.await??);
     }
     all.sort();
-    let pct =
-        |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1000.0;
+    let pct = |p: f64| {
+        all[((all.len() as f64 * p) as usize).min(all.len() - 1)]
+            .0
+            .as_secs_f64()
+            * 1000.0
+    };
     println!(
         "search: {} queries by {} clients in {} s: {:.0} queries/s, p50 {:.1} ms, p99 {:.1} ms",
         all.len(),
@@ -363,5 +372,27 @@ async fn query_run(
         pct(0.50),
         pct(0.99)
     );
+    if slowest > 0 {
+        let total: f64 = all.iter().map(|(t, _, _)| t.as_secs_f64()).sum();
+        for (shape, name) in ["one word", "two words", "word and prefix"]
+            .iter()
+            .enumerate()
+        {
+            let of: Vec<f64> = all
+                .iter()
+                .filter(|(_, s, _)| *s == shape as u64)
+                .map(|(t, _, _)| t.as_secs_f64())
+                .collect();
+            println!(
+                "  {name}: {} queries, {:.0}% of the time, mean {:.2} ms",
+                of.len(),
+                100.0 * of.iter().sum::<f64>() / total,
+                1000.0 * of.iter().sum::<f64>() / of.len().max(1) as f64
+            );
+        }
+        for (t, _, q) in all.iter().rev().take(slowest) {
+            println!("  {:.1} ms {q:?}", t.as_secs_f64() * 1000.0);
+        }
+    }
     Ok(())
 }

@@ -31,11 +31,10 @@ const VISIBLE: &str = "d.uploaded and not d.trashed \
     and ($7::timestamptz is null or d.created_at < $7)";
 /// A candidate's rank: text relevance (filename words weigh most), plus a bonus when one of
 /// its topics is named by the query. A query of stopwords only matches filenames (`name_tsv`).
-const RANK: &str = "case when p.fallback then ts_rank(d.name_tsv, p.query) \
-    else ts_rank(d.tsv, p.query) end \
-    + case when d.topic_ids && named.ids then 0.5 else 0 end";
+const RANK: &str = "case when $18 then ts_rank(d.name_tsv, $2) else ts_rank(d.tsv, $2) end \
+    + case when d.topic_ids && $21 then 0.5 else 0 end";
 /// Whether a document matches, tested row by row (not through an index).
-const MATCH: &str = "case when p.fallback then d.name_tsv @@ p.query else d.tsv @@ p.query end";
+const MATCH: &str = "case when $18 then d.name_tsv @@ $2 else d.tsv @@ $2 end";
 
 /// The tiers of the text and filename indexes, as ranges of `search_documents.bucket` (0–63,
 /// from the document id's random last byte), smallest first: 1/64, 3/64, 12/64 and 48/64 of the
@@ -43,13 +42,35 @@ const MATCH: &str = "case when p.fallback then d.name_tsv @@ p.query else d.tsv 
 /// match these); a search asks them in this order and stops once it has its candidates.
 pub const TIERS: [(i16, i16); 4] = [(0, 0), (1, 3), (4, 15), (16, 63)];
 
-/// query.sql with its repeated fragments filled in.
-static SQL: LazyLock<String> = LazyLock::new(|| {
-    expand_tiers(include_str!("query.sql"))
+/// query.sql with its repeated fragments filled in: without its walk blocks (the `index` and
+/// `word_then_prefix` strategies), and with them (`walk`, `whole`).
+static SQL: LazyLock<[String; 2]> = LazyLock::new(|| {
+    let sql = expand_tiers(include_str!("query.sql"))
         .replace("{visible}", VISIBLE)
         .replace("{rank}", RANK)
-        .replace("{match}", MATCH)
+        .replace("{match}", MATCH);
+    [walk_blocks(&sql, false), walk_blocks(&sql, true)]
 });
+
+/// parse.sql: the query parsed, and the topics it names.
+const PARSE: &str = include_str!("parse.sql");
+
+/// `sql` with its `{walk}` … `{/walk}` blocks kept (their markers dropped) or left out.
+fn walk_blocks(sql: &str, keep: bool) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(start) = rest.find("{walk}") {
+        let body_at = start + "{walk}".len();
+        let end = body_at + rest[body_at..].find("{/walk}").expect("{walk} closed");
+        out.push_str(&rest[..start]);
+        if keep {
+            out.push_str(&rest[body_at..end]);
+        }
+        rest = &rest[end + "{/walk}".len()..];
+    }
+    out.push_str(rest);
+    out
+}
 
 /// Repeats each `{tiers}` … `{/tiers}` block of `sql` once per tier, its `{tier}` naming the
 /// tier's buckets (as the partial indexes' predicates do), the copies joined by `union all`.
@@ -114,6 +135,45 @@ pub struct SearchPage {
     pub next_cursor: Option<String>,
 }
 
+/// What parse.sql returns.
+#[derive(sqlx::FromRow)]
+struct Parsed {
+    /// The tsquery run, and the one the text's index is asked, in PostgreSQL's binary form.
+    query: Vec<u8>,
+    scan: Vec<u8>,
+    /// The tsquery run, as text (the snippet marks its lexemes).
+    query_text: String,
+    /// Stopwords only: the query is in the `simple` configuration and matches filenames only.
+    fallback: bool,
+    /// The prefix is tested on the rows the index gives for the words.
+    web_only: bool,
+    /// The first word looked for, as the snippet's anchor.
+    anchor: Option<String>,
+    /// The topics (the caller's and the system's) the query names.
+    named: Vec<Uuid>,
+}
+
+/// A tsquery in PostgreSQL's binary form (from `tsquerysend`), bound as a `tsquery` parameter:
+/// the very query parse.sql parsed, not parsed again.
+struct TsQuery(Vec<u8>);
+
+impl sqlx::Type<sqlx::Postgres> for TsQuery {
+    fn type_info() -> sqlx::postgres::PgTypeInfo {
+        // `tsquery`'s fixed OID (pg_type.dat).
+        sqlx::postgres::PgTypeInfo::with_oid(sqlx::postgres::types::Oid(3615))
+    }
+}
+
+impl sqlx::Encode<'_, sqlx::Postgres> for TsQuery {
+    fn encode_by_ref(
+        &self,
+        buf: &mut sqlx::postgres::PgArgumentBuffer,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        buf.extend_from_slice(&self.0);
+        Ok(sqlx::encode::IsNull::No)
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct Row {
     document_id: Uuid,
@@ -123,10 +183,6 @@ struct Row {
     created_at: DateTime<Utc>,
     topic_ids: Vec<Uuid>,
     rank: f32,
-    /// The tsquery run, as text (the snippet marks its lexemes).
-    query: String,
-    /// Stopwords only: `query` is in the `simple` configuration.
-    fallback: bool,
     /// The text window around the first match, as bytes (none for the row after the page).
     snippet: Option<Vec<u8>>,
     /// The window starts mid-text.
@@ -179,7 +235,7 @@ fn window_text(bytes: &[u8]) -> &str {
 }
 
 /// The hit's snippet: the window without a word cut in half at its start, matches marked.
-fn snippet(row: &Row) -> String {
+fn snippet(row: &Row, terms: &Terms) -> String {
     let window = window_text(row.snippet.as_deref().unwrap_or_default());
     let window = if row.cut {
         window
@@ -188,7 +244,7 @@ fn snippet(row: &Row) -> String {
     } else {
         window
     };
-    highlight(window, &Terms::parse(&row.query, !row.fallback))
+    highlight(window, terms)
 }
 
 /// Runs one search. An invalid cursor starts from the first page.
@@ -211,10 +267,20 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
             prefix.as_deref(),
         ),
     };
-    let rows: Vec<Row> = sqlx::query_as(SQL.as_str())
+    // Both statements on one connection: the pool tests a connection each time it is returned.
+    let mut conn = pool.acquire().await?;
+    let parsed: Parsed = sqlx::query_as(PARSE)
         .bind(caller.as_uuid())
         .bind(&web)
         .bind(prefix.as_deref())
+        .bind(strategy.as_str())
+        .fetch_one(&mut *conn)
+        .await?;
+    let walks = matches!(strategy, Strategy::Walk | Strategy::Whole);
+    let rows: Vec<Row> = sqlx::query_as(SQL[usize::from(walks)].as_str())
+        .bind(caller.as_uuid())
+        .bind(TsQuery(parsed.query))
+        .bind(TsQuery(parsed.scan))
         .bind(query.folder_id)
         .bind(query.topic)
         .bind(query.from)
@@ -229,14 +295,20 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
         .bind(SNIPPET_WINDOW_BYTES)
         .bind(query.walk_limit.map_or(WALK_LIMIT, i64::from))
         .bind(SNIPPET_SCAN_CHARS)
-        .fetch_all(pool)
+        .bind(parsed.fallback)
+        .bind(parsed.web_only)
+        .bind(parsed.anchor)
+        .bind(&parsed.named)
+        .fetch_all(&mut *conn)
         .await?;
+    drop(conn);
+    let terms = Terms::parse(&parsed.query_text, !parsed.fallback);
     let more = rows.len() as i64 > limit;
     let items: Vec<SearchHit> = rows
         .into_iter()
         .take(limit as usize)
         .map(|r| SearchHit {
-            snippet: snippet(&r),
+            snippet: snippet(&r, &terms),
             shared: r.owner_id != caller.as_uuid(),
             document_id: r.document_id,
             owner_id: r.owner_id,
@@ -281,17 +353,16 @@ mod tests {
             created_at: Utc::now(),
             topic_ids: vec![],
             rank: 0.0,
-            query: "'tax'".into(),
-            fallback: false,
             snippet: Some(window.as_bytes().to_vec()),
             cut,
         };
+        let terms = Terms::parse("'tax'", true);
         assert_eq!(
-            snippet(&row("ax return, tax", true)),
+            snippet(&row("ax return, tax", true), &terms),
             "return, <mark>tax</mark>"
         );
         assert_eq!(
-            snippet(&row("Tax return", false)),
+            snippet(&row("Tax return", false), &terms),
             "<mark>Tax</mark> return"
         );
     }
@@ -313,7 +384,12 @@ mod tests {
             next = hi + 1;
         }
         assert_eq!(next, 64);
-        assert!(!SQL.contains("{tier"), "every block expanded");
+        for sql in SQL.iter() {
+            assert!(!sql.contains("{tier"), "every block expanded");
+            assert!(!sql.contains("walk}"), "every walk block kept or left out");
+        }
+        // Only the walking statement has the walk's parts.
+        assert!(!SQL[0].contains("walk_rows") && SQL[1].contains("walk_rows"));
     }
 
     #[test]

@@ -1,10 +1,13 @@
--- The search query (infra/src/search/query.rs runs it; `{visible}`, `{rank}` and `{match}` are
--- filled in there, once). Parameters: $1 caller, $2 web-search text, $3 last word as a prefix
--- (or null), $4 folder, $5 topic, $6 from, $7 to, $8/$9 cursor (rank, document id), $10 page
--- size + 1, $11 own documents only, $12 text candidates, $13 filename candidates, $14 how the
--- text candidates are found ('index', 'walk', 'whole' or 'word_then_prefix'), $15 snippet
--- window in bytes, $16 documents walked at most, $17 characters searched for the snippet's
--- anchor.
+-- The search query (infra/src/search/query.rs runs it after parse.sql, whose results are some
+-- of its parameters; `{visible}`, `{rank}` and `{match}` are filled in there, once).
+-- Parameters: $1 caller, $2 the tsquery run, $3 the tsquery the text's index is asked (the words
+-- alone when the prefix is tested after), $4 folder, $5 topic, $6 from, $7 to, $8/$9 cursor
+-- (rank, document id), $10 page size + 1, $11 own documents only, $12 text candidates, $13
+-- filename candidates, $14 how the text candidates are found ('index', 'walk', 'whole' or
+-- 'word_then_prefix'), $15 snippet window in bytes, $16 documents walked at most, $17
+-- characters searched for the snippet's anchor, $18 stopwords only (the query is in the
+-- `simple` configuration and matches filenames only), $19 the prefix is tested on the rows of
+-- the words ($3 is not $2), $20 the snippet's anchor, $21 the caller's topics the query names.
 --
 -- Why it is shaped like this (measurements in docs/benchmarks.md, "Search"):
 -- * Every match costs a tsvector read to rank, so only a bounded set of candidates is ranked: the
@@ -23,116 +26,89 @@
 --   index ('index'); a prefix far broader than the words before it is tested on the rows the
 --   index gives for the words ('word_then_prefix'); queries matching most documents walk the
 --   caller's newest documents ('walk'); a caller with few documents among many callers' has
---   them all tested ('whole': the index would be read for everybody's matches).
+--   them all tested ('whole': the index would be read for everybody's matches). The parts
+--   between the walk markers are only in the statement of the last two (query.rs prepares
+--   both statements): PostgreSQL prepares every node of a statement at each execution, skipped
+--   or not, and a search's fixed cost was most of a cheap search's (run 9).
 -- * Snippets are cut from a window around the first match; the caller marks the matches.
-with plan as materialized (
-    select y.*,
-        -- What the text's index is asked: the words alone when the prefix is tested after.
-        case when y.web_only then y.web else y.query end as scan,
-        -- The snippet's anchor: the first lexeme the query looks for (not an excluded one); a
-        -- stem may end where its word does not ("compani"), so its last letter is left out.
-        (select case when length(l) > 4 then left(l, -1) else l end
-         from (select replace(m[2], '''''', '''') as l
-               from regexp_matches(y.query::text, '(!?)''((?:[^'']|'''')*)''', 'g') m
-               where m[1] = '' limit 1) f) as anchor
-    from (
-        select x.*,
-            numnode(x.e) = 0 as fallback,
-            -- Stopwords only: the words as such, in the `simple` configuration (parsed only
-            -- then: each parse of the text costs).
-            case when numnode(x.e) = 0
-                 then websearch_to_tsquery('simple', $2)
-                      && coalesce(to_tsquery('simple', $3 || ':*'), ''::tsquery)
-                 else x.e end as query,
-            $14 = 'walk' as walk,
-            $14 = 'whole' as whole,
-            $14 = 'word_then_prefix' and numnode(x.e) > 0 and numnode(x.web) > 0 as web_only
-        from (
-            select w.web, w.web && coalesce(to_tsquery('english', $3 || ':*'), ''::tsquery) as e
-            -- `offset 0`: parse once; flattened, each use of a column parsed the text again.
-            from (select websearch_to_tsquery('english', $2) as web offset 0) w
-            offset 0
-        ) x
-        offset 0
-    ) y
-),
-named as materialized (
-    select coalesce(array_agg(t.topic_id), '{}') as ids from topics t, plan p
-    where (t.owner_id = $1 or t.owner_id is null)
-      and to_tsvector(case when p.fallback then 'simple'::regconfig else 'english' end,
-                      coalesce(t.name, '')) @@ p.query
-),
--- The caller's newest $16 documents, tested one by one, for two strategies. 'walk' (queries
--- matching most documents) stops at $12 matches. 'whole' (a caller with few documents, in a
--- table of many callers' documents, where the index would be read for everybody's matches)
--- tests all of them and ranks every match. Read to its end (which a walk that fell short has
--- done anyway), fewer than $16 rows mean the caller's documents were all tested: the index
--- branches are then skipped (`done` below); otherwise they run as for 'index'. A match is a
--- text or filename match or a document in a topic the query names.
+with
+{walk}
+-- The caller's newest $16 documents, tested one by one. 'walk' (queries matching most
+-- documents) stops at $12 matches. 'whole' (a caller with few documents, in a table of many
+-- callers' documents, where the index would be read for everybody's matches) tests all of them
+-- and ranks every match. Read to its end (which a walk that fell short has done anyway), fewer
+-- than $16 rows mean the caller's documents were all tested: the index branches are then
+-- skipped (`done` below); otherwise they run as for 'index'. A match is a text or filename
+-- match or a document in a topic the query names.
 walk_rows as materialized (
     select d.document_id, t.hit, case when t.hit then {rank} end as rank
     from (select d.* from search_documents d
-          where (select walk or whole from plan) and d.owner_id = $1 and {visible}
+          where d.owner_id = $1 and {visible}
           order by d.created_at desc
-          limit $16) d, plan p, named,
-        lateral (select coalesce({match}, false) or d.topic_ids && named.ids as hit) t
+          limit $16) d,
+        lateral (select coalesce({match}, false) or d.topic_ids && $21 as hit) t
 ),
 walked as materialized (
-    select document_id, rank from walk_rows where (select walk from plan) and hit limit $12
+    select document_id, rank from walk_rows where $14 = 'walk' and hit limit $12
 ),
 -- The caller's documents were all tested: by 'whole', or by a 'walk' that fell short.
 done as materialized (
-    select ((select whole from plan)
-            or ((select walk from plan) and (select count(*) from walked) < $12))
+    select ($14 = 'whole' or ($14 = 'walk' and (select count(*) from walked) < $12))
         and (select count(*) from walk_rows) < $16 as all_tested
 ),
--- Each branch is gated by an uncorrelated subquery on `plan`: PostgreSQL evaluates such a
--- condition once, before the branch, and skips the branch's scan when it is false.
+{/walk}
+-- Each branch is gated by a condition on the parameters (or, in a walk, an uncorrelated
+-- subquery): PostgreSQL evaluates it once, before the branch, and skips the branch's scan when
+-- it is false.
 candidates as (
     -- Filename matches: always ranked. A query of stopwords only matches filenames alone,
     -- without stemming: then as many as text matches, unless a walk through them found enough.
     (select * from (
         {tiers}
-        select d.document_id, {rank} as rank from search_documents d, plan p, named
-        where {tier} and d.owner_id = $1 and d.name_tsv @@ p.query and {visible}
+        select d.document_id, {rank} as rank from search_documents d
+        where {tier} and d.owner_id = $1 and d.name_tsv @@ $2 and {visible}
         {/tiers}
      ) t
-     where ((select not fallback from plan) or (select not walk from plan)
-            or (select count(*) from walked) < $12)
+     {walk}
+     where (not $18 or $14 <> 'walk' or (select count(*) from walked) < $12)
        and not (select all_tested from done)
-     limit (select case when fallback then $12 else $13 end from plan))
+     {/walk}
+     limit case when $18 then $12 else $13 end)
     union
     -- The text's index: the whole query (also after a walk that fell short before it tested
     -- all the caller's documents); or, for a prefix broader than the words before it, the
     -- words, the prefix tested on their rows.
     (select * from (
         {tiers}
-        select d.document_id, {rank} as rank from search_documents d, plan p, named
-        where {tier} and d.owner_id = $1 and d.tsv @@ p.scan
-          and (not p.web_only or coalesce(d.tsv @@ p.query, false)) and {visible}
+        select d.document_id, {rank} as rank from search_documents d
+        where {tier} and d.owner_id = $1 and d.tsv @@ $3
+          and (not $19 or coalesce(d.tsv @@ $2, false)) and {visible}
         {/tiers}
      ) t
-     where (select not fallback from plan)
-       and ((select not walk from plan) or (select count(*) from walked) < $12)
+     where not $18
+     {walk}
+       and ($14 <> 'walk' or (select count(*) from walked) < $12)
        and not (select all_tested from done)
+     {/walk}
      limit $12)
+    {walk}
     union
     (select * from walked)
     union
-    (select document_id, rank from walk_rows where (select whole from plan) and hit)
+    (select document_id, rank from walk_rows where $14 = 'whole' and hit)
+    {/walk}
     union
     -- Topic names (their own index, for every strategy).
-    (select d.document_id, {rank} as rank from search_documents d, plan p, named
-     where named.ids <> '{}' and not (select all_tested from done) and d.owner_id = $1
-       and d.topic_ids && named.ids and {visible}
+    (select d.document_id, {rank} as rank from search_documents d
+     where $21 <> '{}' {walk}and not (select all_tested from done){/walk}
+       and d.owner_id = $1 and d.topic_ids && $21 and {visible}
      limit $12)
     union
     -- Shared with the caller.
     (select d.document_id, {rank} as rank
-     from search_shares sh join search_documents d on d.document_id = sh.document_id,
-         plan p, named
+     from search_shares sh join search_documents d on d.document_id = sh.document_id
      where not $11 and sh.recipient_id = $1 and d.owner_id <> $1
-       and (d.topic_ids && named.ids or {match}) and {visible}
+       and (d.topic_ids && $21 or {match}) and {visible}
      limit $12)
 ),
 page as (
@@ -145,8 +121,8 @@ page as (
 ),
 anchored as (
     select d.document_id, d.owner_id, d.filename, d.folder_id, d.created_at, d.topic_ids,
-        d.body is null as textless, pg.rank, pg.n, p.query, p.fallback, h.head, w.pos
-    from page pg join search_documents d on d.document_id = pg.document_id, plan p,
+        d.body is null as textless, pg.rank, pg.n, h.head, w.pos
+    from page pg join search_documents d on d.document_id = pg.document_id,
         -- Where the anchor is looked for: the text's first $17 characters, as bytes. Cutting
         -- them walks the characters, so a text that cannot be longer (4 bytes a character at
         -- most) is taken whole; a long one is cut, which reads only its beginning from TOAST.
@@ -159,15 +135,19 @@ anchored as (
         -- The first match written in lower case, capitalised or in capitals. Not lowering
         -- the text: that cost 3x more than searching it three times and was a fifth of a
         -- search's time (docs/benchmarks.md), mostly for the filename matches whose text
-        -- does not have the word at all. A match in other mixed case ("McDonald") is not
-        -- found: the snippet is then the text's beginning.
-        lateral (select coalesce(least(
-            nullif(position(textsend(p.anchor) in h.head), 0),
-            nullif(position(textsend(initcap(p.anchor)) in h.head), 0),
-            nullif(position(textsend(upper(p.anchor)) in h.head), 0)), 0) as pos) w
+        -- does not have the word at all. The other two spellings are looked for only before
+        -- the first match found so far: searched to the text's end, the capitals
+        -- that are rarely there cost a byte-by-byte pass each (run 9). A match in other mixed
+        -- case ("McDonald") is not found: the snippet is then the text's beginning.
+        lateral (select nullif(position(textsend($20) in h.head), 0) as at) w1,
+        lateral (select coalesce(nullif(position(textsend(initcap($20)) in substring(h.head
+            for greatest(coalesce(w1.at + octet_length(initcap($20)) - 2,
+                                  octet_length(h.head)), 0))), 0), w1.at) as at) w2,
+        lateral (select coalesce(nullif(position(textsend(upper($20)) in substring(h.head
+            for greatest(coalesce(w2.at + octet_length(upper($20)) - 2,
+                                  octet_length(h.head)), 0))), 0), w2.at, 0) as pos) w
 )
 select a.document_id, a.owner_id, a.filename, a.folder_id, a.created_at, a.topic_ids, a.rank,
-    a.query::text as query, a.fallback,
     -- The row after the page only tells whether there is a next page: no snippet.
     case when a.n < $10 then
         case when a.textless then textsend(coalesce(a.filename, ''))

@@ -4,6 +4,8 @@
 //! a quarter of a query's time (docs/benchmarks.md, "Search"): the query returns the window and
 //! the tsquery it ran, and the words are matched the way that tsquery matches them.
 
+use std::collections::VecDeque;
+
 use super::english;
 
 /// Words kept before the first match, for context.
@@ -105,50 +107,82 @@ impl Terms {
 }
 
 /// The snippet of `window` (a piece of the text around its first match): from a few words
-/// before the first matching word, at most `MAX_WORDS` words, escaped, matches marked.
+/// before the first matching word, at most `MAX_WORDS` words, escaped, matches marked. The words
+/// are read only as far as the snippet goes, and escaped straight into it: splitting and
+/// escaping the whole windows of a page were ~4% of a search's CPU (docs/benchmarks.md, run 9).
 pub(super) fn highlight(window: &str, terms: &Terms) -> String {
-    let words: Vec<(usize, &str)> = english::words(window).collect();
-    if words.is_empty() {
-        return escape(window.trim());
-    }
-    let first = words
-        .iter()
-        .position(|(_, w)| terms.matches(w))
-        .unwrap_or(0);
-    let start = first.saturating_sub(WORDS_BEFORE);
-    let end = (start + MAX_WORDS).min(words.len());
-    let mut out = String::with_capacity(window.len() + 64);
-    let mut at = words[start].0;
-    for &(offset, word) in &words[start..end] {
-        out.push_str(&escape(&window[at..offset]));
+    let mut words = english::words(window).peekable();
+    // The last `WORDS_BEFORE` words before the first match.
+    let mut lead: VecDeque<(usize, &str)> = VecDeque::with_capacity(WORDS_BEFORE + 1);
+    let mut first = None;
+    for (offset, word) in words.by_ref() {
         if terms.matches(word) {
+            first = Some((offset, word));
+            break;
+        }
+        lead.push_back((offset, word));
+        if lead.len() > WORDS_BEFORE {
+            lead.pop_front();
+        }
+    }
+    // (offset, word, marked)
+    let mut chosen: Vec<(usize, &str, bool)> = Vec::with_capacity(MAX_WORDS);
+    let mut rest = match first {
+        Some((offset, word)) => {
+            chosen.extend(lead.into_iter().map(|(o, w)| (o, w, false)));
+            chosen.push((offset, word, true));
+            words
+        }
+        // No match in the window: its first words.
+        None => english::words(window).peekable(),
+    };
+    while chosen.len() < MAX_WORDS {
+        let Some((offset, word)) = rest.next() else {
+            break;
+        };
+        chosen.push((offset, word, terms.matches(word)));
+    }
+    let Some(&(mut at, _, _)) = chosen.first() else {
+        let mut out = String::new();
+        escape_into(&mut out, window.trim());
+        return out;
+    };
+    let mut out = String::with_capacity(window.len() + 64);
+    for &(offset, word, marked) in &chosen {
+        escape_into(&mut out, &window[at..offset]);
+        if marked {
             out.push_str("<mark>");
-            out.push_str(&escape(word));
+            escape_into(&mut out, word);
             out.push_str("</mark>");
         } else {
-            out.push_str(&escape(word));
+            escape_into(&mut out, word);
         }
         at = offset + word.len();
     }
-    if end == words.len() {
-        out.push_str(&escape(window[at..].trim_end()));
+    // The window's last word: what follows it too (its punctuation).
+    if rest.peek().is_none() {
+        escape_into(&mut out, window[at..].trim_end());
     }
     out
 }
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+/// Appends `text` to `out`, HTML-escaped.
+fn escape_into(out: &mut String, text: &str) {
+    let mut from = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let entity = match b {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[from..i]);
+        out.push_str(entity);
+        from = i + 1;
     }
-    out
+    out.push_str(&text[from..]);
 }
 
 #[cfg(test)]
@@ -209,5 +243,13 @@ mod tests {
         assert!(snippet.starts_with("w42 "), "{snippet}");
         assert!(snippet.contains("<mark>w50</mark>"), "{snippet}");
         assert!(snippet.ends_with(" w81"), "{snippet}");
+        // No match in the window: its first words.
+        let snippet = highlight(&text, &Terms::parse("'nowhere'", false));
+        assert!(snippet.starts_with("w0 w1 "), "{snippet}");
+        assert!(snippet.ends_with(" w39"), "{snippet}");
+        // A snippet that reaches the window's last word ends with what follows it.
+        let snippet = highlight("a b <w3> \"w4\"!  ", &Terms::parse("'w4'", false));
+        assert_eq!(snippet, "a b &lt;w3&gt; &quot;<mark>w4</mark>&quot;!");
+        assert_eq!(highlight(" ?! ", &terms), "?!");
     }
 }

@@ -1,7 +1,8 @@
 //! How common each lexeme is in the search table, from its column statistics, cached in the
 //! process: a search estimates its breadth from them to choose how to find its candidates.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,10 +18,10 @@ const TTL: Duration = Duration::from_secs(60);
 /// `most_common_elems`); a lexeme not listed is rare. Empty before the first `ANALYZE`.
 #[derive(Debug, Default)]
 pub(super) struct Shares {
-    /// Of `tsv` (filename and text, `english`).
-    pub text: HashMap<String, f32>,
+    /// Of `tsv` (filename and text, `english`). Ordered: a prefix's completions are a range.
+    pub text: BTreeMap<String, f32>,
     /// Of `name_tsv` (filename, `simple` and `english`).
-    pub names: HashMap<String, f32>,
+    pub names: BTreeMap<String, f32>,
     /// Rows in the table, as `ANALYZE` last counted them (0 before).
     pub documents: f64,
     /// The share of the rows each of the most common owners has (`most_common_vals`).
@@ -38,14 +39,14 @@ impl Shares {
 }
 
 /// Share of documents containing `lexeme`: 0 when it is not among the common ones.
-pub(super) fn share(of: &HashMap<String, f32>, lexeme: &str) -> f32 {
+pub(super) fn share(of: &BTreeMap<String, f32>, lexeme: &str) -> f32 {
     of.get(lexeme).copied().unwrap_or(0.0)
 }
 
 /// Share of documents a prefix matches, about the sum over its common completions.
-pub(super) fn prefix_share(of: &HashMap<String, f32>, prefix: &str) -> f32 {
-    of.iter()
-        .filter(|(l, _)| l.starts_with(prefix))
+pub(super) fn prefix_share(of: &BTreeMap<String, f32>, prefix: &str) -> f32 {
+    of.range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+        .take_while(|(l, _)| l.starts_with(prefix))
         .map(|(_, s)| s)
         .sum::<f32>()
         .min(1.0)

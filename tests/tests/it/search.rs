@@ -421,12 +421,13 @@ async fn stems_stopwords_and_snippets_of_long_texts() {
     )
     .await;
     // A match 10,000 characters into a text; capitalised, and in capitals: the text is searched
-    // for the word as the query has it, capitalised and in capitals, not lowered.
+    // for the word as the query has it, capitalised and in capitals, not lowered. The first of
+    // the three is the snippet's anchor, however the later ones are written.
     let filler = "lorem ipsum dolor sit amet ".repeat(400);
     for (name, middle) in [
         ("long.txt", "the zebrafish tank"),
         ("walrus.txt", "Walrus seen. Later a walrus again."),
-        ("ostrich.txt", "OSTRICH FARM"),
+        ("ostrich.txt", "OSTRICH FARM: an Ostrich, an ostrich."),
     ] {
         w.document(alice, name, &format!("{filler}{middle}{filler}"), &[])
             .await;

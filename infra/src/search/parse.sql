@@ -1,0 +1,42 @@
+-- A search's first statement (infra/src/search/query.rs runs it, then query.sql with what it
+-- returns as parameters): the query parsed, and the caller's topics it names. Parameters: $1
+-- caller, $2 web-search text, $3 last word as a prefix (or null), $4 how the text candidates
+-- are found (query.sql).
+--
+-- Parsed apart so that query.sql's many scans take the tsqueries as parameters (sent back in
+-- PostgreSQL's binary form, exactly as parsed here) rather than each joining a one-row table of
+-- them: PostgreSQL prepares every node of a statement at each execution, and those joins were
+-- about a third of the nodes (docs/benchmarks.md, "Search", run 9).
+select tsquerysend(y.query) as query, y.query::text as query_text,
+    tsquerysend(case when y.web_only then y.web else y.query end) as scan,
+    y.fallback, y.web_only,
+    -- The snippet's anchor: the first lexeme the query looks for (not an excluded one); a stem
+    -- may end where its word does not ("compani"), so its last letter is left out.
+    (select case when length(l) > 4 then left(l, -1) else l end
+     from (select replace(m[2], '''''', '''') as l
+           from regexp_matches(y.query::text, '(!?)''((?:[^'']|'''')*)''', 'g') m
+           where m[1] = '' limit 1) f) as anchor,
+    -- The caller's topics (and the system's) whose names the query matches.
+    (select coalesce(array_agg(t.topic_id), '{}') from topics t
+     where (t.owner_id = $1 or t.owner_id is null)
+       and to_tsvector(case when y.fallback then 'simple'::regconfig else 'english' end,
+                       coalesce(t.name, '')) @@ y.query) as named
+from (
+    select x.*,
+        numnode(x.e) = 0 as fallback,
+        -- Stopwords only: the words as such, in the `simple` configuration (parsed only then:
+        -- each parse of the text costs).
+        case when numnode(x.e) = 0
+             then websearch_to_tsquery('simple', $2)
+                  && coalesce(to_tsquery('simple', $3 || ':*'), ''::tsquery)
+             else x.e end as query,
+        -- The words alone are asked of the index, the prefix tested on their rows.
+        $4 = 'word_then_prefix' and numnode(x.e) > 0 and numnode(x.web) > 0 as web_only
+    from (
+        select w.web, w.web && coalesce(to_tsquery('english', $3 || ':*'), ''::tsquery) as e
+        -- `offset 0`: parse once; flattened, each use of a column parsed the text again.
+        from (select websearch_to_tsquery('english', $2) as web offset 0) w
+        offset 0
+    ) x
+    offset 0
+) y
