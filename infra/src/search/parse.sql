@@ -12,10 +12,13 @@ select tsquerysend(y.query) as query, y.query::text as query_text,
     y.fallback, y.web_only,
     -- The snippet's anchor: the first lexeme the query looks for (not an excluded one); a stem
     -- may end where its word does not ("compani"), so its last letter is left out.
-    (select case when length(l) > 4 then left(l, -1) else l end
-     from (select replace(m[2], '''''', '''') as l
-           from regexp_matches(y.query::text, '(!?)''((?:[^'']|'''')*)''', 'g') m
-           where m[1] = '' limit 1) f) as anchor,
+    case when length(a.l) > 4 then left(a.l, -1) else a.l end as anchor,
+    -- Whether a text has the anchor's lexeme in its own weight (C), not only in its filename's
+    -- (A): a filename match's text mostly does not, and looking for the anchor's spellings then
+    -- read the whole text three times (docs/benchmarks.md, run 9). Not for stopwords only: the
+    -- text's vector has none.
+    case when not y.fallback and a.quoted is not null
+         then tsquerysend((a.quoted || ':' || a.star || 'C')::tsquery) end as anchor_query,
     -- The caller's topics (and the system's) whose names the query matches.
     (select coalesce(array_agg(t.topic_id), '{}') from topics t
      where (t.owner_id = $1 or t.owner_id is null)
@@ -40,3 +43,10 @@ from (
     ) x
     offset 0
 ) y
+left join lateral (
+    -- The lexeme, and as the query's text writes it (quoted, quotes doubled), a prefix or not.
+    select replace(m[2], '''''', '''') as l, '''' || m[2] || '''' as quoted,
+        case when m[3] like '%*%' then '*' else '' end as star
+    from regexp_matches(y.query::text, '(!?)''((?:[^'']|'''')*)''(:[*A-D]*)?', 'g') m
+    where m[1] = '' limit 1
+) a on true

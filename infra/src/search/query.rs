@@ -149,6 +149,8 @@ struct Parsed {
     web_only: bool,
     /// The first word looked for, as the snippet's anchor.
     anchor: Option<String>,
+    /// Its lexeme in the text's weight (not for stopwords only).
+    anchor_query: Option<Vec<u8>>,
     /// The topics (the caller's and the system's) the query names.
     named: Vec<Uuid>,
 }
@@ -299,6 +301,7 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
         .bind(parsed.web_only)
         .bind(parsed.anchor)
         .bind(&parsed.named)
+        .bind(parsed.anchor_query.map(TsQuery))
         .fetch_all(&mut *conn)
         .await?;
     drop(conn);

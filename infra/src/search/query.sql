@@ -7,7 +7,8 @@
 -- 'word_then_prefix'), $15 snippet window in bytes, $16 documents walked at most, $17
 -- characters searched for the snippet's anchor, $18 stopwords only (the query is in the
 -- `simple` configuration and matches filenames only), $19 the prefix is tested on the rows of
--- the words ($3 is not $2), $20 the snippet's anchor, $21 the caller's topics the query names.
+-- the words ($3 is not $2), $20 the snippet's anchor, $21 the caller's topics the query names,
+-- $22 the anchor's lexeme in the text's weight (null: look for the anchor in every text).
 --
 -- Why it is shaped like this (measurements in docs/benchmarks.md, "Search"):
 -- * Every match costs a tsvector read to rank, so only a bounded set of candidates is ranked: the
@@ -138,14 +139,19 @@ anchored as (
         -- does not have the word at all. The other two spellings are looked for only before
         -- the first match found so far: searched to the text's end, the capitals
         -- that are rarely there cost a byte-by-byte pass each (run 9). A match in other mixed
-        -- case ("McDonald") is not found: the snippet is then the text's beginning.
-        lateral (select nullif(position(textsend($20) in h.head), 0) as at) w1,
-        lateral (select coalesce(nullif(position(textsend(initcap($20)) in substring(h.head
-            for greatest(coalesce(w1.at + octet_length(initcap($20)) - 2,
-                                  octet_length(h.head)), 0))), 0), w1.at) as at) w2,
-        lateral (select coalesce(nullif(position(textsend(upper($20)) in substring(h.head
-            for greatest(coalesce(w2.at + octet_length(upper($20)) - 2,
-                                  octet_length(h.head)), 0))), 0), w2.at, 0) as pos) w
+        -- case ("McDonald") is not found: the snippet is then the text's beginning. A text
+        -- without the anchor's lexeme (`has`, $22; a filename match) is not searched at all.
+        lateral (select $22::tsquery is null or coalesce(d.tsv @@ $22, false) as has) s,
+        lateral (select case when s.has then nullif(position(textsend($20) in h.head), 0) end
+            as at) w1,
+        lateral (select case when s.has then coalesce(nullif(position(textsend(initcap($20))
+            in substring(h.head for greatest(coalesce(w1.at + octet_length(initcap($20)) - 2,
+                                                      octet_length(h.head)), 0))), 0), w1.at)
+            end as at) w2,
+        lateral (select coalesce(case when s.has then coalesce(nullif(position(textsend(upper($20))
+            in substring(h.head for greatest(coalesce(w2.at + octet_length(upper($20)) - 2,
+                                                      octet_length(h.head)), 0))), 0), w2.at)
+            end, 0) as pos) w
 )
 select a.document_id, a.owner_id, a.filename, a.folder_id, a.created_at, a.topic_ids, a.rank,
     -- The row after the page only tells whether there is a next page: no snippet.
