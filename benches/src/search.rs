@@ -52,6 +52,10 @@ pub struct Args {
     /// Also print the slowest queries of each run and each query shape's share of its time.
     #[arg(long, default_value_t = 0)]
     slowest: usize,
+    /// Instead of the query runs: these queries (comma-separated), each by every strategy and
+    /// by the one the cost model picks, the median of 15 runs.
+    #[arg(long, value_delimiter = ',')]
+    probe: Vec<String>,
 }
 
 /// A pronounceable made-up word per index (deterministic), for the vocabulary's long tail.
@@ -279,10 +283,83 @@ async fn queries(args: &Args, url: &str, vocab: &Arc<Vec<String>>, caller: UserI
         args.connections
             .unwrap_or_else(infra::default_page_connections),
     );
+    if !args.probe.is_empty() {
+        // `sample:N`: the first N queries a query run's first client asks.
+        let queries = match args.probe[0].strip_prefix("sample:") {
+            Some(n) => {
+                let mut rng = Lcg(1000);
+                (0..n.parse::<usize>()?)
+                    .map(|_| next_query(&mut rng, vocab).1)
+                    .collect()
+            }
+            None => args.probe.clone(),
+        };
+        return probe(&reads, caller, &queries).await;
+    }
     for &clients in &args.clients {
         query_run(&reads, vocab, caller, clients, args.seconds, args.slowest).await?;
     }
     plan_report(&reads).await?;
+    Ok(())
+}
+
+/// A query as typed: one or two Zipf-sampled words, the second maybe cut to 3 letters; and
+/// which of these three shapes it has.
+fn next_query(rng: &mut Lcg, vocab: &[String]) -> (u64, String) {
+    let a = vocab[rng.zipf(vocab.len())].as_str();
+    let b = vocab[rng.zipf(vocab.len())].as_str();
+    let shape = rng.next() % 3;
+    let q = match shape {
+        0 => a.to_owned(),
+        1 => format!("{a} {b}"),
+        _ => format!("{a} {}", &b[..b.len().min(3)]),
+    };
+    (shape, q)
+}
+
+/// Each query of `probe` by each strategy: median milliseconds of 15 runs.
+async fn probe(pool: &sqlx::PgPool, caller: UserId, probe: &[String]) -> Result<()> {
+    use infra::search::Strategy;
+    let (mut chosen, mut best) = (0.0, 0.0);
+    for q in probe {
+        let mut medians = Vec::new();
+        let mut line = format!("{q:>24}:");
+        for (name, strategy) in [
+            ("chosen", None),
+            ("index", Some(Strategy::Index)),
+            ("walk", Some(Strategy::Walk)),
+            ("word_then_prefix", Some(Strategy::WordThenPrefix)),
+            ("whole", Some(Strategy::Whole)),
+        ] {
+            let mut times = Vec::new();
+            for _ in 0..15 {
+                let t = Instant::now();
+                search(
+                    pool,
+                    &SearchQuery {
+                        caller: Some(caller),
+                        q: q.clone(),
+                        limit: 20,
+                        strategy,
+                        ..SearchQuery::default()
+                    },
+                )
+                .await?;
+                times.push(t.elapsed());
+            }
+            times.sort();
+            let ms = times[7].as_secs_f64() * 1000.0;
+            medians.push(ms);
+            line += &format!(" {name} {ms:.2}");
+        }
+        chosen += medians[0];
+        best += medians[1..].iter().copied().fold(f64::INFINITY, f64::min);
+        println!("{line}");
+    }
+    println!(
+        "{} queries: chosen {chosen:.1} ms, best strategy each {best:.1} ms",
+        probe.len()
+    );
     Ok(())
 }
 
@@ -328,14 +405,7 @@ async fn query_run(
             let mut rng = Lcg(1000 + c as u64);
             let mut latencies = Vec::new();
             while Instant::now() < deadline {
-                let a = vocab[rng.zipf(vocab.len())].as_str();
-                let b = vocab[rng.zipf(vocab.len())].as_str();
-                let shape = rng.next() % 3;
-                let q = match shape {
-                    0 => a.to_owned(),
-                    1 => format!("{a} {b}"),
-                    _ => format!("{a} {}", &b[..b.len().min(3)]),
-                };
+                let (shape, q) = next_query(&mut rng, &vocab);
                 let t = Instant::now();
                 search(
                     &pool,
