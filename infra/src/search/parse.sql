@@ -1,5 +1,6 @@
 -- A search's first statement (infra/src/search/query.rs runs it, then query.sql with what it
--- returns as parameters): the query parsed, and the caller's topics it names. Parameters: $1
+-- returns as parameters): the query parsed, the caller's topics it names, and whether anything
+-- is shared with the caller (query.rs then leaves out the arms that cannot match). Parameters: $1
 -- caller, $2 web-search text, $3 last word as a prefix (or null), $4 how the text candidates
 -- are found (query.sql).
 --
@@ -23,7 +24,8 @@ select tsquerysend(y.query) as query, y.query::text as query_text,
     (select coalesce(array_agg(t.topic_id), '{}') from topics t
      where (t.owner_id = $1 or t.owner_id is null)
        and to_tsvector(case when y.fallback then 'simple'::regconfig else 'english' end,
-                       coalesce(t.name, '')) @@ y.query) as named
+                       coalesce(t.name, '')) @@ y.query) as named,
+    exists (select from search_shares sh where sh.recipient_id = $1) as shared
 from (
     select x.*,
         numnode(x.e) = 0 as fallback,

@@ -42,31 +42,40 @@ const MATCH: &str = "case when $18 then d.name_tsv @@ $2 else d.tsv @@ $2 end";
 /// match these); a search asks them in this order and stops once it has its candidates.
 pub const TIERS: [(i16, i16); 4] = [(0, 0), (1, 3), (4, 15), (16, 63)];
 
-/// query.sql with its repeated fragments filled in: without its walk blocks (the `index` and
-/// `word_then_prefix` strategies), and with them (`walk`, `whole`).
-static SQL: LazyLock<[String; 2]> = LazyLock::new(|| {
+/// query.sql with its repeated fragments filled in, once per kind of search (`statement`):
+/// with or without its walk blocks (`walk` and `whole` have them, `index` and
+/// `word_then_prefix` not), with or without its extra arms (topics the query names, documents
+/// shared with the caller).
+static SQL: LazyLock<[String; 4]> = LazyLock::new(|| {
     let sql = expand_tiers(include_str!("query.sql"))
         .replace("{visible}", VISIBLE)
         .replace("{rank}", RANK)
         .replace("{match}", MATCH);
-    [walk_blocks(&sql, false), walk_blocks(&sql, true)]
+    [(false, false), (false, true), (true, false), (true, true)]
+        .map(|(walk, extra)| blocks(&blocks(&sql, "walk", walk), "extra", extra))
 });
+
+/// Which of `SQL` runs a search.
+fn statement(walks: bool, extra: bool) -> &'static str {
+    &SQL[usize::from(walks) * 2 + usize::from(extra)]
+}
 
 /// parse.sql: the query parsed, and the topics it names.
 const PARSE: &str = include_str!("parse.sql");
 
-/// `sql` with its `{walk}` … `{/walk}` blocks kept (their markers dropped) or left out.
-fn walk_blocks(sql: &str, keep: bool) -> String {
+/// `sql` with its `{name}` … `{/name}` blocks kept (their markers dropped) or left out.
+fn blocks(sql: &str, name: &str, keep: bool) -> String {
+    let (open, close) = (format!("{{{name}}}"), format!("{{/{name}}}"));
     let mut out = String::with_capacity(sql.len());
     let mut rest = sql;
-    while let Some(start) = rest.find("{walk}") {
-        let body_at = start + "{walk}".len();
-        let end = body_at + rest[body_at..].find("{/walk}").expect("{walk} closed");
+    while let Some(start) = rest.find(&open) {
+        let body_at = start + open.len();
+        let end = body_at + rest[body_at..].find(&close).expect("block closed");
         out.push_str(&rest[..start]);
         if keep {
             out.push_str(&rest[body_at..end]);
         }
-        rest = &rest[end + "{/walk}".len()..];
+        rest = &rest[end + close.len()..];
     }
     out.push_str(rest);
     out
@@ -153,6 +162,8 @@ struct Parsed {
     anchor_query: Option<Vec<u8>>,
     /// The topics (the caller's and the system's) the query names.
     named: Vec<Uuid>,
+    /// Documents are shared with the caller.
+    shared: bool,
 }
 
 /// A tsquery in PostgreSQL's binary form (from `tsquerysend`), bound as a `tsquery` parameter:
@@ -279,7 +290,8 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
         .fetch_one(&mut *conn)
         .await?;
     let walks = matches!(strategy, Strategy::Walk | Strategy::Whole);
-    let rows: Vec<Row> = sqlx::query_as(SQL[usize::from(walks)].as_str())
+    let extra = !parsed.named.is_empty() || (parsed.shared && !query.only_owned);
+    let rows: Vec<Row> = sqlx::query_as(statement(walks, extra))
         .bind(caller.as_uuid())
         .bind(TsQuery(parsed.query))
         .bind(TsQuery(parsed.scan))
@@ -389,10 +401,19 @@ mod tests {
         assert_eq!(next, 64);
         for sql in SQL.iter() {
             assert!(!sql.contains("{tier"), "every block expanded");
-            assert!(!sql.contains("walk}"), "every walk block kept or left out");
+            assert!(
+                !sql.contains("walk}") && !sql.contains("extra}"),
+                "blocks kept or left out"
+            );
         }
-        // Only the walking statement has the walk's parts.
-        assert!(!SQL[0].contains("walk_rows") && SQL[1].contains("walk_rows"));
+        // Only the walking statements have the walk's parts, only the extra ones the arms for
+        // topics and shares.
+        for (walks, extra) in [(false, false), (false, true), (true, false), (true, true)] {
+            let sql = statement(walks, extra);
+            assert_eq!(sql.contains("walk_rows"), walks);
+            assert_eq!(sql.contains("search_shares"), extra);
+            assert_eq!(sql.contains("not (select all_tested from done)"), walks);
+        }
     }
 
     #[test]

@@ -28,9 +28,11 @@
 --   index gives for the words ('word_then_prefix'); queries matching most documents walk the
 --   caller's newest documents ('walk'); a caller with few documents among many callers' has
 --   them all tested ('whole': the index would be read for everybody's matches). The parts
---   between the walk markers are only in the statement of the last two (query.rs prepares
---   both statements): PostgreSQL prepares every node of a statement at each execution, skipped
---   or not, and a search's fixed cost was most of a cheap search's (run 9).
+--   between the walk markers are only in the statement of the last two, and the arms between
+--   the extra markers only in a statement for a query that names topics or a caller who has
+--   documents shared with them (query.rs prepares the four statements): PostgreSQL prepares
+--   every node of a statement at each execution, skipped or not, and a search's fixed cost was
+--   most of a cheap search's (run 9).
 -- * Snippets are cut from a window around the first match; the caller marks the matches.
 with
 {walk}
@@ -42,15 +44,15 @@ with
 -- skipped (`done` below); otherwise they run as for 'index'. A match is a text or filename
 -- match or a document in a topic the query names.
 walk_rows as materialized (
-    select d.document_id, t.hit, case when t.hit then {rank} end as rank
-    from (select d.* from search_documents d
+    select d.document_id, d.row_id, t.hit, case when t.hit then {rank} end as rank
+    from (select d.*, d.ctid as row_id from search_documents d
           where d.owner_id = $1 and {visible}
           order by d.created_at desc
           limit $16) d,
         lateral (select coalesce({match}, false) or d.topic_ids && $21 as hit) t
 ),
 walked as materialized (
-    select document_id, rank from walk_rows where $14 = 'walk' and hit limit $12
+    select document_id, row_id, rank from walk_rows where $14 = 'walk' and hit limit $12
 ),
 -- The caller's documents were all tested: by 'whole', or by a 'walk' that fell short.
 done as materialized (
@@ -66,7 +68,7 @@ candidates as (
     -- without stemming: then as many as text matches, unless a walk through them found enough.
     (select * from (
         {tiers}
-        select d.document_id, {rank} as rank from search_documents d
+        select d.document_id, d.ctid as row_id, {rank} as rank from search_documents d
         where {tier} and d.owner_id = $1 and d.name_tsv @@ $2 and {visible}
         {/tiers}
      ) t
@@ -81,7 +83,7 @@ candidates as (
     -- words, the prefix tested on their rows.
     (select * from (
         {tiers}
-        select d.document_id, {rank} as rank from search_documents d
+        select d.document_id, d.ctid as row_id, {rank} as rank from search_documents d
         where {tier} and d.owner_id = $1 and d.tsv @@ $3
           and (not $19 or coalesce(d.tsv @@ $2, false)) and {visible}
         {/tiers}
@@ -96,25 +98,27 @@ candidates as (
     union
     (select * from walked)
     union
-    (select document_id, rank from walk_rows where $14 = 'whole' and hit)
+    (select document_id, row_id, rank from walk_rows where $14 = 'whole' and hit)
     {/walk}
+    {extra}
     union
     -- Topic names (their own index, for every strategy).
-    (select d.document_id, {rank} as rank from search_documents d
+    (select d.document_id, d.ctid as row_id, {rank} as rank from search_documents d
      where $21 <> '{}' {walk}and not (select all_tested from done){/walk}
        and d.owner_id = $1 and d.topic_ids && $21 and {visible}
      limit $12)
     union
     -- Shared with the caller.
-    (select d.document_id, {rank} as rank
+    (select d.document_id, d.ctid as row_id, {rank} as rank
      from search_shares sh join search_documents d on d.document_id = sh.document_id
      where not $11 and sh.recipient_id = $1 and d.owner_id <> $1
        and (d.topic_ids && $21 or {match}) and {visible}
      limit $12)
+    {/extra}
 ),
 page as (
     select c.document_id, c.rank::real as rank,
-        row_number() over (order by c.rank::real desc, c.document_id desc) as n
+        row_number() over (order by c.rank::real desc, c.document_id desc) as n, c.row_id
     from candidates c
     where $8::real is null or (c.rank::real, c.document_id) < ($8::real, $9::uuid)
     order by 2 desc, 1 desc
@@ -123,7 +127,10 @@ page as (
 anchored as (
     select d.document_id, d.owner_id, d.filename, d.folder_id, d.created_at, d.topic_ids,
         d.body is null as textless, pg.rank, pg.n, h.head, w.pos
-    from page pg join search_documents d on d.document_id = pg.document_id,
+    -- The row where the candidate was read (`row_id`): found by its address, not through
+    -- the primary key's index again.
+    from page pg join search_documents d
+        on d.ctid = pg.row_id and d.document_id = pg.document_id,
         -- Where the anchor is looked for: the text's first $17 characters, as bytes. Cutting
         -- them walks the characters, so a text that cannot be longer (4 bytes a character at
         -- most) is taken whole; a long one is cut, which reads only its beginning from TOAST.

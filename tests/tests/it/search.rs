@@ -296,19 +296,33 @@ async fn never_returns_another_users_unshared_document() {
     )
     .await;
     w.project().await;
-    let page = search(
+    // Found however the candidates are found (each strategy's statement has the shares' arm
+    // once the caller has something shared with them).
+    for strategy in [
+        None,
+        Some(Strategy::Index),
+        Some(Strategy::Walk),
+        Some(Strategy::WordThenPrefix),
+        Some(Strategy::Whole),
+    ] {
+        let page = w.page(bob, "clinic", strategy, None).await;
+        assert_eq!(page.items.len(), 1, "{strategy:?}");
+        assert!(page.items[0].shared, "{strategy:?}");
+    }
+    // Not among the documents Bob owns (the document listing's `q`).
+    let owned = search(
         &w.reads,
         &SearchQuery {
             caller: Some(bob),
             q: "clinic".into(),
             limit: 10,
+            only_owned: true,
             ..Default::default()
         },
     )
     .await
     .unwrap();
-    assert_eq!(page.items.len(), 1);
-    assert!(page.items[0].shared);
+    assert!(owned.items.is_empty());
 
     w.document_event(
         alice,
@@ -366,6 +380,18 @@ async fn topic_names_filters_and_pagination() {
     w.project().await;
     // The topic's name finds the document although its text never says "travel".
     assert_eq!(w.names(alice, "travel").await, ["boarding.txt"]);
+    for strategy in [
+        Strategy::Index,
+        Strategy::Walk,
+        Strategy::WordThenPrefix,
+        Strategy::Whole,
+    ] {
+        assert_eq!(
+            w.names_by(alice, "travel", Some(strategy)).await,
+            ["boarding.txt"],
+            "{strategy:?}"
+        );
+    }
     let page = search(
         &w.reads,
         &SearchQuery {
