@@ -28,6 +28,15 @@ impl TextLoader for Texts {
     }
 }
 
+/// The cheapest estimated (`None`, what the API runs) and each way of finding the candidates.
+const EVERY_STRATEGY: [Option<Strategy>; 5] = [
+    None,
+    Some(Strategy::Index),
+    Some(Strategy::Walk),
+    Some(Strategy::WordThenPrefix),
+    Some(Strategy::Whole),
+];
+
 struct World {
     db: TestDb,
     /// Searches run on a pool configured as the API's (`infra::page_read_pool`: generic plans).
@@ -298,13 +307,7 @@ async fn never_returns_another_users_unshared_document() {
     w.project().await;
     // Found however the candidates are found (each strategy's statement has the shares' arm
     // once the caller has something shared with them).
-    for strategy in [
-        None,
-        Some(Strategy::Index),
-        Some(Strategy::Walk),
-        Some(Strategy::WordThenPrefix),
-        Some(Strategy::Whole),
-    ] {
+    for strategy in EVERY_STRATEGY {
         let page = w.page(bob, "clinic", strategy, None).await;
         assert_eq!(page.items.len(), 1, "{strategy:?}");
         assert!(page.items[0].shared, "{strategy:?}");
@@ -380,14 +383,9 @@ async fn topic_names_filters_and_pagination() {
     w.project().await;
     // The topic's name finds the document although its text never says "travel".
     assert_eq!(w.names(alice, "travel").await, ["boarding.txt"]);
-    for strategy in [
-        Strategy::Index,
-        Strategy::Walk,
-        Strategy::WordThenPrefix,
-        Strategy::Whole,
-    ] {
+    for strategy in EVERY_STRATEGY {
         assert_eq!(
-            w.names_by(alice, "travel", Some(strategy)).await,
+            w.names_by(alice, "travel", strategy).await,
             ["boarding.txt"],
             "{strategy:?}"
         );
@@ -527,13 +525,7 @@ async fn broad_words_and_prefixes_find_exactly_their_matches() {
         .await
         .unwrap();
 
-    for strategy in [
-        None,
-        Some(Strategy::Index),
-        Some(Strategy::Walk),
-        Some(Strategy::WordThenPrefix),
-        Some(Strategy::Whole),
-    ] {
+    for strategy in EVERY_STRATEGY {
         let all = w.names_by(alice, "report", strategy).await;
         assert_eq!(all.len(), 41, "{strategy:?}: {all:?}");
         assert_eq!(
