@@ -363,8 +363,8 @@ async fn probe(pool: &sqlx::PgPool, caller: UserId, probe: &[String]) -> Result<
     Ok(())
 }
 
-/// How PostgreSQL planned the search statement on the query pool's connections: re-planned at
-/// every execution shows as custom plans.
+/// How PostgreSQL planned the search statements (parse.sql and query.sql's) on the query pool's
+/// connections: re-planned at every execution shows as custom plans.
 async fn plan_report(pool: &sqlx::PgPool) -> Result<()> {
     let mut held = Vec::new();
     let (mut generic, mut custom) = (0i64, 0i64);
@@ -372,7 +372,8 @@ async fn plan_report(pool: &sqlx::PgPool) -> Result<()> {
         let mut conn = pool.acquire().await?;
         let (g, c): (Option<i64>, Option<i64>) = sqlx::query_as(
             "select sum(generic_plans)::int8, sum(custom_plans)::int8 \
-             from pg_prepared_statements where statement like '%websearch_to_tsquery%'",
+             from pg_prepared_statements \
+             where statement like '%websearch_to_tsquery%' or statement like '%candidates%'",
         )
         .fetch_one(&mut *conn)
         .await?;
@@ -381,7 +382,7 @@ async fn plan_report(pool: &sqlx::PgPool) -> Result<()> {
         held.push(conn);
     }
     println!(
-        "search statement on {} connections: {generic} generic, {custom} custom plans",
+        "search statements on {} connections: {generic} generic, {custom} custom plans",
         held.len()
     );
     Ok(())
