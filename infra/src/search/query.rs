@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::snippet::{highlight, Terms};
 use super::stats;
-use super::strategy::{self, Strategy, TEXT_CANDIDATES, WALK_LIMIT};
+use super::strategy::{self, Strategy, NAME_CANDIDATES, TEXT_CANDIDATES, WALK_LIMIT};
 
 /// How far into a text the snippet's anchor (the first match) is looked for: a text can be
 /// millions of characters, stored out of line.
@@ -20,8 +20,6 @@ const SNIPPET_SCAN_CHARS: i32 = 100_000;
 /// The snippet is cut from this many bytes around its anchor (about 120 words of English, 60
 /// of Cyrillic; a snippet shows 40): a whole text can be hundreds of kilobytes.
 const SNIPPET_WINDOW_BYTES: i32 = 720;
-/// Filename matches ranked per query (they outrank text-only matches).
-const NAME_CANDIDATES: i64 = 50;
 
 /// Who may see a document, and the caller's filters (`d` is `search_documents`).
 const VISIBLE: &str = "d.uploaded and not d.trashed \

@@ -65,7 +65,9 @@ done as materialized (
 -- it is false.
 candidates as (
     -- Filename matches: always ranked. A query of stopwords only matches filenames alone,
-    -- without stemming: then as many as text matches, unless a walk through them found enough.
+    -- without stemming (unless a walk through them found enough): as many as in any query,
+    -- $13; ranking more of a stopword's many filename matches read twice the tiers for a
+    -- sample no better (docs/benchmarks.md, run 9).
     (select * from (
         {tiers}
         select d.document_id, d.ctid as row_id, {rank} as rank from search_documents d
@@ -76,7 +78,7 @@ candidates as (
      where (not $18 or $14 <> 'walk' or (select count(*) from walked) < $12)
        and not (select all_tested from done)
      {/walk}
-     limit case when $18 then $12 else $13 end)
+     limit $13)
     union
     -- The text's index: the whole query (also after a walk that fell short before it tested
     -- all the caller's documents); or, for a prefix broader than the words before it, the

@@ -10,6 +10,9 @@ use uuid::Uuid;
 /// much of a large vault ranks only this many of its matches (besides every filename match);
 /// rarer queries match fewer and are ranked completely.
 pub(super) const TEXT_CANDIDATES: i64 = 100;
+/// Filename matches ranked per query (they outrank text-only matches; a query of stopwords
+/// only matches filenames alone).
+pub(super) const NAME_CANDIDATES: i64 = 50;
 /// A walk tests at most this many of the caller's newest documents before it asks the index.
 pub(super) const WALK_LIMIT: i64 = 1_500;
 
@@ -110,12 +113,16 @@ fn tiers_read(matches: f64, k: f64) -> f64 {
     read
 }
 
-/// The cheapest way to `TEXT_CANDIDATES` matches of a query of this breadth, for a caller with
-/// `mine` of the table's `documents`.
+/// The cheapest way to the candidates of a query of this breadth (`TEXT_CANDIDATES`, or
+/// `NAME_CANDIDATES` for stopwords only), for a caller with `mine` of the table's `documents`.
 fn cheapest(b: &Breadth, documents: f64, mine: f64) -> Strategy {
     let n = documents.max(1.0);
     let mine = mine.clamp(0.0, n);
-    let k = TEXT_CANDIDATES as f64;
+    let k = if b.names {
+        NAME_CANDIDATES
+    } else {
+        TEXT_CANDIDATES
+    } as f64;
     let all_words: f64 = b.words.iter().map(|&s| s as f64).sum();
     let web = if b.words.is_empty() {
         None
