@@ -43,13 +43,14 @@ pub(super) fn share(of: &BTreeMap<String, f32>, lexeme: &str) -> f32 {
     of.get(lexeme).copied().unwrap_or(0.0)
 }
 
-/// Share of documents a prefix matches, about the sum over its common completions.
-pub(super) fn prefix_share(of: &BTreeMap<String, f32>, prefix: &str) -> f32 {
-    of.range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+/// Share of documents a prefix matches, about the sum over its common completions; and how many
+/// common completions it has.
+pub(super) fn prefix_share(of: &BTreeMap<String, f32>, prefix: &str) -> (f32, usize) {
+    let (share, completions) = of
+        .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
         .take_while(|(l, _)| l.starts_with(prefix))
-        .map(|(_, s)| s)
-        .sum::<f32>()
-        .min(1.0)
+        .fold((0.0f32, 0), |(sum, n), (_, s)| (sum + s, n + 1));
+    (share.min(1.0), completions)
 }
 
 type Cache = HashMap<String, (Instant, Arc<Shares>)>;
