@@ -58,7 +58,7 @@ fn statement(walks: bool, extra: bool) -> &'static str {
     &SQL[usize::from(walks) * 2 + usize::from(extra)]
 }
 
-/// parse.sql: the query parsed, and the topics it names.
+/// parse.sql: the query parsed, the topics it names, whether anything is shared with the caller.
 const PARSE: &str = include_str!("parse.sql");
 
 /// `sql` with its `{name}` … `{/name}` blocks kept (their markers dropped) or left out.
