@@ -63,6 +63,29 @@ const PARSE: &str = include_str!("parse.sql");
 
 /// `sql` with its `{name}` … `{/name}` blocks kept (their markers dropped) or left out.
 fn blocks(sql: &str, name: &str, keep: bool) -> String {
+    rewrite_blocks(sql, name, |body| {
+        if keep {
+            body.to_owned()
+        } else {
+            String::new()
+        }
+    })
+}
+
+/// Repeats each `{tiers}` … `{/tiers}` block of `sql` once per tier, its `{tier}` naming the
+/// tier's buckets (as the partial indexes' predicates do), the copies joined by `union all`.
+fn expand_tiers(sql: &str) -> String {
+    rewrite_blocks(sql, "tiers", |body| {
+        TIERS
+            .iter()
+            .map(|(lo, hi)| body.replace("{tier}", &format!("d.bucket between {lo} and {hi}")))
+            .collect::<Vec<_>>()
+            .join("union all")
+    })
+}
+
+/// `sql` with each `{name}` … `{/name}` block replaced by what `rewrite` makes of its body.
+fn rewrite_blocks(sql: &str, name: &str, rewrite: impl Fn(&str) -> String) -> String {
     let (open, close) = (format!("{{{name}}}"), format!("{{/{name}}}"));
     let mut out = String::with_capacity(sql.len());
     let mut rest = sql;
@@ -70,32 +93,8 @@ fn blocks(sql: &str, name: &str, keep: bool) -> String {
         let body_at = start + open.len();
         let end = body_at + rest[body_at..].find(&close).expect("block closed");
         out.push_str(&rest[..start]);
-        if keep {
-            out.push_str(&rest[body_at..end]);
-        }
+        out.push_str(&rewrite(&rest[body_at..end]));
         rest = &rest[end + close.len()..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Repeats each `{tiers}` … `{/tiers}` block of `sql` once per tier, its `{tier}` naming the
-/// tier's buckets (as the partial indexes' predicates do), the copies joined by `union all`.
-fn expand_tiers(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() * 4);
-    let mut rest = sql;
-    while let Some(start) = rest.find("{tiers}") {
-        let body_at = start + "{tiers}".len();
-        let end = body_at + rest[body_at..].find("{/tiers}").expect("{tiers} closed");
-        out.push_str(&rest[..start]);
-        let arms: Vec<String> = TIERS
-            .iter()
-            .map(|(lo, hi)| {
-                rest[body_at..end].replace("{tier}", &format!("d.bucket between {lo} and {hi}"))
-            })
-            .collect();
-        out.push_str(&arms.join("union all"));
-        rest = &rest[end + "{/tiers}".len()..];
     }
     out.push_str(rest);
     out
