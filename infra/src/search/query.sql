@@ -49,7 +49,8 @@ walk_rows as materialized (
           where d.owner_id = $1 and {visible}
           order by d.created_at desc
           limit $16) d,
-        lateral (select coalesce({match}, false) or d.topic_ids && $21 as hit) t
+        -- Fenced (`offset 0`, see `anchored` below): else the test is run twice a row.
+        lateral (select coalesce({match}, false) or d.topic_ids && $21 as hit offset 0) t
 ),
 walked as materialized (
     select document_id, row_id, rank from walk_rows where $14 = 'walk' and hit limit $12
@@ -128,39 +129,50 @@ page as (
 ),
 anchored as (
     select d.document_id, d.owner_id, d.filename, d.folder_id, d.created_at, d.topic_ids,
-        d.body is null as textless, pg.rank, pg.n, h.head, w.pos
+        d.body is null as textless, pg.rank, pg.n, a.head, a.pos
     -- The row where the candidate was read (`row_id`): found by its address, not through
     -- the primary key's index again.
     from page pg join search_documents d
         on d.ctid = pg.row_id and d.document_id = pg.document_id,
-        -- Where the anchor is looked for: the text's first $17 characters, as bytes. Cutting
-        -- them walks the characters, so a text that cannot be longer (4 bytes a character at
-        -- most) is taken whole; a long one is cut, which reads only its beginning from TOAST.
-        -- Bytes, not text: a text position is counted in characters, which walks the text up
-        -- to it (once for the position, again to cut the window), and that walking was ~4% of
-        -- a search's CPU (docs/benchmarks.md, run 8). The window's ends may fall inside a
-        -- character; query.rs drops the pieces.
-        lateral (select textsend(case when octet_length(d.body) > 4 * $17
-                                      then left(d.body, $17) else d.body end) as head) h,
-        -- The first match written in lower case, capitalised or in capitals. Not lowering
-        -- the text: that cost 3x more than searching it three times and was a fifth of a
-        -- search's time (docs/benchmarks.md), mostly for the filename matches whose text
-        -- does not have the word at all. The other two spellings are looked for only before
-        -- the first match found so far: searched to the text's end, the capitals
-        -- that are rarely there cost a byte-by-byte pass each (run 9). A match in other mixed
-        -- case ("McDonald") is not found: the snippet is then the text's beginning. A text
-        -- without the anchor's lexeme (`has`, $22; a filename match) is not searched at all.
-        lateral (select $22::tsquery is null or coalesce(d.tsv @@ $22, false) as has) s,
-        lateral (select case when s.has then nullif(position(textsend($20) in h.head), 0) end
-            as at) w1,
-        lateral (select case when s.has then coalesce(nullif(position(textsend(initcap($20))
-            in substring(h.head for greatest(coalesce(w1.at + octet_length(initcap($20)) - 2,
-                                                      octet_length(h.head)), 0))), 0), w1.at)
-            end as at) w2,
-        lateral (select coalesce(case when s.has then coalesce(nullif(position(textsend(upper($20))
-            in substring(h.head for greatest(coalesce(w2.at + octet_length(upper($20)) - 2,
-                                                      octet_length(h.head)), 0))), 0), w2.at)
-            end, 0) as pos) w
+        -- Each step below is fenced (`offset 0`): PostgreSQL pulls a simple subquery up into
+        -- the query above, writing its expression in place of every use of its columns, and
+        -- these steps use each other's several times: unfenced, every row copied its text ~20
+        -- times and searched it for the anchor ~14 times (docs/benchmarks.md, run 10).
+        lateral (
+            -- The first match written in lower case, capitalised or in capitals. Not lowering
+            -- the text: that cost 3x more than searching it three times and was a fifth of a
+            -- search's time (docs/benchmarks.md), mostly for the filename matches whose text
+            -- does not have the word at all. The other two spellings are looked for only
+            -- before the first match found so far: searched to the text's end, the capitals
+            -- that are rarely there cost a byte-by-byte pass each (run 9). A match in other
+            -- mixed case ("McDonald") is not found: the snippet is then the text's beginning.
+            select h.head, coalesce(case when h.has then
+                coalesce(nullif(position(textsend(upper($20)) in substring(h.head for greatest(
+                    coalesce(w2.at + octet_length(upper($20)) - 2, octet_length(h.head)), 0))),
+                    0), w2.at) end, 0) as pos
+            from
+                -- Where the anchor is looked for: the text's first $17 characters, as bytes.
+                -- Cutting them walks the characters, so a text that cannot be longer (4 bytes
+                -- a character at most) is taken whole; a long one is cut, which reads only its
+                -- beginning from TOAST. Bytes, not text: a text position is counted in
+                -- characters, which walks the text up to it (once for the position, again to
+                -- cut the window), and that walking was ~4% of a search's CPU
+                -- (docs/benchmarks.md, run 8). The window's ends may fall inside a character;
+                -- query.rs drops the pieces. A text without the anchor's lexeme (`has`, $22; a
+                -- filename match) is not searched at all, nor the row after the page.
+                (select textsend(case when octet_length(d.body) > 4 * $17
+                                      then left(d.body, $17) else d.body end) as head,
+                     pg.n < $10 and ($22::tsquery is null or coalesce(d.tsv @@ $22, false))
+                         as has
+                 offset 0) h,
+                lateral (select case when h.has then nullif(position(textsend($20) in h.head), 0)
+                         end as at offset 0) w1,
+                lateral (select case when h.has then coalesce(nullif(position(textsend(initcap($20))
+                    in substring(h.head for greatest(coalesce(w1.at + octet_length(initcap($20)) - 2,
+                                                              octet_length(h.head)), 0))), 0), w1.at)
+                    end as at offset 0) w2
+            offset 0
+        ) a
 )
 select a.document_id, a.owner_id, a.filename, a.folder_id, a.created_at, a.topic_ids, a.rank,
     -- The row after the page only tells whether there is a next page: no snippet.
