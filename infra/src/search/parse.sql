@@ -9,7 +9,7 @@
 -- them: PostgreSQL prepares every node of a statement at each execution, and those joins were
 -- about a third of the nodes (docs/benchmarks.md, "Search", run 9).
 select tsquerysend(y.query) as query, y.query::text as query_text,
-    tsquerysend(case when y.web_only then y.web else y.query end) as scan,
+    tsquerysend(case when y.web_only then y.words else y.query end) as scan,
     y.fallback, y.web_only,
     -- The snippet's anchor: the first lexeme the query looks for (not an excluded one); a stem
     -- may end where its word does not ("compani"), so its last letter is left out.
@@ -27,22 +27,26 @@ select tsquerysend(y.query) as query, y.query::text as query_text,
                        coalesce(t.name, '')) @@ y.query) as named,
     exists (select from search_shares sh where sh.recipient_id = $1) as shared
 from (
-    select x.*,
-        numnode(x.e) = 0 as fallback,
-        -- Stopwords only: the words as such, in the `simple` configuration (parsed only then:
-        -- each parse of the text costs).
-        case when numnode(x.e) = 0
-             then websearch_to_tsquery('simple', $2)
-                  && coalesce(to_tsquery('simple', $3 || ':*'), ''::tsquery)
-             else x.e end as query,
+    select z.*,
+        case when z.fallback
+             then z.words && coalesce(to_tsquery('simple', $3 || ':*'), ''::tsquery)
+             else z.e end as query,
         -- The words alone are asked of the index, the prefix tested on their rows.
-        $4 = 'word_then_prefix' and numnode(x.e) > 0 and numnode(x.web) > 0 as web_only
+        $4 = 'word_then_prefix' and numnode(z.words) > 0 as web_only
     from (
-        select w.web, w.web && coalesce(to_tsquery('english', $3 || ':*'), ''::tsquery) as e
-        -- `offset 0`: parse once; flattened, each use of a column parsed the text again.
-        from (select websearch_to_tsquery('english', $2) as web offset 0) w
+        select x.e, numnode(x.e) = 0 as fallback,
+            -- The words before the prefix; stopwords only: the words as such, in the `simple`
+            -- configuration (parsed only then: each parse of the text costs).
+            case when numnode(x.e) = 0 then websearch_to_tsquery('simple', $2) else x.web end
+                as words
+        from (
+            select w.web, w.web && coalesce(to_tsquery('english', $3 || ':*'), ''::tsquery) as e
+            -- `offset 0`: parse once; flattened, each use of a column parsed the text again.
+            from (select websearch_to_tsquery('english', $2) as web offset 0) w
+            offset 0
+        ) x
         offset 0
-    ) x
+    ) z
     offset 0
 ) y
 left join lateral (

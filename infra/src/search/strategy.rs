@@ -161,7 +161,7 @@ fn cheapest(b: &Breadth, documents: f64, mine: f64) -> Strategy {
         + (mine * share).min(k) * ROW_US
         + others * share * OTHER_ROW_US;
     let word_then_prefix = match (web, prefix) {
-        (Some(web), Some(prefix)) if prefix > 0.0 && !b.names => {
+        (Some(web), Some(prefix)) if prefix > 0.0 => {
             scanned * all_words * GIN_POSTING_US
                 + (mine * web).min(k / prefix) * ROW_US
                 + others * web * OTHER_ROW_US
@@ -277,6 +277,13 @@ mod tests {
         );
         // Rare both: the index.
         assert_eq!(choose(&s, ME, "zanzibar", Some("quux")), Strategy::Index);
+        // Stopwords only, in the filenames: a prefix of many completions after a rarer word.
+        let names = [("the", 0.1), ("them", 0.03), ("then", 0.03), ("was", 0.02)];
+        let s = Shares {
+            names: names.iter().map(|(l, s)| (l.to_string(), *s)).collect(),
+            ..shares()
+        };
+        assert_eq!(choose(&s, ME, "was", Some("the")), Strategy::WordThenPrefix);
         // No statistics yet (before the first ANALYZE): everything is rare.
         assert_eq!(
             choose(&Shares::default(), ME, "", Some("report")),

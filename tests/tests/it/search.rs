@@ -517,6 +517,9 @@ async fn broad_words_and_prefixes_find_exactly_their_matches() {
     w.document(alice, "report-2026.txt", "Nothing else.", &[])
         .await;
     w.document(alice, "the-end.txt", "Nothing more.", &[]).await;
+    for name in ["it-was.txt", "was-items.txt", "was-alone.txt"] {
+        w.document(alice, name, "Nothing new.", &[]).await;
+    }
     w.project().await;
     // With statistics, as the cost model sees them; every way of finding the candidates (a
     // vault this small always takes the index by itself) finds the same.
@@ -543,6 +546,10 @@ async fn broad_words_and_prefixes_find_exactly_their_matches() {
         assert!(none.is_empty(), "{strategy:?}: {none:?}");
         // Stopwords only: filenames, found through their index or walked.
         assert_eq!(w.names_by(alice, "the", strategy).await, ["the-end.txt"]);
+        // And a stopword before a stopword's prefix ('was' & 'it':*, in the filenames).
+        let mut was_it = w.names_by(alice, "was it", strategy).await;
+        was_it.sort();
+        assert_eq!(was_it, ["it-was.txt", "was-items.txt"], "{strategy:?}");
     }
 }
 
