@@ -66,6 +66,11 @@ pub fn check_query(q: &str) -> ApiResult<()> {
 }
 
 /// Ranked matches, best first.
+///
+/// A search ranks a bounded set of candidates: every filename match up to 50 and up to 100 text
+/// matches (found through the index or, for the broadest queries, among the newest documents).
+/// A query matching more documents than that pages through the ranked ones only; more words, a
+/// folder, a topic or dates narrow it to the others.
 #[utoipa::path(get, path = "/api/search", tag = "search", params(SearchParams),
     responses((status = 200, body = Page<SearchHitDto>), (status = 400, description = "`missing_query`, `query_too_long`")),
     security(("bearer" = [])))]
