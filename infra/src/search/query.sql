@@ -1,14 +1,15 @@
 -- The search query (infra/src/search/query.rs runs it after parse.sql, whose results are some
 -- of its parameters; `{visible}`, `{rank}` and `{match}` are filled in there, once).
--- Parameters: $1 caller, $2 the tsquery run, $3 the tsquery the indexes are asked (the words
--- alone when the prefix is tested after), $4 folder, $5 topic, $6 from, $7 to, $8/$9 cursor
--- (rank, document id), $10 page size + 1, $11 own documents only, $12 text candidates, $13
--- filename candidates, $14 how the text candidates are found ('index', 'walk', 'whole' or
--- 'word_then_prefix'), $15 snippet window in bytes, $16 documents walked at most, $17
--- characters searched for the snippet's anchor, $18 stopwords only (the query is in the
--- `simple` configuration and matches filenames only), $19 the prefix is tested on the rows of
--- the words ($3 is not $2; for stopwords only too, on the filenames' rows), $20 the snippet's anchor, $21 the caller's topics the query names,
--- $22 the anchor's lexeme in the text's weight (null: look for the anchor in every text).
+-- Parameters: $1 caller, $2 the tsquery run, $3 the tsquery the text's index is asked (the words
+-- alone when the prefix is tested after; stopwords only: the filenames' index), $4 folder, $5
+-- topic, $6 from, $7 to, $8/$9 cursor (rank, document id), $10 page size + 1, $11 own documents
+-- only, $12 text candidates, $13 filename candidates, $14 how the text candidates are found
+-- ('index', 'walk', 'whole' or 'word_then_prefix'), $15 snippet window in bytes, $16 documents
+-- walked at most, $17 characters searched for the snippet's anchor, $18 stopwords only (the query
+-- is in the `simple` configuration and matches filenames only), $19 the prefix is tested on the
+-- rows of the words ($3 is not $2; for stopwords only, on the filenames' rows), $20 the snippet's
+-- anchor, $21 the caller's topics the query names, $22 the anchor's lexeme in the text's weight
+-- (null: look for the anchor in every text).
 --
 -- Why it is shaped like this (measurements in docs/benchmarks.md, "Search"):
 -- * Every match costs a tsvector read to rank, so only a bounded set of candidates is ranked: the
@@ -68,14 +69,16 @@ candidates as (
     -- Filename matches: always ranked. A query of stopwords only matches filenames alone,
     -- without stemming (unless a walk through them found enough): as many as in any query,
     -- $13; ranking more of a stopword's many filename matches read twice the tiers for a
-    -- sample no better (docs/benchmarks.md, run 9). For 'word_then_prefix' the words are asked
-    -- of the index and the prefix tested on their rows, as for the text: "was the" gathered the
-    -- postings of every filename word beginning with "the" (docs/benchmarks.md, run 10).
+    -- sample no better (docs/benchmarks.md, run 9). Stopwords only, by 'word_then_prefix': the
+    -- words are asked of the index and the prefix tested on their rows, as for the text ("was
+    -- the" gathered the postings of every filename word beginning with "the"; run 10). Other
+    -- queries ask the index the whole query: the cost model prices the text's words, and a
+    -- word common in filenames would have its rows tested here.
     (select * from (
         {tiers}
         select d.document_id, d.ctid as row_id, {rank} as rank from search_documents d
-        where {tier} and d.owner_id = $1 and d.name_tsv @@ $3
-          and (not $19 or coalesce(d.name_tsv @@ $2, false)) and {visible}
+        where {tier} and d.owner_id = $1 and d.name_tsv @@ (case when $18 then $3 else $2 end)
+          and (not ($18 and $19) or coalesce(d.name_tsv @@ $2, false)) and {visible}
         {/tiers}
      ) t
      {walk}
@@ -170,9 +173,10 @@ anchored as (
                  offset 0) h,
                 lateral (select case when h.has then nullif(position(textsend($20) in h.head), 0)
                          end as at offset 0) w1,
-                lateral (select case when h.has then coalesce(nullif(position(textsend(initcap($20))
-                    in substring(h.head for greatest(coalesce(w1.at + octet_length(initcap($20)) - 2,
-                                                              octet_length(h.head)), 0))), 0), w1.at)
+                lateral (select case when h.has then
+                    coalesce(nullif(position(textsend(initcap($20)) in substring(h.head for
+                        greatest(coalesce(w1.at + octet_length(initcap($20)) - 2,
+                                          octet_length(h.head)), 0))), 0), w1.at)
                     end as at offset 0) w2
             offset 0
         ) a

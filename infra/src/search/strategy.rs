@@ -34,7 +34,7 @@ pub enum Strategy {
     /// The caller's newest documents, tested one by one (queries matching most documents).
     Walk,
     /// The index for the words, the last word's prefix tested on their rows (a prefix broader
-    /// than the words before it).
+    /// than the words before it); for stopwords only, the filenames' index.
     WordThenPrefix,
     /// All the caller's documents tested one by one, every match ranked (a caller with few
     /// documents in a table of many callers': the index would be read for everybody's).
@@ -65,7 +65,8 @@ struct Breadth {
     /// The prefix's common completions: a GIN scan gathers the postings of several into a
     /// bitmap first, but reads a single one's as a word's.
     completions: usize,
-    /// Stopwords only: filenames are searched, always through their index or a walk.
+    /// Stopwords only: filenames are searched (through their index, the whole query or the
+    /// words with the prefix tested on their rows, or a walk).
     names: bool,
 }
 
