@@ -1,6 +1,7 @@
 -- A search's first statement (infra/src/search/query.rs runs it, then query.sql with what it
 -- returns as parameters): the query parsed, the caller's topics it names, and whether anything
--- is shared with the caller (query.rs then leaves out the arms that cannot match). Parameters: $1
+-- is shared with the caller (query.rs then leaves out the arms that cannot match). The snippet's
+-- anchor is taken in query.rs from the parsed query's text, as the snippet's marks are. Parameters: $1
 -- caller, $2 web-search text, $3 last word as a prefix (or null), $4 how the text candidates
 -- are found (query.sql).
 --
@@ -11,15 +12,6 @@
 select tsquerysend(y.query) as query, y.query::text as query_text,
     tsquerysend(case when y.web_only then y.words else y.query end) as scan,
     y.fallback, y.web_only,
-    -- The snippet's anchor: the first lexeme the query looks for (not an excluded one); a stem
-    -- may end where its word does not ("compani"), so its last letter is left out.
-    case when length(a.l) > 4 then left(a.l, -1) else a.l end as anchor,
-    -- Whether a text has the anchor's lexeme in its own weight (C), not only in its filename's
-    -- (A): a filename match's text mostly does not, and looking for the anchor's spellings then
-    -- read the whole text three times (docs/benchmarks.md, run 9). Not for stopwords only: the
-    -- text's vector has none.
-    case when not y.fallback and a.quoted is not null
-         then tsquerysend((a.quoted || ':' || a.star || 'C')::tsquery) end as anchor_query,
     -- The caller's topics (and the system's) whose names the query matches.
     (select coalesce(array_agg(t.topic_id), '{}') from topics t
      where (t.owner_id = $1 or t.owner_id is null)
@@ -49,10 +41,3 @@ from (
     ) z
     offset 0
 ) y
-left join lateral (
-    -- The lexeme, and as the query's text writes it (quoted, quotes doubled), a prefix or not.
-    select replace(m[2], '''''', '''') as l, '''' || m[2] || '''' as quoted,
-        case when m[3] like '%*%' then '*' else '' end as star
-    from regexp_matches(y.query::text, '(!?)''((?:[^'']|'''')*)''(:[*A-D]*)?', 'g') m
-    where m[1] = '' limit 1
-) a on true

@@ -153,14 +153,39 @@ struct Parsed {
     fallback: bool,
     /// The prefix is tested on the rows the index gives for the words.
     web_only: bool,
-    /// The first word looked for, as the snippet's anchor.
-    anchor: Option<String>,
-    /// Its lexeme in the text's weight (not for stopwords only).
-    anchor_query: Option<Vec<u8>>,
     /// The topics (the caller's and the system's) the query names.
     named: Vec<Uuid>,
     /// Documents are shared with the caller.
     shared: bool,
+}
+
+/// The snippet's anchor for the query's first lexeme (not an excluded one): a stem may end where
+/// its word does not ("compani" in "company"), so a longer one's last letter is left out.
+fn anchor(lexeme: &str) -> &str {
+    match lexeme
+        .char_indices()
+        .nth(4)
+        .and(lexeme.char_indices().last())
+    {
+        Some((last, _)) => &lexeme[..last],
+        None => lexeme,
+    }
+}
+
+/// `'lexeme':C` (`:*C` for a prefix) in `tsquery`'s binary form (`tsqueryrecv`: one item, an
+/// operand, its weights C, its prefix flag, the lexeme): whether a text has the anchor in the
+/// text's own weight, not only in its filename's (A). A filename match's text mostly does not,
+/// and looking for the anchor's spellings then read the whole text three times
+/// (docs/benchmarks.md, run 9).
+fn in_text_weight(lexeme: &str, prefix: bool) -> Vec<u8> {
+    const OPERAND: u8 = 1;
+    const WEIGHT_C: u8 = 1 << 1;
+    let mut out = Vec::with_capacity(lexeme.len() + 8);
+    out.extend_from_slice(&1u32.to_be_bytes());
+    out.extend_from_slice(&[OPERAND, WEIGHT_C, u8::from(prefix)]);
+    out.extend_from_slice(lexeme.as_bytes());
+    out.push(0);
+    out
 }
 
 /// A tsquery in PostgreSQL's binary form (from `tsquerysend`), bound as a `tsquery` parameter:
@@ -286,6 +311,8 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
         .bind(strategy.as_str())
         .fetch_one(&mut *conn)
         .await?;
+    let terms = Terms::parse(&parsed.query_text, !parsed.fallback);
+    let first = terms.first();
     let walks = matches!(strategy, Strategy::Walk | Strategy::Whole);
     let extra = !parsed.named.is_empty() || (parsed.shared && !query.only_owned);
     let rows: Vec<Row> = sqlx::query_as(statement(walks, extra))
@@ -308,13 +335,17 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
         .bind(SNIPPET_SCAN_CHARS)
         .bind(parsed.fallback)
         .bind(parsed.web_only)
-        .bind(parsed.anchor)
+        .bind(first.map(|(lexeme, _)| anchor(lexeme)))
         .bind(&parsed.named)
-        .bind(parsed.anchor_query.map(TsQuery))
+        // Not for stopwords only: the text's vector has none.
+        .bind(
+            first
+                .filter(|_| !parsed.fallback)
+                .map(|(lexeme, prefix)| TsQuery(in_text_weight(lexeme, prefix))),
+        )
         .fetch_all(&mut *conn)
         .await?;
     drop(conn);
-    let terms = Terms::parse(&parsed.query_text, !parsed.fallback);
     let more = rows.len() as i64 > limit;
     let items: Vec<SearchHit> = rows
         .into_iter()
@@ -342,6 +373,22 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_anchor_and_its_text_weight_query_are_the_first_lexeme() {
+        let terms = Terms::parse("!'draft' & 'compani' & 'pay':*", true);
+        let (lexeme, prefix) = terms.first().unwrap();
+        assert_eq!((anchor(lexeme), prefix), ("compan", false));
+        assert_eq!(anchor("invo"), "invo");
+        assert_eq!(anchor("ärzte"), "ärzt");
+        // As PostgreSQL 15 writes `tsquerysend('invoic':C)` and `tsquerysend('pay':*C)`.
+        let hex = |b: Vec<u8>| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        assert_eq!(
+            hex(in_text_weight("invoic", false)),
+            "00000001010200696e766f696300"
+        );
+        assert_eq!(hex(in_text_weight("pay", true)), "0000000101020170617900");
+    }
 
     #[test]
     fn the_last_bare_word_becomes_a_prefix() {

@@ -88,6 +88,13 @@ impl Terms {
         }
     }
 
+    /// The first lexeme the query looks for, and whether it matches as a prefix.
+    pub fn first(&self) -> Option<(&str, bool)> {
+        self.lexemes
+            .first()
+            .map(|(l, prefix)| (l.as_str(), *prefix))
+    }
+
     fn matches(&self, word: &str) -> bool {
         // A stem but its last two letters begins its word ("happy" -> "happi", "dying" ->
         // "die"; checked on 255,000 English words), so a word is stemmed only when it begins
