@@ -98,6 +98,7 @@ async fn search_documents(
             only_owned: false,
             strategy: None,
             walk_limit: None,
+            tail_walks: None,
         },
     )
     .await?;

@@ -43,19 +43,22 @@ pub const TIERS: [(i16, i16); 4] = [(0, 0), (1, 3), (4, 15), (16, 63)];
 /// query.sql with its repeated fragments filled in, once per kind of search (`statement`):
 /// with or without its walk blocks (`walk` and `whole` have them, `index` and
 /// `word_then_prefix` not), with or without its extra arms (topics the query names, documents
-/// shared with the caller).
-static SQL: LazyLock<[String; 4]> = LazyLock::new(|| {
+/// shared with the caller), for the ranked candidates or for the tail after them.
+static SQL: LazyLock<[String; 8]> = LazyLock::new(|| {
     let sql = expand_tiers(include_str!("query.sql"))
         .replace("{visible}", VISIBLE)
         .replace("{rank}", RANK)
         .replace("{match}", MATCH);
-    [(false, false), (false, true), (true, false), (true, true)]
-        .map(|(walk, extra)| blocks(&blocks(&sql, "walk", walk), "extra", extra))
+    std::array::from_fn(|i| {
+        let (walk, extra, tail) = (i & 4 != 0, i & 2 != 0, i & 1 != 0);
+        let sql = blocks(&blocks(&sql, "walk", walk), "extra", extra);
+        blocks(&blocks(&sql, "ranked", !tail), "tail", tail)
+    })
 });
 
 /// Which of `SQL` runs a search.
-fn statement(walks: bool, extra: bool) -> &'static str {
-    &SQL[usize::from(walks) * 2 + usize::from(extra)]
+fn statement(walks: bool, extra: bool, tail: bool) -> &'static str {
+    &SQL[usize::from(walks) * 4 + usize::from(extra) * 2 + usize::from(tail)]
 }
 
 /// parse.sql: the query parsed, the topics it names, whether anything is shared with the caller.
@@ -118,6 +121,9 @@ pub struct SearchQuery {
     /// How many of the caller's documents a walk tests at most; `None` (what the API uses):
     /// `WALK_LIMIT`. Set by tests of what happens past it.
     pub walk_limit: Option<u32>,
+    /// Whether the tail after the ranked candidates is walked; `None` (what the API uses):
+    /// estimated from the statistics. Set by tests that check both ways find the same.
+    pub tail_walks: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -133,6 +139,9 @@ pub struct SearchHit {
     pub snippet: String,
     /// The caller does not own it: it was shared with them.
     pub shared: bool,
+    /// Among the query's ranked candidates; else in the tail of its other matches (newest
+    /// first, after all the ranked ones).
+    pub ranked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -222,6 +231,8 @@ struct Row {
     snippet: Option<Vec<u8>>,
     /// The window starts mid-text.
     cut: bool,
+    /// The ranked candidates were all the query's matches: no tail follows them.
+    complete: bool,
 }
 
 /// Splits `q` into the part for `websearch_to_tsquery` and a last bare word to match as a prefix
@@ -242,17 +253,33 @@ fn split_prefix(q: &str) -> (String, Option<String>) {
     (rest, Some(word))
 }
 
-fn encode_cursor(rank: f32, id: Uuid) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{rank:e}:{id}"))
+/// Where a page starts: after a ranked candidate (its rank and id), or in the tail of the
+/// matches after them (the created-at time and id of the last one shown).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum After {
+    Ranked(f32, Uuid),
+    Tail(DateTime<Utc>, Uuid),
 }
 
-fn decode_cursor(cursor: &str) -> Option<(f32, Uuid)> {
+fn encode_cursor(after: After) -> String {
+    let text = match after {
+        After::Ranked(rank, id) => format!("{rank:e}:{id}"),
+        After::Tail(at, id) => format!("t{}:{id}", at.timestamp_micros()),
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}
+
+fn decode_cursor(cursor: &str) -> Option<After> {
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()?;
     let text = String::from_utf8(raw).ok()?;
-    let (rank, id) = text.split_once(':')?;
-    Some((rank.parse().ok()?, id.parse().ok()?))
+    let (key, id) = text.split_once(':')?;
+    let id = id.parse().ok()?;
+    Some(match key.strip_prefix('t') {
+        Some(micros) => After::Tail(DateTime::from_timestamp_micros(micros.parse().ok()?)?, id),
+        None => After::Ranked(key.parse().ok()?, id),
+    })
 }
 
 /// A window of a text's bytes as text: cut from the middle of a text, it may begin or end
@@ -283,6 +310,12 @@ fn snippet(row: &Row, terms: &Terms) -> String {
 }
 
 /// Runs one search. An invalid cursor starts from the first page.
+///
+/// The ranked candidates come first, best first. A query matching more documents than it ranks
+/// (query.sql: at most `NAME_CANDIDATES` filename and `TEXT_CANDIDATES` text matches, unless
+/// all the caller's documents were tested) then goes on through its other matches, newest
+/// first: the tail, found by a statement of its own that recomputes the candidates to leave
+/// them out. A page may hold the last ranked candidates and the tail's first matches.
 pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sqlx::Error> {
     let Some(caller) = query.caller else {
         return Ok(SearchPage {
@@ -290,17 +323,13 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
             next_cursor: None,
         });
     };
-    let limit = query.limit.clamp(1, 100) as i64;
+    let limit = query.limit.clamp(1, 100) as usize;
     let (web, prefix) = split_prefix(&query.q);
     let after = query.cursor.as_deref().and_then(decode_cursor);
+    let shares = stats::shares(pool).await?;
     let strategy = match query.strategy {
         Some(forced) => forced,
-        None => strategy::choose(
-            &*stats::shares(pool).await?,
-            caller.as_uuid(),
-            &web,
-            prefix.as_deref(),
-        ),
+        None => strategy::choose(&shares, caller.as_uuid(), &web, prefix.as_deref()),
     };
     // Both statements on one connection: the pool tests a connection each time it is returned.
     let mut conn = pool.acquire().await?;
@@ -312,46 +341,50 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
         .fetch_one(&mut *conn)
         .await?;
     let terms = Terms::parse(&parsed.query_text, !parsed.fallback);
-    let first = terms.first();
-    let walks = matches!(strategy, Strategy::Walk | Strategy::Whole);
-    let extra = !parsed.named.is_empty() || (parsed.shared && !query.only_owned);
-    let rows: Vec<Row> = sqlx::query_as(statement(walks, extra))
-        .bind(caller.as_uuid())
-        .bind(TsQuery(parsed.query))
-        .bind(TsQuery(parsed.scan))
-        .bind(query.folder_id)
-        .bind(query.topic)
-        .bind(query.from)
-        .bind(query.to)
-        .bind(after.map(|(r, _)| r))
-        .bind(after.map(|(_, id)| id))
-        .bind(limit + 1)
-        .bind(query.only_owned)
-        .bind(TEXT_CANDIDATES)
-        .bind(NAME_CANDIDATES)
-        .bind(strategy.as_str())
-        .bind(SNIPPET_WINDOW_BYTES)
-        .bind(query.walk_limit.map_or(WALK_LIMIT, i64::from))
-        .bind(SNIPPET_SCAN_CHARS)
-        .bind(parsed.fallback)
-        .bind(parsed.web_only)
-        .bind(first.map(|(lexeme, _)| anchor(lexeme)))
-        .bind(&parsed.named)
-        // Not for stopwords only: the text's vector has none.
-        .bind(
-            first
-                .filter(|_| !parsed.fallback)
-                .map(|(lexeme, prefix)| TsQuery(in_text_weight(lexeme, prefix))),
-        )
-        .fetch_all(&mut *conn)
-        .await?;
+    let search = Search {
+        query,
+        caller: caller.as_uuid(),
+        strategy,
+        web: &web,
+        prefix: prefix.as_deref(),
+        shares: &shares,
+        parsed: &parsed,
+        first: terms.first(),
+    };
+    // (row, from the tail)
+    let mut rows: Vec<(Row, bool)> = Vec::new();
+    let tail_after = match after {
+        Some(After::Tail(..)) => Some(after),
+        _ => {
+            let ranked = search.rows(&mut conn, false, after, limit + 1).await?;
+            // The candidates were all the matches (none on a first page: nothing matched).
+            let complete = ranked.first().map_or(after.is_none(), |r| r.complete);
+            rows.extend(ranked.into_iter().map(|r| (r, false)));
+            // Else the tail from its start.
+            (rows.len() <= limit && !complete).then_some(None)
+        }
+    };
+    if let Some(tail_after) = tail_after {
+        let tail = search
+            .rows(&mut conn, true, tail_after, limit + 1 - rows.len())
+            .await?;
+        rows.extend(tail.into_iter().map(|r| (r, true)));
+    }
     drop(conn);
-    let more = rows.len() as i64 > limit;
-    let items: Vec<SearchHit> = rows
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next_cursor = rows.last().filter(|_| more).map(|(r, tail)| {
+        encode_cursor(if *tail {
+            After::Tail(r.created_at, r.document_id)
+        } else {
+            After::Ranked(r.rank, r.document_id)
+        })
+    });
+    let items = rows
         .into_iter()
-        .take(limit as usize)
-        .map(|r| SearchHit {
+        .map(|(r, tail)| SearchHit {
             snippet: snippet(&r, &terms),
+            ranked: !tail,
             shared: r.owner_id != caller.as_uuid(),
             document_id: r.document_id,
             owner_id: r.owner_id,
@@ -362,12 +395,80 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
             rank: r.rank,
         })
         .collect();
-    let next_cursor = if more {
-        items.last().map(|h| encode_cursor(h.rank, h.document_id))
-    } else {
-        None
-    };
     Ok(SearchPage { items, next_cursor })
+}
+
+/// What query.sql is run with for one search.
+struct Search<'a> {
+    query: &'a SearchQuery,
+    caller: Uuid,
+    strategy: Strategy,
+    web: &'a str,
+    prefix: Option<&'a str>,
+    shares: &'a stats::Shares,
+    parsed: &'a Parsed,
+    /// The query's first lexeme (not an excluded one), and whether it is a prefix.
+    first: Option<(&'a str, bool)>,
+}
+
+impl Search<'_> {
+    /// A page of the ranked candidates (`tail`: of the tail) after `after`, and the row after it
+    /// when there is one: `rows` at most.
+    async fn rows(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        tail: bool,
+        after: Option<After>,
+        rows: usize,
+    ) -> Result<Vec<Row>, sqlx::Error> {
+        let (query, parsed) = (self.query, self.parsed);
+        let walks = matches!(self.strategy, Strategy::Walk | Strategy::Whole);
+        let extra = !parsed.named.is_empty() || (parsed.shared && !query.only_owned);
+        let ranked = match after {
+            Some(After::Ranked(rank, id)) => Some((rank, id)),
+            _ => None,
+        };
+        let tail_after = match after {
+            Some(After::Tail(at, id)) => Some((at, id)),
+            _ => None,
+        };
+        let tail_walks = query.tail_walks.unwrap_or_else(|| {
+            strategy::tail_walks(self.shares, self.caller, self.web, self.prefix, rows as i64)
+        });
+        sqlx::query_as(statement(walks, extra, tail))
+            .bind(self.caller)
+            .bind(TsQuery(parsed.query.clone()))
+            .bind(TsQuery(parsed.scan.clone()))
+            .bind(query.folder_id)
+            .bind(query.topic)
+            .bind(query.from)
+            .bind(query.to)
+            .bind(ranked.map(|(r, _)| r))
+            .bind(ranked.map(|(_, id)| id))
+            .bind(rows as i64)
+            .bind(query.only_owned)
+            .bind(TEXT_CANDIDATES)
+            .bind(NAME_CANDIDATES)
+            .bind(self.strategy.as_str())
+            .bind(SNIPPET_WINDOW_BYTES)
+            .bind(query.walk_limit.map_or(WALK_LIMIT, i64::from))
+            .bind(SNIPPET_SCAN_CHARS)
+            .bind(parsed.fallback)
+            .bind(parsed.web_only)
+            .bind(self.first.map(|(lexeme, _)| anchor(lexeme)))
+            .bind(&parsed.named)
+            // Not for stopwords only: the text's vector has none.
+            .bind(
+                self.first
+                    .filter(|_| !parsed.fallback)
+                    .map(|(lexeme, prefix)| TsQuery(in_text_weight(lexeme, prefix))),
+            )
+            .bind(tail_walks)
+            .bind(tail_after.map(|(at, _)| at))
+            .bind(tail_after.map(|(_, id)| id))
+            .fetch_all(conn)
+            .await
+    }
 }
 
 #[cfg(test)]
@@ -414,6 +515,7 @@ mod tests {
             rank: 0.0,
             snippet: Some(window.as_bytes().to_vec()),
             cut,
+            complete: true,
         };
         let terms = Terms::parse("'tax'", true);
         assert_eq!(
@@ -446,17 +548,23 @@ mod tests {
         for sql in SQL.iter() {
             assert!(!sql.contains("{tier"), "every block expanded");
             assert!(
-                !sql.contains("walk}") && !sql.contains("extra}"),
+                !sql.contains("walk}")
+                    && !sql.contains("extra}")
+                    && !sql.contains("ranked}")
+                    && !sql.contains("tail}"),
                 "blocks kept or left out"
             );
         }
         // Only the walking statements have the walk's parts, only the extra ones the arms for
         // topics and shares.
-        for (walks, extra) in [(false, false), (false, true), (true, false), (true, true)] {
-            let sql = statement(walks, extra);
-            assert_eq!(sql.contains("walk_rows"), walks);
+        for (walks, extra, tail) in (0..8).map(|i| (i & 4 != 0, i & 2 != 0, i & 1 != 0)) {
+            let sql = statement(walks, extra, tail);
+            assert_eq!(sql.contains(" walk_rows"), walks);
             assert_eq!(sql.contains("search_shares"), extra);
             assert_eq!(sql.contains("not (select all_tested from done)"), walks);
+            // The tail's statement pages by time, the ranked one by rank.
+            assert_eq!(sql.contains("tail_walk_rows"), tail);
+            assert_eq!(sql.contains("$8::real"), !tail);
         }
     }
 
@@ -474,7 +582,13 @@ mod tests {
     #[test]
     fn cursors_round_trip() {
         let id = Uuid::now_v7();
-        assert_eq!(decode_cursor(&encode_cursor(0.25, id)), Some((0.25, id)));
+        let ranked = After::Ranked(0.25, id);
+        assert_eq!(decode_cursor(&encode_cursor(ranked)), Some(ranked));
+        let at = DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap();
+        let tail = After::Tail(at, id);
+        assert_eq!(decode_cursor(&encode_cursor(tail)), Some(tail));
         assert_eq!(decode_cursor("garbage"), None);
+        let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("tx:{id}"));
+        assert_eq!(decode_cursor(&forged), None);
     }
 }

@@ -54,7 +54,8 @@ walk_rows as materialized (
         lateral (select coalesce({match}, false) or d.topic_ids && $21 as hit offset 0) t
 ),
 walked as materialized (
-    select document_id, row_id, rank from walk_rows where $14 = 'walk' and hit limit $12
+    select document_id, row_id, rank, false as shared from walk_rows
+    where $14 = 'walk' and hit limit $12
 ),
 -- The caller's documents were all tested: by 'whole', or by a 'walk' that fell short.
 done as materialized (
@@ -76,7 +77,7 @@ candidates as (
     -- word common in filenames would have its rows tested here.
     (select * from (
         {tiers}
-        select d.document_id, d.ctid as row_id, {rank} as rank from search_documents d
+        select d.document_id, d.ctid as row_id, {rank} as rank, false as shared from search_documents d
         where {tier} and d.owner_id = $1 and d.name_tsv @@ (case when $18 then $3 else $2 end)
           and (not ($18 and $19) or coalesce(d.name_tsv @@ $2, false)) and {visible}
         {/tiers}
@@ -92,7 +93,7 @@ candidates as (
     -- words, the prefix tested on their rows.
     (select * from (
         {tiers}
-        select d.document_id, d.ctid as row_id, {rank} as rank from search_documents d
+        select d.document_id, d.ctid as row_id, {rank} as rank, false as shared from search_documents d
         where {tier} and d.owner_id = $1 and d.tsv @@ $3
           and (not $19 or coalesce(d.tsv @@ $2, false)) and {visible}
         {/tiers}
@@ -107,35 +108,124 @@ candidates as (
     union
     (select * from walked)
     union
-    (select document_id, row_id, rank from walk_rows where $14 = 'whole' and hit)
+    (select document_id, row_id, rank, false from walk_rows where $14 = 'whole' and hit)
     {/walk}
     {extra}
     union
     -- Topic names (their own index, for every strategy).
-    (select d.document_id, d.ctid as row_id, {rank} as rank from search_documents d
+    (select d.document_id, d.ctid as row_id, {rank} as rank, false from search_documents d
      where $21 <> '{}' {walk}and not (select all_tested from done){/walk}
        and d.owner_id = $1 and d.topic_ids && $21 and {visible}
      limit $12)
     union
     -- Shared with the caller.
-    (select d.document_id, d.ctid as row_id, {rank} as rank
+    (select d.document_id, d.ctid as row_id, {rank} as rank, true
      from search_shares sh join search_documents d on d.document_id = sh.document_id
      where not $11 and sh.recipient_id = $1 and d.owner_id <> $1
        and (d.topic_ids && $21 or {match}) and {visible}
      limit $12)
     {/extra}
 ),
+{ranked}
+-- The ranked page, best first, after the cursor ($8, $9). `total`: how many candidates the
+-- query has, `shared` of them shared with the caller (`complete` below).
 page as (
-    select c.document_id, c.rank::real as rank,
-        row_number() over (order by c.rank::real desc, c.document_id desc) as n, c.row_id
-    from candidates c
-    where $8::real is null or (c.rank::real, c.document_id) < ($8::real, $9::uuid)
+    select c.document_id, c.rank,
+        row_number() over (order by c.rank desc, c.document_id desc) as n, c.row_id, c.total,
+        c.shared
+    from (select c.document_id, c.rank::real as rank, c.row_id, count(*) over () as total,
+              count(*) filter (where c.shared) over () as shared
+          from candidates c) c
+    where $8::real is null or (c.rank, c.document_id) < ($8::real, $9::uuid)
     order by 2 desc, 1 desc
     limit $10
 ),
+{/ranked}
+{tail}
+-- The tail (statement of its own; query.rs runs it once the ranked candidates are paged
+-- through and were not all the matches): the query's other matches, newest first, after the
+-- cursor ($24, $25: created at, document id), the candidates recomputed to leave them out.
+-- $23: walked (a query matching many of the caller's documents finds a page of them among the
+-- newest few); else, or when a walk of $16 documents found too few, all the matches are
+-- collected through the indexes and sorted (a narrower query's matches are fewer).
+tail_walk_rows as materialized (
+    select d.document_id, d.row_id, d.created_at, t.hit
+    from (select d.*, d.ctid as row_id from search_documents d
+          where $23 and d.owner_id = $1 and {visible}
+            and d.created_at <= coalesce($24::timestamptz, 'infinity')
+            and ($24::timestamptz is null
+                 or (d.created_at, d.document_id) < ($24::timestamptz, $25::uuid))
+          order by d.created_at desc, d.document_id desc
+          limit $16) d,
+        lateral (select (coalesce({match}, false) or d.topic_ids && $21)
+            and not exists (select from candidates c where c.document_id = d.document_id)
+            as hit offset 0) t
+),
+tail_walked as materialized (
+    select document_id, row_id, created_at from tail_walk_rows where hit limit $10
+),
+-- The walk found the page, or tested all the caller's documents after the cursor: else the
+-- indexes give the whole tail page (the walk's few matches among it).
+tail_walk_done as materialized (
+    select $23 and ((select count(*) from tail_walked) >= $10
+                    or (select count(*) from tail_walk_rows) < $16) as done
+),
+tail as (
+    (select * from tail_walked where (select done from tail_walk_done))
+    union all
+    (select m.document_id, m.row_id, m.created_at from (
+        (select * from (
+            {tiers}
+            select d.document_id, d.ctid as row_id, d.created_at from search_documents d
+            where {tier} and d.owner_id = $1 and d.tsv @@ $3
+              and (not $19 or coalesce(d.tsv @@ $2, false)) and {visible}
+            {/tiers}
+         ) t where not $18)
+        union
+        (select * from (
+            {tiers}
+            select d.document_id, d.ctid as row_id, d.created_at from search_documents d
+            where {tier} and d.owner_id = $1 and d.name_tsv @@ $3
+              and (not $19 or coalesce(d.name_tsv @@ $2, false)) and {visible}
+            {/tiers}
+         ) t where $18)
+        union
+        (select d.document_id, d.ctid as row_id, d.created_at from search_documents d
+         where $21 <> '{}' and d.owner_id = $1 and d.topic_ids && $21 and {visible})
+     ) m
+     where not (select done from tail_walk_done)
+       and ($24::timestamptz is null
+            or (m.created_at, m.document_id) < ($24::timestamptz, $25::uuid))
+       and not exists (select from candidates c where c.document_id = m.document_id)
+     order by m.created_at desc, m.document_id desc
+     limit $10)
+    {extra}
+    union all
+    (select d.document_id, d.ctid as row_id, d.created_at
+     from search_shares sh join search_documents d on d.document_id = sh.document_id
+     where not $11 and sh.recipient_id = $1 and d.owner_id <> $1
+       and (d.topic_ids && $21 or {match}) and {visible}
+       and ($24::timestamptz is null
+            or (d.created_at, d.document_id) < ($24::timestamptz, $25::uuid))
+       and not exists (select from candidates c where c.document_id = d.document_id)
+     order by d.created_at desc, d.document_id desc
+     limit $10)
+    {/extra}
+),
+page as (
+    select t.document_id, null::real as rank,
+        row_number() over (order by t.created_at desc, t.document_id desc) as n, t.row_id,
+        null::bigint as total, null::bigint as shared
+    from tail t
+    order by t.created_at desc, t.document_id desc
+    limit $10
+),
+{/tail}
 anchored as (
     select d.document_id, d.owner_id, d.filename, d.folder_id, d.created_at, d.topic_ids,
-        d.body is null as textless, pg.rank, pg.n, a.head, a.pos
+        d.body is null as textless, coalesce(pg.rank, ({rank})::real) as rank, pg.n, pg.total,
+        pg.shared,
+        a.head, a.pos
     -- The row where the candidate was read (`row_id`): found by its address, not through
     -- the primary key's index again.
     from page pg join search_documents d
@@ -188,6 +278,12 @@ select a.document_id, a.owner_id, a.filename, a.folder_id, a.created_at, a.topic
              else substring(a.head from greatest(a.pos - $15 / 4, 1) for $15) end
     end as snippet,
     -- The window starts mid-text: its first word may be cut in half.
-    not a.textless and a.pos > $15 / 4 as cut
+    not a.textless and a.pos > $15 / 4 as cut,
+    -- The candidates were all the matches: fewer than any arm's limit; or a walk tested all
+    -- the caller's documents and the shares' arm did not reach its limit. Else the tail
+    -- follows them.
+    coalesce(a.total < $13
+             {walk}or ((select all_tested from done) and a.shared < $12){/walk}, false)
+        as complete
 from anchored a
-order by a.rank desc, a.document_id desc
+order by a.n

@@ -70,6 +70,39 @@ struct Breadth {
     names: bool,
 }
 
+impl Breadth {
+    /// The words' shares summed (the postings a GIN scan reads, per document of a tier).
+    fn all_words(&self) -> f64 {
+        self.words.iter().map(|&s| f64::from(s)).sum()
+    }
+
+    /// The share of the documents matching the words (`None`: no words), the prefix (`None`:
+    /// no prefix that narrows), and the whole query (terms assumed independent).
+    fn shares(&self) -> (Option<f64>, Option<f64>, f64) {
+        let web = if self.words.is_empty() {
+            None
+        } else if self.any {
+            Some(self.all_words().min(1.0))
+        } else {
+            self.words.iter().map(|&s| f64::from(s)).reduce(f64::min)
+        };
+        let prefix = self.prefix.map(f64::from);
+        (web, prefix, web.unwrap_or(1.0) * prefix.unwrap_or(1.0))
+    }
+
+    /// A prefix with one common completion (a whole word as typed, the usual last word) is
+    /// read as that word is; several are gathered into a bitmap first (docs/benchmarks.md, run
+    /// 9: "goucax bicax" 6.4 ms through the index, which the model had priced above the 10–13
+    /// ms of testing the first word's rows).
+    fn prefix_posting_us(&self) -> f64 {
+        if self.completions > 1 {
+            GIN_PREFIX_POSTING_US
+        } else {
+            GIN_POSTING_US
+        }
+    }
+}
+
 /// Estimates `web` (web-search syntax) and `prefix` the way query.sql will run them: `english`
 /// lexemes against the text's statistics, or, when only stopwords are left, the words as such
 /// against the filenames' statistics.
@@ -132,29 +165,12 @@ fn cheapest(b: &Breadth, documents: f64, mine: f64) -> Strategy {
     } else {
         TEXT_CANDIDATES
     } as f64;
-    let all_words: f64 = b.words.iter().map(|&s| s as f64).sum();
-    let web = if b.words.is_empty() {
-        None
-    } else if b.any {
-        Some(all_words.min(1.0))
-    } else {
-        b.words.iter().map(|&s| s as f64).reduce(f64::min)
-    };
-    let prefix = b.prefix.map(f64::from);
-    // Terms assumed independent.
-    let share = web.unwrap_or(1.0) * prefix.unwrap_or(1.0);
+    let all_words = b.all_words();
+    let (web, prefix, share) = b.shares();
     // The index tiers are read until they hold the caller's candidates: the postings of that
     // part, and the other callers' matching rows in it, fetched and ruled out.
     let read = tiers_read(mine * share, k);
-    // A prefix with one common completion (a whole word as typed, the usual last word) is read
-    // as that word is; several are gathered into a bitmap first (docs/benchmarks.md, run 9:
-    // "goucax bicax" 6.4 ms through the index, which the model had priced above the 10–13 ms
-    // of testing the first word's rows).
-    let prefix_posting_us = if b.completions > 1 {
-        GIN_PREFIX_POSTING_US
-    } else {
-        GIN_POSTING_US
-    };
+    let prefix_posting_us = b.prefix_posting_us();
     let scanned = n * read;
     let others = (n - mine) * read;
     let index = scanned * all_words * GIN_POSTING_US
@@ -194,6 +210,34 @@ fn cheapest(b: &Breadth, documents: f64, mine: f64) -> Strategy {
     .into_iter()
     .min_by(|a, b| a.1.total_cmp(&b.1))
     .map_or(Strategy::Index, |(strategy, _)| strategy)
+}
+
+/// Whether the tail of a query's matches (those after its ranked candidates, newest first;
+/// query.sql) is walked: the caller's newest documents after the cursor tested one by one until
+/// `rows` match, rather than all the query's matches collected through the indexes and sorted.
+/// Only when a walk is expected to find them among the documents it may test (else it falls
+/// back to the indexes after testing them) and to cost less than the indexes' matches.
+pub(super) fn tail_walks(
+    shares: &Shares,
+    caller: Uuid,
+    web: &str,
+    prefix: Option<&str>,
+    rows: i64,
+) -> bool {
+    if shares.documents <= 0.0 {
+        return false;
+    }
+    let b = breadth(shares, web, prefix);
+    let n = shares.documents.max(1.0);
+    let mine = shares.documents_of(caller).clamp(0.0, n);
+    let (_, prefix, share) = b.shares();
+    let rows = rows as f64;
+    // Every tier is read: all the matches are sorted.
+    let index = n * b.all_words() * GIN_POSTING_US
+        + n * prefix.unwrap_or(0.0) * b.prefix_posting_us()
+        + mine * share * ROW_US
+        + (n - mine) * share * OTHER_ROW_US;
+    share * (WALK_LIMIT as f64).min(mine) >= rows && rows / share * ROW_US < index
 }
 
 /// The strategy for `caller`'s query of `web` text and last-word `prefix` over `shares`' table.

@@ -683,3 +683,196 @@ async fn tiered_indexes_hold_broad_queries_to_their_candidates() {
         ("force_generic_plan".into(), "0".into(), "warning".into())
     );
 }
+
+/// Every page of `query` (its cursor followed to the end).
+async fn every_page(reads: &sqlx::PgPool, query: SearchQuery) -> Vec<infra::search::SearchHit> {
+    let mut all = Vec::new();
+    let mut cursor = None;
+    for _ in 0..100 {
+        let page = search(
+            reads,
+            &SearchQuery {
+                cursor: cursor.clone(),
+                ..query.clone()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(page.items.len() <= query.limit as usize);
+        all.extend(page.items);
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            return all;
+        }
+        assert!(
+            all.len() % query.limit as usize == 0,
+            "only the last page is short"
+        );
+    }
+    panic!("{:?}: more than 100 pages", query.q);
+}
+
+#[tokio::test]
+async fn broad_queries_page_through_every_match() {
+    let w = World::new().await;
+    let (alice, bob) = (UserId::new(), UserId::new());
+    let travel = TopicId::new();
+    commands::topic::handle(
+        &w.ctx,
+        travel,
+        TopicEditor::User(alice),
+        TopicCommand::Create {
+            id: travel,
+            name: TopicName::parse("Travel").unwrap(),
+            keywords: Keywords::default(),
+            shadows: None,
+        },
+    )
+    .await
+    .unwrap();
+    // More matches than any arm ranks: 180 texts (70 of them in their filename too, more
+    // than the filename matches ranked), 120 documents in a topic the query names, 80
+    // filenames of a stopword; and Bob's 110 shared with Alice, more than the shares ranked.
+    let mut reports = Vec::new();
+    let mut since = chrono::Utc::now();
+    for i in 0..180 {
+        if i == 40 {
+            since = chrono::Utc::now();
+        }
+        let name = if i < 70 {
+            format!("report-{i}.txt")
+        } else {
+            format!("file-{i}.txt")
+        };
+        reports.push(
+            w.document(alice, &name, &format!("annual report number {i}"), &[])
+                .await,
+        );
+    }
+    for i in 0..120 {
+        w.document(alice, &format!("pass-{i}.txt"), "boarding pass", &[travel])
+            .await;
+    }
+    for i in 0..80 {
+        w.document(alice, &format!("the-{i}.txt"), "nothing here", &[])
+            .await;
+    }
+    let mut shared = Vec::new();
+    for i in 0..110 {
+        let doc = w
+            .document(bob, &format!("bob-{i}.txt"), "report of Bob", &[])
+            .await;
+        w.document_event(
+            bob,
+            doc,
+            "DocumentShared",
+            serde_json::json!({
+                "share_id": uuid::Uuid::now_v7(), "recipient_id": alice, "permission": "view"
+            }),
+        )
+        .await;
+        shared.push(doc);
+    }
+    // Bob's own, not shared: never Alice's.
+    for i in 0..20 {
+        w.document(bob, &format!("bob-own-{i}.txt"), "report", &[])
+            .await;
+    }
+    w.project().await;
+    sqlx::query("analyze search_documents")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+
+    let ids = |docs: &[DocumentId]| {
+        let mut ids: Vec<uuid::Uuid> = docs.iter().map(|d| d.as_uuid()).collect();
+        ids.sort();
+        ids
+    };
+    let mine = ids(&reports);
+    let with_shared = ids(&[reports.clone(), shared.clone()].concat());
+    // Every way of finding the candidates, the tail walked or collected through the indexes
+    // (or a walk of 10 documents, too few for a page: the indexes after it).
+    for strategy in EVERY_STRATEGY {
+        for (tail_walks, walk_limit) in [
+            (None, None),
+            (Some(false), None),
+            (Some(true), None),
+            (Some(true), Some(10)),
+        ] {
+            let how = format!("{strategy:?} {tail_walks:?} {walk_limit:?}");
+            let query = |q: &str, only_owned: bool| SearchQuery {
+                caller: Some(alice),
+                q: q.into(),
+                limit: 30,
+                only_owned,
+                strategy,
+                walk_limit,
+                tail_walks,
+                ..SearchQuery::default()
+            };
+            for (q, only_owned, expected) in
+                [("report", true, &mine), ("report", false, &with_shared)]
+            {
+                let hits = every_page(&w.reads, query(q, only_owned)).await;
+                let mut found: Vec<uuid::Uuid> = hits.iter().map(|h| h.document_id).collect();
+                found.sort();
+                let unique = found.windows(2).filter(|p| p[0] != p[1]).count() + 1;
+                assert_eq!(
+                    (found.len(), unique),
+                    (expected.len(), expected.len()),
+                    "{how} {q} {only_owned}: each match once"
+                );
+                assert!(&found == expected, "{how} {q} {only_owned}: the matches");
+                assert!(
+                    hits.iter()
+                        .all(|h| h.snippet.contains("<mark>report</mark>")),
+                    "{how}: snippets in the tail too"
+                );
+                // The ranked first, best first; then the tail, newest first.
+                let ranked = hits.iter().take_while(|h| h.ranked).count();
+                let (best, tail) = hits.split_at(ranked);
+                assert!(best.windows(2).all(|p| p[0].rank >= p[1].rank), "{how}");
+                // Unless every document of the caller's was tested (and fewer were shared
+                // than the shares' arm ranks): all ranked.
+                let all_tested =
+                    strategy == Some(Strategy::Whole) && walk_limit.is_none() && only_owned;
+                assert_eq!(tail.is_empty(), all_tested, "{how}");
+                assert!(tail.iter().all(|h| !h.ranked), "{how}");
+                assert!(
+                    tail.windows(2).all(|p| p[0].created_at >= p[1].created_at),
+                    "{how}: the tail newest first"
+                );
+            }
+            assert_eq!(
+                every_page(&w.reads, query("travel", true)).await.len(),
+                120,
+                "{how}: a topic the query names"
+            );
+            let the = every_page(&w.reads, query("the", true)).await;
+            assert_eq!(the.len(), 80, "{how}: stopwords, in filenames");
+            let unique: std::collections::HashSet<_> = the.iter().map(|h| h.document_id).collect();
+            assert_eq!(unique.len(), 80, "{how}");
+        }
+    }
+
+    // Narrowed by a filter, the tail keeps to it.
+    for tail_walks in [Some(false), Some(true)] {
+        let hits = every_page(
+            &w.reads,
+            SearchQuery {
+                caller: Some(alice),
+                q: "report".into(),
+                limit: 40,
+                from: Some(since),
+                only_owned: true,
+                tail_walks,
+                ..SearchQuery::default()
+            },
+        )
+        .await;
+        let mut found: Vec<uuid::Uuid> = hits.iter().map(|h| h.document_id).collect();
+        found.sort();
+        assert_eq!(found, ids(&reports[40..]), "{tail_walks:?}");
+    }
+}
