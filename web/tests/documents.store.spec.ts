@@ -1,4 +1,5 @@
 // The documents store: listing queries, paging, stale answers, moves, trash and restore.
+import { flushPromises } from '@vue/test-utils'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { useDocumentsStore } from '@/stores/documents'
 import { doc, fakeServer, json, noContent } from './fake-server'
@@ -35,6 +36,29 @@ describe('documents store', () => {
     expect(docs.hasMore).toBe(false)
     await docs.loadMore()
     expect(server.callsTo('GET', '/api/documents')).toHaveLength(2)
+  })
+
+  it('goes on loading snippets as a search is paged past those loaded', async () => {
+    const hit = (id: string) => ({ id, snippet: `<mark>tax</mark> ${id}` })
+    const server = fakeServer({
+      'GET /api/documents': (req) =>
+        req.query.get('cursor') === 'c2'
+          ? json({ items: [doc('c')], next_cursor: null })
+          : json({ items: [doc('a'), doc('b')], next_cursor: 'c2' }),
+      'GET /api/search': (req) =>
+        req.query.get('cursor') === 's2'
+          ? json({ items: [hit('c')], next_cursor: null })
+          : json({ items: [hit('a'), hit('b')], next_cursor: 's2' }),
+    })
+    const docs = useDocumentsStore()
+    await docs.setQuery({ search: 'tax' })
+    await flushPromises()
+    expect([...docs.snippets.keys()]).toEqual(['a', 'b'])
+    await docs.loadMore()
+    await flushPromises()
+    expect([...docs.snippets.keys()]).toEqual(['a', 'b', 'c'])
+    const searches = server.callsTo('GET', '/api/search').map((c) => c.query.get('cursor'))
+    expect(searches).toEqual([null, 's2'])
   })
 
   it('ignores a slow answer to an older query', async () => {

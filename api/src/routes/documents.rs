@@ -324,8 +324,9 @@ pub struct ListQuery {
     /// A folder id, or `root` for the top level; absent: every folder.
     pub folder_id: Option<String>,
     /// Full-text search (web-search syntax, as `GET /api/search`) over filename, text and topics
-    /// of available documents, ranked (then `sort` does not apply; a broad query pages through
-    /// its ranked candidates only, as `GET /api/search` says); on `pending` and `trashed`
+    /// of available documents, ranked (then `sort` does not apply; a broad query's matches
+    /// after its ranked candidates come newest first, as `GET /api/search` says); on `pending`
+    /// and `trashed`
     /// listings a case-insensitive filename substring.
     pub q: Option<String>,
     /// `uploaded` (default; every available document) or `pending`.

@@ -69,8 +69,8 @@ pub fn check_query(q: &str) -> ApiResult<()> {
 ///
 /// A search ranks a bounded set of candidates: every filename match up to 50 and up to 100 text
 /// matches (found through the index or, for the broadest queries, among the newest documents).
-/// A query matching more documents than that pages through the ranked ones only; more words, a
-/// folder, a topic or dates narrow it to the others.
+/// A query matching more documents than that lists them first, best first, and then the rest of
+/// its matches, newest first; `next_cursor` leads through both, to the last match.
 #[utoipa::path(get, path = "/api/search", tag = "search", params(SearchParams),
     responses((status = 200, body = Page<SearchHitDto>), (status = 400, description = "`missing_query`, `query_too_long`")),
     security(("bearer" = [])))]

@@ -9,7 +9,11 @@
 -- is in the `simple` configuration and matches filenames only), $19 the prefix is tested on the
 -- rows of the words ($3 is not $2; for stopwords only, on the filenames' rows), $20 the snippet's
 -- anchor, $21 the caller's topics the query names, $22 the anchor's lexeme in the text's weight
--- (null: look for the anchor in every text).
+-- (null: look for the anchor in every text), $23 the tail is walked, $24/$25 the tail's cursor
+-- (created at, document id).
+--
+-- Two statements in one: between the ranked markers, a page of the ranked candidates; between
+-- the tail markers, a page of the matches after them (query.rs makes one of each).
 --
 -- Why it is shaped like this (measurements in docs/benchmarks.md, "Search"):
 -- * Every match costs a tsvector read to rank, so only a bounded set of candidates is ranked: the
@@ -34,6 +38,9 @@
 --   documents shared with them (query.rs prepares the four statements): PostgreSQL prepares
 --   every node of a statement at each execution, skipped or not, and a search's fixed cost was
 --   most of a cheap search's (run 9).
+-- * A query with more matches than candidates goes on with the rest of them, newest first
+--   (the tail). Its statement recomputes the candidates to leave them out: a cursor cannot
+--   carry them, and only pages past the ranked ones pay for it.
 -- * Snippets are cut from a window around the first match; the caller marks the matches.
 with
 {walk}

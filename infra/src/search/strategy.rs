@@ -358,6 +358,24 @@ mod tests {
     }
 
     #[test]
+    fn the_tail_is_walked_when_a_page_of_matches_is_among_the_newest_documents() {
+        let s = shares();
+        // In most documents, or a fifth: a page of 21 within the first hundred or so.
+        assert!(tail_walks(&s, ME, "year", None, 21));
+        assert!(tail_walks(&s, ME, "report", None, 21));
+        // One in twenty: a page of 101 is not among the 1,500 a walk may test.
+        assert!(tail_walks(&s, ME, "pay", None, 21));
+        assert!(!tail_walks(&s, ME, "pay", None, 101));
+        // A word and a prefix, 4% together.
+        assert!(tail_walks(&s, ME, "invoice", Some("pay"), 21));
+        // Rare: its few matches through the indexes.
+        assert!(!tail_walks(&s, ME, "zanzibar", None, 21));
+        assert!(!tail_walks(&s, ME, "zanzibar", Some("pay"), 21));
+        // No statistics yet: the indexes.
+        assert!(!tail_walks(&Shares::default(), ME, "year", None, 21));
+    }
+
+    #[test]
     fn tiers_are_read_until_they_hold_the_candidates() {
         // 1/64 of 6,400 matches is 100: the first tier.
         assert_eq!(tiers_read(6_400.0, 100.0), 1.0 / 64.0);

@@ -23,6 +23,8 @@ export const useDocumentsStore = defineStore('documents', () => {
   const topic = ref('')
   /** Highlighted text around the matches of the current search, by document id. */
   const snippets = ref<Map<string, string>>(new Map())
+  /** Where the search's snippets go on (`GET /api/search`'s `next_cursor`). */
+  let snippetCursor: string | null = null
 
   const items = ref<DocumentDto[]>([])
   const nextCursor = ref<string | null>(null)
@@ -90,14 +92,20 @@ export const useDocumentsStore = defineStore('documents', () => {
    * The same words through `GET /api/search`, for its highlighted snippets (the list itself comes
    * from `GET /api/documents?q=`, which ranks alike and gives rows that can be moved and shared).
    */
-  async function loadSnippets(mine: number, signal: AbortSignal): Promise<void> {
+  async function loadSnippets(mine: number, signal: AbortSignal, cursor: string | null = null): Promise<void> {
+    if (!cursor) snippetCursor = null
     try {
-      const page = await topicsApi.search({ q: search.value.trim(), topic: topic.value || undefined, limit: 100 }, signal)
+      const page = await topicsApi.search(
+        { q: search.value.trim(), topic: topic.value || undefined, limit: 100, cursor: cursor ?? undefined },
+        signal,
+      )
       if (mine !== generation) return
-      snippets.value = new Map(page.items.filter((h) => h.snippet).map((h) => [h.id, h.snippet]))
+      const found = page.items.filter((h) => h.snippet).map((h): [string, string] => [h.id, h.snippet])
+      snippets.value = new Map(cursor ? [...snippets.value, ...found] : found)
+      snippetCursor = page.next_cursor
     } catch {
       // Snippets are a garnish: the results still show without them.
-      if (mine === generation) snippets.value = new Map()
+      if (mine === generation && !cursor) snippets.value = new Map()
     }
   }
 
@@ -111,6 +119,10 @@ export const useDocumentsStore = defineStore('documents', () => {
       const known = new Set(items.value.map((d) => d.id))
       items.value = [...items.value, ...page.items.filter((d) => !known.has(d.id))]
       nextCursor.value = page.next_cursor
+      // The next page of snippets once the list has gone past those loaded.
+      if (searching.value && snippetCursor && page.items.some((d) => !snippets.value.has(d.id))) {
+        void loadSnippets(mine, controller?.signal ?? new AbortController().signal, snippetCursor)
+      }
     } catch (e) {
       error.value = e instanceof Error ? e.message : String(e)
     } finally {
@@ -250,6 +262,7 @@ export const useDocumentsStore = defineStore('documents', () => {
     status.value = ''
     topic.value = ''
     snippets.value = new Map()
+    snippetCursor = null
     items.value = []
     nextCursor.value = null
     loaded.value = false
