@@ -56,6 +56,10 @@ pub struct Args {
     /// by the one the cost model picks, the median of 15 runs.
     #[arg(long, value_delimiter = ',')]
     probe: Vec<String>,
+    /// With `--probe`: instead of the first page, a page of 20 in the tail of each query's
+    /// matches (after its ranked candidates), walked and through the indexes.
+    #[arg(long)]
+    tail: bool,
 }
 
 /// A pronounceable made-up word per index (deterministic), for the vocabulary's long tail.
@@ -294,6 +298,9 @@ async fn queries(args: &Args, url: &str, vocab: &Arc<Vec<String>>, caller: UserI
             }
             None => args.probe.clone(),
         };
+        if args.tail {
+            return probe_tail(&reads, caller, &queries).await;
+        }
         return probe(&reads, caller, &queries).await;
     }
     for &clients in &args.clients {
@@ -359,6 +366,68 @@ async fn probe(pool: &sqlx::PgPool, caller: UserId, probe: &[String]) -> Result<
     println!(
         "{} queries: chosen {chosen:.1} ms, best strategy each {best:.1} ms",
         probe.len()
+    );
+    Ok(())
+}
+
+/// For each query of `probe` with more matches than it ranks: its second page of 20 in the tail
+/// (a cursor of the tail's own), the tail walked, through the indexes, and as estimated: median
+/// milliseconds of 15 runs.
+async fn probe_tail(pool: &sqlx::PgPool, caller: UserId, probe: &[String]) -> Result<()> {
+    let query = |q: &str, cursor: Option<String>, tail_walks: Option<bool>| SearchQuery {
+        caller: Some(caller),
+        q: q.to_owned(),
+        limit: 20,
+        cursor,
+        tail_walks,
+        ..SearchQuery::default()
+    };
+    let mut sums = [0.0; 3];
+    let mut measured = 0;
+    for q in probe {
+        // Paged to the tail's first page, then one further.
+        let mut cursor = None;
+        let mut in_tail = 0;
+        while in_tail < 2 {
+            let page = search(pool, &query(q, cursor.clone(), None)).await?;
+            if page.items.iter().any(|h| !h.ranked) {
+                in_tail += 1;
+            }
+            match page.next_cursor {
+                Some(next) if in_tail < 2 => cursor = Some(next),
+                _ => break,
+            }
+        }
+        if in_tail < 2 {
+            println!("{q:>24}: no second tail page");
+            continue;
+        }
+        let mut line = format!("{q:>24}:");
+        for (i, (name, tail_walks)) in [
+            ("chosen", None),
+            ("walked", Some(true)),
+            ("indexes", Some(false)),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut times = Vec::new();
+            for _ in 0..15 {
+                let t = Instant::now();
+                search(pool, &query(q, cursor.clone(), tail_walks)).await?;
+                times.push(t.elapsed());
+            }
+            times.sort();
+            let ms = times[7].as_secs_f64() * 1000.0;
+            sums[i] += ms;
+            line += &format!(" {name} {ms:.2}");
+        }
+        measured += 1;
+        println!("{line}");
+    }
+    println!(
+        "{measured} queries with a tail: chosen {:.1} ms, walked {:.1} ms, indexes {:.1} ms",
+        sums[0], sums[1], sums[2]
     );
     Ok(())
 }

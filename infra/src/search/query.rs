@@ -231,8 +231,8 @@ struct Row {
     snippet: Option<Vec<u8>>,
     /// The window starts mid-text.
     cut: bool,
-    /// The ranked candidates were all the query's matches: no tail follows them.
-    complete: bool,
+    /// A walk tested all the caller's documents: they are all among the candidates.
+    all_tested: bool,
 }
 
 /// Splits `q` into the part for `websearch_to_tsquery` and a last bare word to match as a prefix
@@ -253,17 +253,19 @@ fn split_prefix(q: &str) -> (String, Option<String>) {
     (rest, Some(word))
 }
 
-/// Where a page starts: after a ranked candidate (its rank and id), or in the tail of the
-/// matches after them (the created-at time and id of the last one shown).
+/// Where a page starts: after a ranked candidate (its rank and id, and how many were shown
+/// before and with it: `None` in a cursor of an earlier version), or in the tail of the matches
+/// after them (the created-at time and id of the last one shown).
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum After {
-    Ranked(f32, Uuid),
+    Ranked(f32, Uuid, Option<u32>),
     Tail(DateTime<Utc>, Uuid),
 }
 
 fn encode_cursor(after: After) -> String {
     let text = match after {
-        After::Ranked(rank, id) => format!("{rank:e}:{id}"),
+        After::Ranked(rank, id, Some(shown)) => format!("{rank:e}:{id}:{shown}"),
+        After::Ranked(rank, id, None) => format!("{rank:e}:{id}"),
         After::Tail(at, id) => format!("t{}:{id}", at.timestamp_micros()),
     };
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
@@ -274,11 +276,24 @@ fn decode_cursor(cursor: &str) -> Option<After> {
         .decode(cursor)
         .ok()?;
     let text = String::from_utf8(raw).ok()?;
-    let (key, id) = text.split_once(':')?;
-    let id = id.parse().ok()?;
-    Some(match key.strip_prefix('t') {
-        Some(micros) => After::Tail(DateTime::from_timestamp_micros(micros.parse().ok()?)?, id),
-        None => After::Ranked(key.parse().ok()?, id),
+    let mut parts = text.split(':');
+    let (key, id, shown) = (parts.next()?, parts.next()?.parse().ok()?, parts.next());
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(match (key.strip_prefix('t'), shown) {
+        (Some(micros), None) => {
+            After::Tail(DateTime::from_timestamp_micros(micros.parse().ok()?)?, id)
+        }
+        (Some(_), Some(_)) => return None,
+        (None, shown) => After::Ranked(
+            key.parse().ok()?,
+            id,
+            match shown {
+                Some(n) => Some(n.parse().ok()?),
+                None => None,
+            },
+        ),
     })
 }
 
@@ -353,15 +368,25 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
     };
     // (row, from the tail)
     let mut rows: Vec<(Row, bool)> = Vec::new();
+    // How many ranked candidates the pages before showed (`None`: not known).
+    let mut shown = None;
     let tail_after = match after {
         Some(After::Tail(..)) => Some(after),
         _ => {
+            shown = match after {
+                Some(After::Ranked(_, _, shown)) => shown,
+                _ => Some(0),
+            };
             let ranked = search.rows(&mut conn, false, after, limit + 1).await?;
-            // The candidates were all the matches (none on a first page: nothing matched).
-            let complete = ranked.first().map_or(after.is_none(), |r| r.complete);
+            // The candidates were all the matches: fewer than any arm ranks, or all the
+            // caller's documents tested (and no shares' arm that may have reached its limit).
+            let fewer =
+                shown.is_some_and(|n| (n as usize + ranked.len()) < NAME_CANDIDATES as usize);
+            let tested = ranked.first().is_some_and(|r| r.all_tested)
+                && !(parsed.shared && !query.only_owned);
             rows.extend(ranked.into_iter().map(|r| (r, false)));
             // Else the tail from its start.
-            (rows.len() <= limit && !complete).then_some(None)
+            (rows.len() <= limit && !fewer && !tested).then_some(None)
         }
     };
     if let Some(tail_after) = tail_after {
@@ -377,7 +402,8 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
         encode_cursor(if *tail {
             After::Tail(r.created_at, r.document_id)
         } else {
-            After::Ranked(r.rank, r.document_id)
+            // A page of ranked candidates only.
+            After::Ranked(r.rank, r.document_id, shown.map(|n| n + limit as u32))
         })
     });
     let items = rows
@@ -425,7 +451,7 @@ impl Search<'_> {
         let walks = matches!(self.strategy, Strategy::Walk | Strategy::Whole);
         let extra = !parsed.named.is_empty() || (parsed.shared && !query.only_owned);
         let ranked = match after {
-            Some(After::Ranked(rank, id)) => Some((rank, id)),
+            Some(After::Ranked(rank, id, _)) => Some((rank, id)),
             _ => None,
         };
         let tail_after = match after {
@@ -515,7 +541,7 @@ mod tests {
             rank: 0.0,
             snippet: Some(window.as_bytes().to_vec()),
             cut,
-            complete: true,
+            all_tested: false,
         };
         let terms = Terms::parse("'tax'", true);
         assert_eq!(
@@ -582,8 +608,10 @@ mod tests {
     #[test]
     fn cursors_round_trip() {
         let id = Uuid::now_v7();
-        let ranked = After::Ranked(0.25, id);
-        assert_eq!(decode_cursor(&encode_cursor(ranked)), Some(ranked));
+        for shown in [None, Some(40)] {
+            let ranked = After::Ranked(0.25, id, shown);
+            assert_eq!(decode_cursor(&encode_cursor(ranked)), Some(ranked));
+        }
         let at = DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap();
         let tail = After::Tail(at, id);
         assert_eq!(decode_cursor(&encode_cursor(tail)), Some(tail));

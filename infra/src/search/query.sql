@@ -61,8 +61,7 @@ walk_rows as materialized (
         lateral (select coalesce({match}, false) or d.topic_ids && $21 as hit offset 0) t
 ),
 walked as materialized (
-    select document_id, row_id, rank, false as shared from walk_rows
-    where $14 = 'walk' and hit limit $12
+    select document_id, row_id, rank from walk_rows where $14 = 'walk' and hit limit $12
 ),
 -- The caller's documents were all tested: by 'whole', or by a 'walk' that fell short.
 done as materialized (
@@ -84,7 +83,7 @@ candidates as (
     -- word common in filenames would have its rows tested here.
     (select * from (
         {tiers}
-        select d.document_id, d.ctid as row_id, {rank} as rank, false as shared from search_documents d
+        select d.document_id, d.ctid as row_id, {rank} as rank from search_documents d
         where {tier} and d.owner_id = $1 and d.name_tsv @@ (case when $18 then $3 else $2 end)
           and (not ($18 and $19) or coalesce(d.name_tsv @@ $2, false)) and {visible}
         {/tiers}
@@ -100,7 +99,7 @@ candidates as (
     -- words, the prefix tested on their rows.
     (select * from (
         {tiers}
-        select d.document_id, d.ctid as row_id, {rank} as rank, false as shared from search_documents d
+        select d.document_id, d.ctid as row_id, {rank} as rank from search_documents d
         where {tier} and d.owner_id = $1 and d.tsv @@ $3
           and (not $19 or coalesce(d.tsv @@ $2, false)) and {visible}
         {/tiers}
@@ -115,18 +114,18 @@ candidates as (
     union
     (select * from walked)
     union
-    (select document_id, row_id, rank, false from walk_rows where $14 = 'whole' and hit)
+    (select document_id, row_id, rank from walk_rows where $14 = 'whole' and hit)
     {/walk}
     {extra}
     union
     -- Topic names (their own index, for every strategy).
-    (select d.document_id, d.ctid as row_id, {rank} as rank, false from search_documents d
+    (select d.document_id, d.ctid as row_id, {rank} as rank from search_documents d
      where $21 <> '{}' {walk}and not (select all_tested from done){/walk}
        and d.owner_id = $1 and d.topic_ids && $21 and {visible}
      limit $12)
     union
     -- Shared with the caller.
-    (select d.document_id, d.ctid as row_id, {rank} as rank, true
+    (select d.document_id, d.ctid as row_id, {rank} as rank
      from search_shares sh join search_documents d on d.document_id = sh.document_id
      where not $11 and sh.recipient_id = $1 and d.owner_id <> $1
        and (d.topic_ids && $21 or {match}) and {visible}
@@ -134,16 +133,12 @@ candidates as (
     {/extra}
 ),
 {ranked}
--- The ranked page, best first, after the cursor ($8, $9). `total`: how many candidates the
--- query has, `shared` of them shared with the caller (`complete` below).
+-- The ranked page, best first, after the cursor ($8, $9).
 page as (
-    select c.document_id, c.rank,
-        row_number() over (order by c.rank desc, c.document_id desc) as n, c.row_id, c.total,
-        c.shared
-    from (select c.document_id, c.rank::real as rank, c.row_id, count(*) over () as total,
-              count(*) filter (where c.shared) over () as shared
-          from candidates c) c
-    where $8::real is null or (c.rank, c.document_id) < ($8::real, $9::uuid)
+    select c.document_id, c.rank::real as rank,
+        row_number() over (order by c.rank::real desc, c.document_id desc) as n, c.row_id
+    from candidates c
+    where $8::real is null or (c.rank::real, c.document_id) < ($8::real, $9::uuid)
     order by 2 desc, 1 desc
     limit $10
 ),
@@ -221,8 +216,7 @@ tail as (
 ),
 page as (
     select t.document_id, null::real as rank,
-        row_number() over (order by t.created_at desc, t.document_id desc) as n, t.row_id,
-        null::bigint as total, null::bigint as shared
+        row_number() over (order by t.created_at desc, t.document_id desc) as n, t.row_id
     from tail t
     order by t.created_at desc, t.document_id desc
     limit $10
@@ -230,9 +224,7 @@ page as (
 {/tail}
 anchored as (
     select d.document_id, d.owner_id, d.filename, d.folder_id, d.created_at, d.topic_ids,
-        d.body is null as textless, coalesce(pg.rank, ({rank})::real) as rank, pg.n, pg.total,
-        pg.shared,
-        a.head, a.pos
+        d.body is null as textless, coalesce(pg.rank, ({rank})::real) as rank, pg.n, a.head, a.pos
     -- The row where the candidate was read (`row_id`): found by its address, not through
     -- the primary key's index again.
     from page pg join search_documents d
@@ -286,11 +278,8 @@ select a.document_id, a.owner_id, a.filename, a.folder_id, a.created_at, a.topic
     end as snippet,
     -- The window starts mid-text: its first word may be cut in half.
     not a.textless and a.pos > $15 / 4 as cut,
-    -- The candidates were all the matches: fewer than any arm's limit; or a walk tested all
-    -- the caller's documents and the shares' arm did not reach its limit. Else the tail
-    -- follows them.
-    coalesce(a.total < $13
-             {walk}or ((select all_tested from done) and a.shared < $12){/walk}, false)
-        as complete
+    -- A walk tested all the caller's documents: they are all ranked (query.rs: no tail, unless
+    -- the shares' arm may have reached its limit).
+    {walk}(select all_tested from done) or {/walk}false as all_tested
 from anchored a
 order by a.n
