@@ -382,8 +382,8 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
             // caller's documents tested (and no shares' arm that may have reached its limit).
             let fewer =
                 shown.is_some_and(|n| (n as usize + ranked.len()) < NAME_CANDIDATES as usize);
-            let tested = ranked.first().is_some_and(|r| r.all_tested)
-                && !(parsed.shared && !query.only_owned);
+            let no_shares = query.only_owned || !parsed.shared;
+            let tested = no_shares && ranked.first().is_some_and(|r| r.all_tested);
             rows.extend(ranked.into_iter().map(|r| (r, false)));
             // Else the tail from its start.
             (rows.len() <= limit && !fewer && !tested).then_some(None)
