@@ -26,7 +26,11 @@ pub mod snapshots;
 /// time, the pages being in memory; docs/benchmarks.md, "Search", run 8). No notices
 /// (`client_min_messages = warning`): parsing a search of stopwords only, or of one word, raises
 /// "text-search query doesn't contain lexemes" for its empty part, which nobody reads; at this
-/// level PostgreSQL skips formatting and sending it. Measurements: docs/benchmarks.md.
+/// level PostgreSQL skips formatting and sending it. No JIT compilation (`jit = off`): a
+/// statement whose generic plan is estimated dearer than `jit_above_cost` is compiled at every
+/// execution (the generic plan estimates its walks' index scans as if read to the end); the
+/// search tail's was, 160 ms for a statement that ran in 1.5 ms (docs/benchmarks.md, "Search",
+/// run 11). Measurements: docs/benchmarks.md.
 pub fn page_read_pool(options: sqlx::postgres::PgConnectOptions, connections: u32) -> sqlx::PgPool {
     sqlx::postgres::PgPoolOptions::new()
         .max_connections(connections.max(1))
@@ -36,6 +40,7 @@ pub fn page_read_pool(options: sqlx::postgres::PgConnectOptions, connections: u3
             ("plan_cache_mode", "force_generic_plan"),
             ("effective_io_concurrency", "0"),
             ("client_min_messages", "warning"),
+            ("jit", "off"),
         ]))
 }
 

@@ -159,8 +159,10 @@ tail_walk_rows as materialized (
                  or (d.created_at, d.document_id) < ($24::timestamptz, $25::uuid))
           order by d.created_at desc, d.document_id desc
           limit $16) d,
+        -- `not in`: a hash of the candidates, built once (`not exists` here searched them
+        -- row by row).
         lateral (select (coalesce({match}, false) or d.topic_ids && $21)
-            and not exists (select from candidates c where c.document_id = d.document_id)
+            and d.document_id not in (select c.document_id from candidates c)
             as hit offset 0) t
 ),
 tail_walked as materialized (
@@ -209,7 +211,7 @@ tail as (
        and (d.topic_ids && $21 or {match}) and {visible}
        and ($24::timestamptz is null
             or (d.created_at, d.document_id) < ($24::timestamptz, $25::uuid))
-       and not exists (select from candidates c where c.document_id = d.document_id)
+       and d.document_id not in (select c.document_id from candidates c)
      order by d.created_at desc, d.document_id desc
      limit $10)
     {/extra}

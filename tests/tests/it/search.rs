@@ -669,18 +669,23 @@ async fn tiered_indexes_hold_broad_queries_to_their_candidates() {
         assert_eq!(w.names_by(bob, "smlouva", strategy).await, ["smlouva.txt"]);
     }
 
-    // The search pool's sessions: generic plans, no prefetching, no notices
+    // The search pool's sessions: generic plans, no prefetching, no notices, no JIT
     // (infra::page_read_pool).
-    let settings: (String, String, String) = sqlx::query_as(
+    let settings: (String, String, String, String) = sqlx::query_as(
         "select current_setting('plan_cache_mode'), current_setting('effective_io_concurrency'), \
-         current_setting('client_min_messages')",
+         current_setting('client_min_messages'), current_setting('jit')",
     )
     .fetch_one(&w.reads)
     .await
     .unwrap();
     assert_eq!(
         settings,
-        ("force_generic_plan".into(), "0".into(), "warning".into())
+        (
+            "force_generic_plan".into(),
+            "0".into(),
+            "warning".into(),
+            "off".into()
+        )
     );
 }
 
