@@ -147,6 +147,38 @@ impl World {
         doc
     }
 
+    /// `owner` shares `doc` with `recipient` (to view).
+    async fn share(&self, owner: UserId, doc: DocumentId, recipient: UserId) {
+        self.document_event(
+            owner,
+            doc,
+            "DocumentShared",
+            serde_json::json!({
+                "share_id": uuid::Uuid::now_v7(), "recipient_id": recipient, "permission": "view"
+            }),
+        )
+        .await;
+    }
+
+    /// A topic of `owner`'s.
+    async fn topic(&self, owner: UserId, name: &str) -> TopicId {
+        let topic = TopicId::new();
+        commands::topic::handle(
+            &self.ctx,
+            topic,
+            TopicEditor::User(owner),
+            TopicCommand::Create {
+                id: topic,
+                name: TopicName::parse(name).unwrap(),
+                keywords: Keywords::default(),
+                shadows: None,
+            },
+        )
+        .await
+        .unwrap();
+        topic
+    }
+
     async fn document_event(
         &self,
         owner: UserId,
@@ -177,6 +209,15 @@ impl World {
             .await
             .unwrap();
         tx.commit().await.unwrap();
+    }
+
+    /// `project`, then the statistics the cost model reads.
+    async fn project_and_analyze(&self) {
+        self.project().await;
+        sqlx::query("analyze search_documents")
+            .execute(&self.db.pool)
+            .await
+            .unwrap();
     }
 
     async fn find(&self, caller: UserId, q: &str) -> Vec<(Option<String>, String)> {
@@ -295,15 +336,7 @@ async fn never_returns_another_users_unshared_document() {
     assert_eq!(w.names(alice, "diagnosis").await, ["diagnosis.txt"]);
     assert!(w.names(bob, "diagnosis").await.is_empty());
 
-    w.document_event(
-        alice,
-        doc,
-        "DocumentShared",
-        serde_json::json!({
-            "share_id": uuid::Uuid::now_v7(), "recipient_id": bob, "permission": "view"
-        }),
-    )
-    .await;
+    w.share(alice, doc, bob).await;
     w.project().await;
     // Found however the candidates are found (each strategy's statement has the shares' arm
     // once the caller has something shared with them).
@@ -360,20 +393,7 @@ async fn never_returns_another_users_unshared_document() {
 async fn topic_names_filters_and_pagination() {
     let w = World::new().await;
     let alice = UserId::new();
-    let travel = TopicId::new();
-    commands::topic::handle(
-        &w.ctx,
-        travel,
-        TopicEditor::User(alice),
-        TopicCommand::Create {
-            id: travel,
-            name: TopicName::parse("Travel").unwrap(),
-            keywords: Keywords::default(),
-            shadows: None,
-        },
-    )
-    .await
-    .unwrap();
+    let travel = w.topic(alice, "Travel").await;
     w.document(alice, "boarding.txt", "Gate B12, seat 14C.", &[travel])
         .await;
     for i in 0..7 {
@@ -520,13 +540,9 @@ async fn broad_words_and_prefixes_find_exactly_their_matches() {
     for name in ["it-was.txt", "was-items.txt", "was-alone.txt"] {
         w.document(alice, name, "Nothing new.", &[]).await;
     }
-    w.project().await;
     // With statistics, as the cost model sees them; every way of finding the candidates (a
     // vault this small always takes the index by itself) finds the same.
-    sqlx::query("analyze search_documents")
-        .execute(&w.db.pool)
-        .await
-        .unwrap();
+    w.project_and_analyze().await;
 
     for strategy in EVERY_STRATEGY {
         let all = w.names_by(alice, "report", strategy).await;
@@ -592,11 +608,7 @@ async fn tiered_indexes_hold_broad_queries_to_their_candidates() {
         )
         .await;
     }
-    w.project().await;
-    sqlx::query("analyze search_documents")
-        .execute(&w.db.pool)
-        .await
-        .unwrap();
+    w.project_and_analyze().await;
     let buckets: Vec<i16> =
         sqlx::query_scalar("select distinct bucket from search_documents order by 1")
             .fetch_all(&w.db.pool)
@@ -721,20 +733,7 @@ async fn every_page(reads: &sqlx::PgPool, query: SearchQuery) -> Vec<infra::sear
 async fn broad_queries_page_through_every_match() {
     let w = World::new().await;
     let (alice, bob) = (UserId::new(), UserId::new());
-    let travel = TopicId::new();
-    commands::topic::handle(
-        &w.ctx,
-        travel,
-        TopicEditor::User(alice),
-        TopicCommand::Create {
-            id: travel,
-            name: TopicName::parse("Travel").unwrap(),
-            keywords: Keywords::default(),
-            shadows: None,
-        },
-    )
-    .await
-    .unwrap();
+    let travel = w.topic(alice, "Travel").await;
     // More matches than any arm ranks: 180 texts (70 of them in their filename too, more
     // than the filename matches ranked), 120 documents in a topic the query names, 80
     // filenames of a stopword; and Bob's 110 shared with Alice, more than the shares ranked.
@@ -767,15 +766,7 @@ async fn broad_queries_page_through_every_match() {
         let doc = w
             .document(bob, &format!("bob-{i}.txt"), "report of Bob", &[])
             .await;
-        w.document_event(
-            bob,
-            doc,
-            "DocumentShared",
-            serde_json::json!({
-                "share_id": uuid::Uuid::now_v7(), "recipient_id": alice, "permission": "view"
-            }),
-        )
-        .await;
+        w.share(bob, doc, alice).await;
         shared.push(doc);
     }
     // Bob's own, not shared: never Alice's.
@@ -783,11 +774,7 @@ async fn broad_queries_page_through_every_match() {
         w.document(bob, &format!("bob-own-{i}.txt"), "report", &[])
             .await;
     }
-    w.project().await;
-    sqlx::query("analyze search_documents")
-        .execute(&w.db.pool)
-        .await
-        .unwrap();
+    w.project_and_analyze().await;
 
     let ids = |docs: &[DocumentId]| {
         let mut ids: Vec<uuid::Uuid> = docs.iter().map(|d| d.as_uuid()).collect();
