@@ -458,8 +458,15 @@ impl Search<'_> {
             Some(After::Tail(at, id)) => Some((at, id)),
             _ => None,
         };
+        // (Not estimated for the ranked statement, which does not read it.)
         let tail_walks = query.tail_walks.unwrap_or_else(|| {
-            strategy::tail_walks(self.shares, self.caller, self.web, self.prefix, rows as i64)
+            tail && strategy::tail_walks(
+                self.shares,
+                self.caller,
+                self.web,
+                self.prefix,
+                rows as i64,
+            )
         });
         sqlx::query_as(statement(walks, extra, tail))
             .bind(self.caller)
