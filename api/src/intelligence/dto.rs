@@ -82,4 +82,7 @@ pub struct SearchHitDto {
     pub snippet: String,
     /// Shared with the caller rather than owned.
     pub shared: bool,
+    /// Among the query's ranked matches (best first). `false` for the matches after them,
+    /// which a broad query lists newest first.
+    pub ranked: bool,
 }

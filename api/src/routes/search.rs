@@ -139,6 +139,7 @@ async fn search_documents(
             rank: hit.rank,
             snippet: hit.snippet,
             shared: hit.shared,
+            ranked: hit.ranked,
         });
     }
     Ok(Json(Page {

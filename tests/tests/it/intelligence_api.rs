@@ -248,6 +248,7 @@ async fn document_topics_search_and_duplicates_respect_ownership() {
     let (_, hits) = bob.get("/api/search?q=kumquat").await;
     assert_eq!(ids(&hits), vec![id.clone()]);
     assert_eq!(hits["items"][0]["shared"], true);
+    assert_eq!(hits["items"][0]["ranked"], true, "one match: ranked");
     assert_eq!(hits["items"][0]["owner"]["handle"], "alice");
     let (_, page) = bob.get("/api/documents?q=kumquat").await;
     assert!(ids(&page).is_empty(), "the listing is of own documents");

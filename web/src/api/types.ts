@@ -472,4 +472,6 @@ export interface SearchHit {
   snippet: string
   /** Shared with the caller rather than owned. */
   shared: boolean
+  /** Among the query's ranked matches; `false` for those after them, newest first. */
+  ranked: boolean
 }
