@@ -90,15 +90,36 @@ impl Breadth {
         (web, prefix, web.unwrap_or(1.0) * prefix.unwrap_or(1.0))
     }
 
-    /// A prefix with one common completion (a whole word as typed, the usual last word) is
-    /// read as that word is; several are gathered into a bitmap first (docs/benchmarks.md, run
-    /// 9: "goucax bicax" 6.4 ms through the index, which the model had priced above the 10–13
-    /// ms of testing the first word's rows).
-    fn prefix_posting_us(&self) -> f64 {
-        if self.completions > 1 {
+    /// Microseconds to ask the index tiers holding `read` of the `n` documents: the postings
+    /// of that part, the caller's matching rows in it (`mine` of the documents are theirs; at
+    /// most `rows` fetched), and the other callers' matching rows fetched and ruled out.
+    fn index_us(&self, n: f64, mine: f64, read: f64, rows: f64) -> f64 {
+        // A prefix with one common completion (a whole word as typed, the usual last word) is
+        // read as that word is; several are gathered into a bitmap first (docs/benchmarks.md,
+        // run 9: "goucax bicax" 6.4 ms through the index, which the model had priced above the
+        // 10–13 ms of testing the first word's rows).
+        let prefix_posting_us = if self.completions > 1 {
             GIN_PREFIX_POSTING_US
         } else {
             GIN_POSTING_US
+        };
+        let (_, prefix, share) = self.shares();
+        let scanned = n * read;
+        scanned * self.all_words() * GIN_POSTING_US
+            + scanned * prefix.unwrap_or(0.0) * prefix_posting_us
+            + (mine * share).min(rows) * ROW_US
+            + (n - mine) * read * share * OTHER_ROW_US
+    }
+
+    /// Microseconds for a walk through the caller's newest documents to find `rows` matches;
+    /// infinite when it is not expected to find them among the documents it may test (it then
+    /// falls back to the indexes as well).
+    fn walk_us(&self, mine: f64, rows: f64) -> f64 {
+        let (_, _, share) = self.shares();
+        if share * (WALK_LIMIT as f64).min(mine) >= rows {
+            rows / share * ROW_US
+        } else {
+            f64::INFINITY
         }
     }
 }
@@ -165,33 +186,19 @@ fn cheapest(b: &Breadth, documents: f64, mine: f64) -> Strategy {
     } else {
         TEXT_CANDIDATES
     } as f64;
-    let all_words = b.all_words();
     let (web, prefix, share) = b.shares();
-    // The index tiers are read until they hold the caller's candidates: the postings of that
-    // part, and the other callers' matching rows in it, fetched and ruled out.
+    // The index tiers are read until they hold the caller's candidates.
     let read = tiers_read(mine * share, k);
-    let prefix_posting_us = b.prefix_posting_us();
-    let scanned = n * read;
-    let others = (n - mine) * read;
-    let index = scanned * all_words * GIN_POSTING_US
-        + scanned * prefix.unwrap_or(0.0) * prefix_posting_us
-        + (mine * share).min(k) * ROW_US
-        + others * share * OTHER_ROW_US;
+    let index = b.index_us(n, mine, read, k);
     let word_then_prefix = match (web, prefix) {
         (Some(web), Some(prefix)) if prefix > 0.0 => {
-            scanned * all_words * GIN_POSTING_US
+            n * read * b.all_words() * GIN_POSTING_US
                 + (mine * web).min(k / prefix) * ROW_US
-                + others * web * OTHER_ROW_US
+                + (n - mine) * read * web * OTHER_ROW_US
         }
         _ => f64::INFINITY,
     };
-    // A walk that would not find its candidates among the documents it may test falls back to
-    // the index as well: only worth it when it expects to find them.
-    let walk = if share * (WALK_LIMIT as f64).min(mine) >= k {
-        k / share * ROW_US
-    } else {
-        f64::INFINITY
-    };
+    let walk = b.walk_us(mine, k);
     // Testing all of a caller's documents: only when they are surely fewer than a walk may
     // test (the estimate is the statistics' average for most callers), else the index
     // branches would run after it.
@@ -230,14 +237,8 @@ pub(super) fn tail_walks(
     let b = breadth(shares, web, prefix);
     let n = shares.documents.max(1.0);
     let mine = shares.documents_of(caller).clamp(0.0, n);
-    let (_, prefix, share) = b.shares();
-    let rows = rows as f64;
-    // Every tier is read: all the matches are sorted.
-    let index = n * b.all_words() * GIN_POSTING_US
-        + n * prefix.unwrap_or(0.0) * b.prefix_posting_us()
-        + mine * share * ROW_US
-        + (n - mine) * share * OTHER_ROW_US;
-    share * (WALK_LIMIT as f64).min(mine) >= rows && rows / share * ROW_US < index
+    // Through the indexes, every tier is read and every match fetched, to be sorted.
+    b.walk_us(mine, rows as f64) < b.index_us(n, mine, 1.0, f64::INFINITY)
 }
 
 /// The strategy for `caller`'s query of `web` text and last-word `prefix` over `shares`' table.
