@@ -57,6 +57,9 @@ describe('documents store', () => {
     await docs.loadMore()
     await flushPromises()
     expect([...docs.snippets.keys()]).toEqual(['a', 'b', 'c'])
+    // The last page of snippets: nothing further is asked.
+    await docs.loadMore()
+    await flushPromises()
     const searches = server.callsTo('GET', '/api/search').map((c) => c.query.get('cursor'))
     expect(searches).toEqual([null, 's2'])
   })

@@ -326,8 +326,7 @@ pub struct ListQuery {
     /// Full-text search (web-search syntax, as `GET /api/search`) over filename, text and topics
     /// of available documents, ranked (then `sort` does not apply; a broad query's matches
     /// after its ranked candidates come newest first, as `GET /api/search` says); on `pending`
-    /// and `trashed`
-    /// listings a case-insensitive filename substring.
+    /// and `trashed` listings a case-insensitive filename substring.
     pub q: Option<String>,
     /// `uploaded` (default; every available document) or `pending`.
     pub status: Option<String>,

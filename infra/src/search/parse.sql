@@ -1,9 +1,9 @@
 -- A search's first statement (infra/src/search/query.rs runs it, then query.sql with what it
 -- returns as parameters): the query parsed, the caller's topics it names, and whether anything
 -- is shared with the caller (query.rs then leaves out the arms that cannot match). The snippet's
--- anchor is taken in query.rs from the parsed query's text, as the snippet's marks are. Parameters: $1
--- caller, $2 web-search text, $3 last word as a prefix (or null), $4 how the text candidates
--- are found (query.sql).
+-- anchor is taken in query.rs from the parsed query's text, as the snippet's marks are.
+-- Parameters: $1 caller, $2 web-search text, $3 last word as a prefix (or null), $4 how the text
+-- candidates are found (query.sql).
 --
 -- Parsed apart so that query.sql's many scans take the tsqueries as parameters (sent back in
 -- PostgreSQL's binary form, exactly as parsed here) rather than each joining a one-row table of

@@ -23,7 +23,8 @@ export const useDocumentsStore = defineStore('documents', () => {
   const topic = ref('')
   /** Highlighted text around the matches of the current search, by document id. */
   const snippets = ref<Map<string, string>>(new Map())
-  /** Where the search's snippets go on (`GET /api/search`'s `next_cursor`). */
+  /** Where the search's snippets go on (`GET /api/search`'s `next_cursor`); `null` while a page
+   * of them is loading, so that it is asked once. */
   let snippetCursor: string | null = null
 
   const items = ref<DocumentDto[]>([])
@@ -93,7 +94,7 @@ export const useDocumentsStore = defineStore('documents', () => {
    * from `GET /api/documents?q=`, which ranks alike and gives rows that can be moved and shared).
    */
   async function loadSnippets(mine: number, signal: AbortSignal, cursor: string | null = null): Promise<void> {
-    if (!cursor) snippetCursor = null
+    snippetCursor = null
     try {
       const page = await topicsApi.search(
         { q: search.value.trim(), topic: topic.value || undefined, limit: 100, cursor: cursor ?? undefined },
@@ -120,8 +121,8 @@ export const useDocumentsStore = defineStore('documents', () => {
       items.value = [...items.value, ...page.items.filter((d) => !known.has(d.id))]
       nextCursor.value = page.next_cursor
       // The next page of snippets once the list has gone past those loaded.
-      if (searching.value && snippetCursor && page.items.some((d) => !snippets.value.has(d.id))) {
-        void loadSnippets(mine, controller?.signal ?? new AbortController().signal, snippetCursor)
+      if (searching.value && snippetCursor && controller && page.items.some((d) => !snippets.value.has(d.id))) {
+        void loadSnippets(mine, controller.signal, snippetCursor)
       }
     } catch (e) {
       error.value = e instanceof Error ? e.message : String(e)
