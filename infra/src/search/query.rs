@@ -289,10 +289,7 @@ fn decode_cursor(cursor: &str) -> Option<After> {
         (None, shown) => After::Ranked(
             key.parse().ok()?,
             id,
-            match shown {
-                Some(n) => Some(n.parse().ok()?),
-                None => None,
-            },
+            shown.map(str::parse).transpose().ok()?,
         ),
     })
 }
@@ -624,6 +621,8 @@ mod tests {
         assert_eq!(decode_cursor(&encode_cursor(tail)), Some(tail));
         assert_eq!(decode_cursor("garbage"), None);
         let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("tx:{id}"));
+        assert_eq!(decode_cursor(&forged), None);
+        let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("1e0:{id}:x"));
         assert_eq!(decode_cursor(&forged), None);
     }
 }
