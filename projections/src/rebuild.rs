@@ -221,7 +221,8 @@ pub async fn rebuild(
             }
             stalled_since = Instant::now();
         }
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        // Followed at the runtime's poll interval, at least four times a second.
+        tokio::time::sleep(shared.options.poll_interval.min(Duration::from_millis(250))).await;
     }
 }
 

@@ -10,7 +10,8 @@ use async_trait::async_trait;
 use docuvault_tests::TestDb;
 use domain::RecordedEvent;
 use projections::{
-    ConsistencyWaiter, Projection, ProjectionError, RebuildProgress, RebuildState, StreamStats,
+    ConsistencyWaiter, Projection, ProjectionError, RebuildProgress, RebuildState, RuntimeOptions,
+    StreamStats,
 };
 use sqlx::{PgConnection, PgPool};
 
@@ -47,11 +48,17 @@ async fn rebuild_under_live_writes_and_reads() {
     let db = TestDb::new().await;
     let store = store(&db.pool);
     preload(store.as_ref(), 500, 20).await; // 10,000 events
+                                            // Small rebuild batches: the leader's rebuild lasts several of the requester's polls
+                                            // (10,000 events in batches of 1,000 could finish between two of them on a fast machine,
+                                            // and the requester then never saw it running).
     let runtime = spawn_runtime(
         &db.pool,
         store.clone(),
         vec![Arc::new(StreamStats)],
-        fast_options("live"),
+        RuntimeOptions {
+            rebuild_batch_size: 100,
+            ..fast_options("live")
+        },
     );
     eventually(
         Duration::from_secs(30),
