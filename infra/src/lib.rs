@@ -8,6 +8,7 @@ pub mod eventstore;
 pub mod extract;
 pub mod pgcluster;
 pub mod processing;
+pub mod readmodels;
 pub mod search;
 pub mod snapshots;
 

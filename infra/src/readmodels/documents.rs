@@ -1,0 +1,1 @@
+//! The documents read model (documents, shares, folders, quotas), read for the query API.

@@ -1,0 +1,1 @@
+//! The identity read model (users, sessions), read for authentication and administration.

@@ -1,0 +1,1 @@
+//! The topics read model, read for the topic API.
