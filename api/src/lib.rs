@@ -1,5 +1,9 @@
 //! DocuVault's HTTP API: axum routers, extractors, DTOs, OpenAPI, SPA serving; and the pieces the
 //! `docuvault` binary's subcommands are made of.
+//!
+//! The outermost crate: handlers reach the core through `commands` and the ports in `AppState`;
+//! the adapters from `infra` are built in `wiring`/`run` only. Nothing depends on it but the
+//! tests.
 
 pub mod app;
 pub mod audit;

@@ -1,4 +1,6 @@
-//! `docuvault-bench`: benchmarks that print a table to paste into `docs/benchmarks.md`.
+//! `docuvault-bench`: benchmarks that print a table for `docs/benchmarks.md` (one current row per
+//! figure, beside its baseline measured in the same run). It may depend on every crate; nothing
+//! depends on it.
 
 mod cpu;
 mod eventstore;

@@ -1,5 +1,9 @@
 //! Command handlers: one per use case. Each authorises, loads the stream(s), decides with the
 //! pure domain functions, and appends with the expected version, retrying on a conflict.
+//!
+//! Depends on `domain` only. The facts a command needs from outside (blob sizes, read-model
+//! lookups) come through the traits in each subject's `ports` module, which `infra` implements;
+//! `api` calls the handlers.
 
 pub mod ai_settings;
 pub mod audit;

@@ -2,6 +2,8 @@
 //!
 //! Nothing in this crate performs I/O or depends on an async runtime; the compiler enforces that
 //! (`tokio`, `sqlx` and `axum` are not dependencies).
+//!
+//! Every other crate may depend on it; it depends on none of them.
 
 pub mod aggregate;
 pub mod ai_settings;

@@ -1,5 +1,9 @@
-//! Adapters behind DocuVault's ports: PostgreSQL event store and key ring, blob stores, the
-//! embedded PostgreSQL cluster used by `docuvault dev` and the tests.
+//! Adapters behind DocuVault's ports: PostgreSQL event store and key ring, the read models'
+//! queries (`readmodels`), blob stores, extraction and classification, the job queue, search, and
+//! the embedded PostgreSQL cluster used by `docuvault dev` and the tests.
+//!
+//! Depends on `domain`, `commands` and `projections` (whose ports it implements); only `api`'s
+//! wiring, the tests and the benchmarks depend on it.
 
 pub mod auth;
 pub mod blob;

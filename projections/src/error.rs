@@ -1,8 +1,9 @@
-//! The runtime's error type and the transient/permanent classification of database errors.
+//! The runtime's error type; whether one is worth retrying ([`is_transient`], from `transient.rs`).
 
 use domain::ports::StoreError;
 
 use crate::projection::ProjectionError;
+pub use crate::transient::is_transient;
 
 /// Why the runtime, a rebuild or a status query failed.
 #[derive(Debug, thiserror::Error)]
@@ -26,24 +27,6 @@ pub enum RuntimeError {
     Invalid(String),
     #[error("shut down")]
     ShutDown,
-}
-
-/// Connection-level failures, serialization failures (40001) and deadlocks (40P01) can succeed
-/// when retried; errors the server reports about the statement itself cannot.
-pub fn is_transient(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Database(db) => matches!(
-            db.code().as_deref(),
-            Some("40001") | Some("40P01") | Some("57P01") | Some("57P02") | Some("57P03")
-        ),
-        sqlx::Error::Io(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed
-        | sqlx::Error::Protocol(_)
-        | sqlx::Error::Tls(_) => true,
-        _ => false,
-    }
 }
 
 impl RuntimeError {

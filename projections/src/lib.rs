@@ -1,5 +1,9 @@
 //! The projector runtime (checkpoints, leadership, rebuild, read-your-writes) and the read-model
-//! projections.
+//! projections: for each subject, the projection that writes its tables and the query port that
+//! reads them (implemented on PostgreSQL in `infra::readmodels`).
+//!
+//! Depends on `domain` only (and PostgreSQL, which its projections write in the checkpoint's
+//! transaction); `infra` implements its ports, `api` reads through them.
 //!
 //! - [`run`] / [`Runtime`]: lead or stand by for each projection in any number of processes.
 //! - [`rebuild::rebuild`] / [`rebuild::request`]: blue/green rebuilds with progress.
@@ -23,6 +27,7 @@ mod shadow;
 pub mod status;
 pub mod stream_stats;
 pub mod topics;
+mod transient;
 pub mod users;
 pub mod wakeup;
 

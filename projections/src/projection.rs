@@ -88,7 +88,7 @@ impl ProjectionError {
     /// halting): connection-level failures, serialization failures and deadlocks.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Database(e) => crate::error::is_transient(e),
+            Self::Database(e) => crate::transient::is_transient(e),
             _ => false,
         }
     }

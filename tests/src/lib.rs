@@ -1,5 +1,6 @@
 //! The test harness: one ephemeral PostgreSQL cluster per test process (or `DATABASE_URL`), a
 //! fresh database per test cloned from a migrated template, and helpers to start the real app.
+//! A dev-only crate: it may depend on every other one; nothing depends on it.
 
 pub mod app;
 pub mod client;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::canonical::{self, CanonicalFields};
 use super::crypto::{self, Location};
-use super::rows;
+use super::rows::{self, backend};
 
 /// The head of the stream named by `$stream` as `(version, hash)`, `(0, 32 zero bytes)` when it
 /// has no events yet.
@@ -285,10 +285,6 @@ where
         }
         Err(e) => Err(backend(e)),
     }
-}
-
-pub(super) fn backend(e: sqlx::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
 }
 
 /// After a failed attempt: if every event of the batch is already stored, in this stream, in

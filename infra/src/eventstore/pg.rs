@@ -1,7 +1,6 @@
 //! `PgEventStore`: the `EventStore` port on PostgreSQL (see the module docs for the contract).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use domain::event::{Checkpoint, ExpectedVersion, NewEvent, RecordedEvent, StreamId};
@@ -11,38 +10,13 @@ use sqlx::{Acquire, PgConnection, PgPool};
 
 use super::append::{self, Attempt};
 use super::combine::Combiner;
+use super::inner::{Inner, StoreOptions};
 use super::rows::{self, RawEvent};
 use super::subscribe;
 use super::wake::Wake;
 
 /// How often an `Any` append re-reads the head after losing a race for the next version.
 const MAX_ANY_ATTEMPTS: usize = 100;
-
-/// Tuning knobs; the defaults suit production.
-#[derive(Debug, Clone)]
-pub struct StoreOptions {
-    /// How long a subscriber waits for a wake-up before reading anyway (covers lost NOTIFYs and
-    /// events held back by transactions that never notify).
-    pub poll_interval: Duration,
-    /// Events per read of a subscription's catch-up.
-    pub batch_size: usize,
-    /// How many group-commit rounds (statements carrying concurrent one-event appends to
-    /// different streams, see `combine.rs`) may run at once; 0 appends every event on its own.
-    pub append_leaders: usize,
-    /// The most one-event appends one round puts into one statement.
-    pub max_grouped: usize,
-}
-
-impl Default for StoreOptions {
-    fn default() -> Self {
-        Self {
-            poll_interval: Duration::from_millis(500),
-            batch_size: 1_000,
-            append_leaders: 4,
-            max_grouped: 64,
-        }
-    }
-}
 
 /// The PostgreSQL event store. Cheap to clone; clones share one notifier and one listener.
 ///
@@ -51,14 +25,6 @@ impl Default for StoreOptions {
 #[derive(Clone)]
 pub struct PgEventStore {
     inner: Arc<Inner>,
-}
-
-pub(super) struct Inner {
-    pub(super) pool: PgPool,
-    pub(super) keys: Arc<dyn DataKeys>,
-    pub(super) wake: Wake,
-    pub(super) options: StoreOptions,
-    combiner: Option<Combiner>,
 }
 
 impl PgEventStore {
@@ -97,18 +63,18 @@ impl PgEventStore {
         let keys = self.inner.keys.as_ref();
         let prepared = append::prepare(keys, stream, events).await?;
         for _ in 0..MAX_ANY_ATTEMPTS {
-            let mut sp = conn.begin().await.map_err(append::backend)?;
+            let mut sp = conn.begin().await.map_err(rows::backend)?;
             let attempt = append::attempt(&mut *sp, expected, &prepared).await;
             match attempt {
                 Ok(Attempt::Appended(outcome)) => {
-                    sp.commit().await.map_err(append::backend)?;
+                    sp.commit().await.map_err(rows::backend)?;
                     return Ok(outcome);
                 }
                 Ok(Attempt::VersionTaken) if expected == ExpectedVersion::Any => {
-                    sp.rollback().await.map_err(append::backend)?;
+                    sp.rollback().await.map_err(rows::backend)?;
                 }
                 Ok(_) => {
-                    sp.rollback().await.map_err(append::backend)?;
+                    sp.rollback().await.map_err(rows::backend)?;
                     return append::resolve(conn, keys, expected, &prepared).await;
                 }
                 Err(e) => return Err(e),
@@ -172,7 +138,7 @@ impl EventStore for PgEventStore {
                 _ => break,
             }
         }
-        let mut conn = inner.pool.acquire().await.map_err(append::backend)?;
+        let mut conn = inner.pool.acquire().await.map_err(rows::backend)?;
         append::resolve(&mut conn, inner.keys.as_ref(), expected, &prepared).await
     }
 
@@ -213,7 +179,7 @@ impl EventStore for PgEventStore {
             .bind(pos)
             .fetch_optional(&self.inner.pool)
             .await
-            .map_err(append::backend)?;
+            .map_err(rows::backend)?;
         tx.map(|t| {
             Ok(Checkpoint {
                 tx: rows::parse_tx(&t)?,

@@ -9,7 +9,6 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::append::backend;
 use super::decode::{self, StoredEvent};
 
 /// The columns every decoded read selects. The transaction id is converted under its own name:
@@ -222,4 +221,9 @@ async fn decode(
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     decode::open_batch(keys, stored).await
+}
+
+/// A database failure as the port reports it.
+pub(super) fn backend(e: sqlx::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
 }

@@ -16,7 +16,7 @@ use domain::RecordedEvent;
 use futures::stream::{BoxStream, StreamExt};
 use tokio::sync::watch;
 
-use super::pg::Inner;
+use super::inner::Inner;
 use super::rows;
 
 /// The first retry after a wake-up that found nothing readable.

@@ -12,8 +12,8 @@ use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::append::backend;
 use super::canonical::{self, CanonicalFields, GENESIS_HASH};
+use super::rows::backend;
 
 const PAGE: i64 = 2_000;
 /// At most this many breaks are listed; the counts stay exact.
