@@ -1,5 +1,5 @@
-//! Test doubles for handler tests: an in-memory event store (optimistic concurrency like the real
-//! one, no encryption, no live subscription) and an in-memory blob store.
+//! Test doubles for handler tests: the in-memory event store (optimistic concurrency like the
+//! real ones, no encryption, no live subscription) and an in-memory blob store.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -16,17 +16,74 @@ use futures::stream::BoxStream;
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
 
+/// One appended event as the store keeps it: the `NewEvent` whole (its data key included, which
+/// tests check) with the stream, version and position it was given.
+pub struct Stored {
+    pub stream: StreamId,
+    pub version: u64,
+    pub position: u64,
+    pub event: NewEvent,
+}
+
+impl Stored {
+    fn recorded(&self) -> RecordedEvent {
+        RecordedEvent {
+            event_id: self.event.event_id,
+            stream_id: self.stream.clone(),
+            stream_version: self.version,
+            global_position: self.position,
+            checkpoint: Checkpoint {
+                tx: self.position,
+                pos: self.position,
+            },
+            event_type: self.event.event_type.clone(),
+            schema_version: self.event.schema_version,
+            data: self.event.data.clone(),
+            metadata: self.event.metadata.clone(),
+            recorded_at: self.event.recorded_at,
+        }
+    }
+}
+
+/// The in-memory `EventStore` of every handler test. Like the real stores it enforces expected
+/// versions, rejects a reused event id and refuses personal data without a data key; it yields
+/// before every append and stream read, so concurrent handlers really interleave between their
+/// load and their append. It does not encrypt, and its subscription yields only what is stored.
 #[derive(Default)]
 pub struct MemoryStore {
-    inner: Mutex<(HashMap<StreamId, Vec<RecordedEvent>>, u64)>,
+    /// Everything appended, in position order.
+    pub events: Mutex<Vec<Stored>>,
 }
 
 impl MemoryStore {
+    /// Every event, in position order.
     pub fn all(&self) -> Vec<RecordedEvent> {
-        let g = self.inner.lock().unwrap();
-        let mut v: Vec<RecordedEvent> = g.0.values().flatten().cloned().collect();
-        v.sort_by_key(|e| e.global_position);
-        v
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .map(Stored::recorded)
+            .collect()
+    }
+
+    /// `(stream, event type)` of everything appended, in order.
+    pub fn types(&self) -> Vec<(String, String)> {
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|s| (s.stream.to_string(), s.event.event_type.clone()))
+            .collect()
+    }
+
+    /// Every stored payload and metadata as one string (to look for leaked secrets).
+    pub fn dump(&self) -> String {
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|s| format!("{} {} {:?}\n", s.stream, s.event.data, s.event.metadata))
+            .collect()
     }
 }
 
@@ -41,9 +98,8 @@ impl EventStore for MemoryStore {
         // Yield first so concurrent tasks interleave between load and append, as they would
         // against a real database.
         YieldOnce(false).await;
-        let mut g = self.inner.lock().unwrap();
-        let (streams, position) = &mut *g;
-        let current = streams.get(stream).map(|s| s.len() as u64).unwrap_or(0);
+        let mut all = self.events.lock().unwrap();
+        let current = all.iter().filter(|s| &s.stream == stream).count() as u64;
         let ok = match expected {
             ExpectedVersion::Any => true,
             ExpectedVersion::NoStream => current == 0,
@@ -56,38 +112,37 @@ impl EventStore for MemoryStore {
                 actual: current,
             });
         }
-        if let Some(dup) = events.iter().find(|e| {
-            streams
-                .values()
-                .flatten()
-                .any(|stored| stored.event_id == e.event_id)
-        }) {
+        if let Some(dup) = events
+            .iter()
+            .find(|e| all.iter().any(|s| s.event.event_id == e.event_id))
+        {
             return Err(StoreError::DuplicateEventId(dup.event_id));
         }
-        let entry = streams.entry(stream.clone()).or_default();
-        let first = *position + 1;
-        for e in events {
-            *position += 1;
-            entry.push(RecordedEvent {
-                event_id: e.event_id,
-                stream_id: stream.clone(),
-                stream_version: entry.len() as u64 + 1,
-                global_position: *position,
-                checkpoint: Checkpoint {
-                    tx: *position,
-                    pos: *position,
-                },
-                event_type: e.event_type,
-                schema_version: e.schema_version,
-                data: e.data,
-                metadata: e.metadata,
-                recorded_at: e.recorded_at,
+        for e in &events {
+            let personal = e.data.to_string().contains("$pii")
+                || serde_json::to_string(&e.metadata)
+                    .unwrap_or_default()
+                    .contains("$pii");
+            if personal && e.data_key.is_none() {
+                return Err(StoreError::Crypto(
+                    "personal data without a data key".into(),
+                ));
+            }
+        }
+        let first = all.len() as u64 + 1;
+        for (i, event) in events.into_iter().enumerate() {
+            let position = first + i as u64;
+            all.push(Stored {
+                stream: stream.clone(),
+                version: current + 1 + i as u64,
+                position,
+                event,
             });
         }
         Ok(AppendOutcome {
-            stream_version: entry.len() as u64,
+            stream_version: all.iter().filter(|s| &s.stream == stream).count() as u64,
             first_position: first,
-            last_position: *position,
+            last_position: all.len() as u64,
         })
     }
 
@@ -96,16 +151,15 @@ impl EventStore for MemoryStore {
         stream: &StreamId,
         from_version: u64,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let g = self.inner.lock().unwrap();
-        Ok(g.0
-            .get(stream)
-            .map(|s| {
-                s.iter()
-                    .filter(|e| e.stream_version >= from_version)
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default())
+        YieldOnce(false).await;
+        Ok(self
+            .events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| &s.stream == stream && s.version >= from_version)
+            .map(Stored::recorded)
+            .collect())
     }
 
     async fn read_all(

@@ -2,7 +2,6 @@
 //! append with the expected version, retry) without a database.
 
 mod fakes;
-mod memory;
 
 use std::sync::Arc;
 
@@ -18,8 +17,8 @@ use super::secrets::{IndexKey, LOGIN_ATTEMPTS_KEY_SUBJECT};
 use super::*;
 use crate::context::{Actor, CommandContext};
 use crate::error::CommandError;
+use crate::testing::MemoryStore;
 use fakes::{code_at, FakeHasher, FakeScreen, FakeTotp};
-use memory::MemoryStore;
 
 const PASSWORD: &str = "correct horse battery staple";
 
