@@ -153,6 +153,13 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+/// A topics read-model read failed: a 500, as a database error is (its text says `database: …`).
+impl From<projections::topics::TopicsReadError> for ApiError {
+    fn from(e: projections::topics::TopicsReadError) -> Self {
+        ApiError::internal(e.to_string())
+    }
+}
+
 /// Maps the non-domain command failures; the domain variant goes through `F: Into<ApiError>`.
 impl<E: Into<ApiError>> From<CommandError<E>> for ApiError {
     fn from(e: CommandError<E>) -> Self {

@@ -27,6 +27,8 @@ pub struct AppState {
     pub identity: Arc<Identity>,
     /// The documents area: blob store, read-model facts, settings (`crate::documents`).
     pub documents: crate::documents::Documents,
+    /// The topics read model (`infra::readmodels::topics` over PostgreSQL).
+    pub topics: Arc<dyn projections::topics::TopicsQuery>,
 }
 
 impl FromRef<AppState> for PgPool {

@@ -109,5 +109,6 @@ pub async fn build_state_with(
         waiter: Some(Arc::new(Waiter(waiter))),
         identity,
         documents,
+        topics: Arc::new(infra::readmodels::topics::PgTopics::new(core.pool.clone())),
     })
 }

@@ -45,7 +45,7 @@ async fn topic_after(
 ) -> ApiResult<TopicDto> {
     let id = done.state.id.map(|t| t.as_uuid()).unwrap_or_default();
     if crate::intelligence::caught_up(state, done.position).await {
-        if let Some(t) = topics::topic(&state.pool, user, id).await? {
+        if let Some(t) = topics::topic(&*state.topics, user, id).await? {
             return Ok(t);
         }
     }
@@ -65,7 +65,7 @@ async fn topic_after(
 #[utoipa::path(get, path = "/api/topics", tag = "topics",
     responses((status = 200, body = Page<TopicDto>)), security(("bearer" = [])))]
 async fn list(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Page<TopicDto>>> {
-    let items = topics::visible_topics(&state.pool, user.id().as_uuid()).await?;
+    let items = topics::visible_topics(&*state.topics, user.id().as_uuid()).await?;
     // A user has tens of topics, not thousands: one page.
     Ok(Json(Page {
         items,
@@ -90,7 +90,7 @@ async fn create(
     let name = TopicName::parse(&body.name)?;
     let keywords = Keywords::parse(&body.keywords)?;
     if let Some(shadowed) = body.shadows {
-        let target = topics::topic(&state.pool, user.id().as_uuid(), shadowed).await?;
+        let target = topics::topic(&*state.topics, user.id().as_uuid(), shadowed).await?;
         if !target.is_some_and(|t| t.system) {
             return Err(ApiError::bad_request(
                 "invalid_shadows",
@@ -122,7 +122,7 @@ async fn create(
 
 /// The topic the caller may edit: their own, or (admins) a system topic; anything else is 404.
 async fn editable(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult<TopicDto> {
-    let topic = topics::topic(&state.pool, user.id().as_uuid(), id)
+    let topic = topics::topic(&*state.topics, user.id().as_uuid(), id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     if topic.system && user.role() != Role::Admin {
