@@ -153,9 +153,9 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-/// A topics read-model read failed: a 500, as a database error is (its text says `database: …`).
-impl From<projections::topics::TopicsReadError> for ApiError {
-    fn from(e: projections::topics::TopicsReadError) -> Self {
+/// A read-model query failed: a 500, as a database error is (its text says `database: …`).
+impl From<projections::ReadError> for ApiError {
+    fn from(e: projections::ReadError) -> Self {
         ApiError::internal(e.to_string())
     }
 }

@@ -29,6 +29,8 @@ pub struct AppState {
     pub documents: crate::documents::Documents,
     /// The topics read model (`infra::readmodels::topics` over PostgreSQL).
     pub topics: Arc<dyn projections::topics::TopicsQuery>,
+    /// Each document's processing row (`infra::readmodels::processing` over PostgreSQL).
+    pub processing: Arc<dyn projections::processing::ProcessingQuery>,
 }
 
 impl FromRef<AppState> for PgPool {

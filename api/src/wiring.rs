@@ -110,5 +110,8 @@ pub async fn build_state_with(
         identity,
         documents,
         topics: Arc::new(infra::readmodels::topics::PgTopics::new(core.pool.clone())),
+        processing: Arc::new(infra::readmodels::processing::PgProcessing::new(
+            core.pool.clone(),
+        )),
     })
 }

@@ -1,5 +1,7 @@
-//! The topic API's reads of the topics read model (through [`TopicsQuery`]), mapped to its DTOs.
+//! The topic API's reads of the topics and processing read models (through [`TopicsQuery`] and
+//! [`ProcessingQuery`]), mapped to its DTOs.
 
+use projections::processing::ProcessingQuery;
 use projections::topics::{TopicRow, TopicsQuery};
 use uuid::Uuid;
 
@@ -36,19 +38,10 @@ pub async fn topic(
     Ok(q.topic(user, id).await?.map(Into::into))
 }
 
-/// The ids among `ids` that `user` may not assign (not visible to them, or missing).
-pub async fn unknown_topics(
-    q: &dyn TopicsQuery,
-    user: Uuid,
-    ids: &[Uuid],
-) -> Result<Vec<Uuid>, ApiError> {
-    Ok(q.unknown_topics(user, ids).await?)
-}
-
 /// A document's processing state (the caller has checked it may see it); `status` is the
 /// document's own (`uploaded` until processing starts).
 pub async fn document_topics(
-    q: &dyn TopicsQuery,
+    q: &dyn ProcessingQuery,
     document: Uuid,
     status: String,
 ) -> Result<DocumentTopicsDto, ApiError> {

@@ -31,7 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The document's processing state as the caller may see it (owner or recipient).
 async fn current(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult<DocumentTopicsDto> {
     let (dto, _) = document_dto(state, user.id(), id).await?;
-    topics::document_topics(&*state.topics, id, dto.status).await
+    topics::document_topics(&*state.processing, id, dto.status).await
 }
 
 /// Checks against the document's own stream (the read model may lag a trash or a revocation)
@@ -101,8 +101,10 @@ async fn set_topics(
             "At most 100 topics per document.",
         ));
     }
-    let unknown =
-        topics::unknown_topics(&*state.topics, user.id().as_uuid(), &body.topic_ids).await?;
+    let unknown = state
+        .topics
+        .unknown_topics(user.id().as_uuid(), &body.topic_ids)
+        .await?;
     if !unknown.is_empty() {
         return Err(
             ApiError::bad_request("unknown_topic", "Some topics do not exist.")

@@ -2,7 +2,10 @@
 //! the rows it answers) lives beside the projection that writes its tables, in
 //! `projections::<subject>::query`; its SQL lives here, one file per subject.
 
-pub mod audit;
-pub mod documents;
-pub mod identity;
+pub mod processing;
 pub mod topics;
+
+/// A failed statement as the ports report it (the sqlx error kept as the source).
+fn database(e: sqlx::Error) -> projections::ReadError {
+    projections::ReadError::Database(Box::new(e))
+}

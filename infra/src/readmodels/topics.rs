@@ -1,8 +1,9 @@
 //! The topics read model, read for the topic API: the PostgreSQL implementation of
-//! [`projections::topics::TopicsQuery`] over the `topics` and `document_processing` tables.
+//! [`projections::topics::TopicsQuery`] over the `topics` table.
 
 use async_trait::async_trait;
-use projections::topics::{ProcessingRow, TopicRow, TopicsQuery, TopicsReadError};
+use projections::topics::{TopicRow, TopicsQuery};
+use projections::ReadError;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -18,27 +19,23 @@ impl PgTopics {
     }
 }
 
-fn database(e: sqlx::Error) -> TopicsReadError {
-    TopicsReadError::Database(Box::new(e))
-}
-
 /// Topics `user` ($1) sees: their own and the system topics they have not shadowed.
 const VISIBLE: &str = "(t.owner_id = $1 or (t.owner_id is null and not exists ( \
      select 1 from topics u where u.owner_id = $1 and u.shadows = t.topic_id)))";
 
 #[async_trait]
 impl TopicsQuery for PgTopics {
-    async fn visible_topics(&self, user: Uuid) -> Result<Vec<TopicRow>, TopicsReadError> {
+    async fn visible_topics(&self, user: Uuid) -> Result<Vec<TopicRow>, ReadError> {
         sqlx::query_as(&format!(
             "select t.* from topics t where {VISIBLE} order by lower(t.name), t.topic_id"
         ))
         .bind(user)
         .fetch_all(&self.pool)
         .await
-        .map_err(database)
+        .map_err(super::database)
     }
 
-    async fn topic(&self, user: Uuid, id: Uuid) -> Result<Option<TopicRow>, TopicsReadError> {
+    async fn topic(&self, user: Uuid, id: Uuid) -> Result<Option<TopicRow>, ReadError> {
         sqlx::query_as(
             "select t.* from topics t where t.topic_id = $2 and (t.owner_id = $1 or t.owner_id is null)",
         )
@@ -46,10 +43,10 @@ impl TopicsQuery for PgTopics {
         .bind(id)
         .fetch_optional(&self.pool)
         .await
-        .map_err(database)
+        .map_err(super::database)
     }
 
-    async fn unknown_topics(&self, user: Uuid, ids: &[Uuid]) -> Result<Vec<Uuid>, TopicsReadError> {
+    async fn unknown_topics(&self, user: Uuid, ids: &[Uuid]) -> Result<Vec<Uuid>, ReadError> {
         let known: Vec<Uuid> = sqlx::query_scalar(&format!(
             "select t.topic_id from topics t where t.topic_id = any($2) and {VISIBLE}"
         ))
@@ -57,21 +54,7 @@ impl TopicsQuery for PgTopics {
         .bind(ids)
         .fetch_all(&self.pool)
         .await
-        .map_err(database)?;
+        .map_err(super::database)?;
         Ok(ids.iter().filter(|i| !known.contains(i)).copied().collect())
-    }
-
-    async fn document_processing(
-        &self,
-        document: Uuid,
-    ) -> Result<Option<ProcessingRow>, TopicsReadError> {
-        sqlx::query_as(
-            "select status, topic_ids, suggested, topics_source, extraction, provider, fell_back, \
-                 last_error from document_processing where document_id = $1",
-        )
-        .bind(document)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(database)
     }
 }

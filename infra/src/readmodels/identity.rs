@@ -1,1 +1,0 @@
-//! The identity read model (users, sessions), read for authentication and administration.
