@@ -1,9 +1,11 @@
 //! DocuVault's HTTP API: axum routers, extractors, DTOs, OpenAPI, SPA serving; and the pieces the
 //! `docuvault` binary's subcommands are made of.
 //!
-//! The outermost crate: handlers reach the core through `commands` and the ports in `AppState`;
-//! the adapters from `infra` are built in `wiring`/`run` only. Nothing depends on it but the
-//! tests.
+//! The outermost crate; nothing depends on it but the tests. Handlers reach the core through
+//! `commands` and the ports in `AppState` (the topics and processing read models so far), whose
+//! adapters `wiring` builds. Not yet everywhere: the documents, audit and identity reads still
+//! run SQL here (`documents/read.rs`, `audit/`, some routes) and some routes call `infra`
+//! directly; issue 19 moves them behind ports.
 
 pub mod app;
 pub mod audit;

@@ -2,8 +2,9 @@
 //! pure domain functions, and appends with the expected version, retrying on a conflict.
 //!
 //! Depends on `domain` only. The facts a command needs from outside (blob sizes, read-model
-//! lookups) come through the traits in each subject's `ports` module, which `infra` implements;
-//! `api` calls the handlers.
+//! lookups) come through the traits in each subject's `ports` module, implemented by the outer
+//! crates (`infra`, and for the documents facts still `api/src/documents/facts.rs`); `api` calls
+//! the handlers.
 
 pub mod ai_settings;
 pub mod audit;

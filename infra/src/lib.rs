@@ -2,8 +2,8 @@
 //! queries (`readmodels`), blob stores, extraction and classification, the job queue, search, and
 //! the embedded PostgreSQL cluster used by `docuvault dev` and the tests.
 //!
-//! Depends on `domain`, `commands` and `projections` (whose ports it implements); only `api`'s
-//! wiring, the tests and the benchmarks depend on it.
+//! Depends on `domain`, `commands` and `projections` (whose ports it implements); `api`, the
+//! tests and the benchmarks depend on it (in `api` meant to be its wiring only; issue 19).
 
 pub mod auth;
 pub mod blob;

@@ -1,6 +1,7 @@
 //! The projector runtime (checkpoints, leadership, rebuild, read-your-writes) and the read-model
-//! projections: for each subject, the projection that writes its tables and the query port that
-//! reads them (implemented on PostgreSQL in `infra::readmodels`).
+//! projections. A subject's folder holds the projection that writes its tables (`apply`) and the
+//! query port that reads them (`query`, implemented on PostgreSQL in `infra::readmodels`): so far
+//! `topics` and `processing`; the others are still single files whose readers live in `api`.
 //!
 //! Depends on `domain` only (and PostgreSQL, which its projections write in the checkpoint's
 //! transaction); `infra` implements its ports, `api` reads through them.
