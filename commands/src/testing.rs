@@ -46,7 +46,8 @@ impl Stored {
 }
 
 /// The in-memory `EventStore` of every handler test. Like the real stores it enforces expected
-/// versions, rejects a reused event id and refuses personal data without a data key; it yields
+/// versions and refuses personal data without a data key; any reused event id is
+/// `DuplicateEventId` (the real stores accept an identical retry as idempotent); it yields
 /// before every append and stream read, so concurrent handlers really interleave between their
 /// load and their append. It does not encrypt, and its subscription yields only what is stored.
 #[derive(Default)]
