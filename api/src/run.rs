@@ -161,11 +161,7 @@ async fn serve_inner(cfg: Config, projectors: bool, worker: bool, dev: bool) -> 
     let worker_task = worker.then(|| {
         let mut stop = stop_rx.clone();
         crate::intelligence::worker::spawn(
-            crate::intelligence::worker::WorkerParts::new(
-                worker_context(&core),
-                core.pool.clone(),
-                blobs.clone(),
-            ),
+            crate::wiring::worker_parts(worker_context(&core), core.pool.clone(), blobs.clone()),
             async move {
                 let _ = stop.wait_for(|s| *s).await;
             },
@@ -243,11 +239,7 @@ pub async fn projector(cfg: Config) -> Result<ExitCode> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut worker_stop = stop_rx.clone();
     let worker = crate::intelligence::worker::spawn(
-        crate::intelligence::worker::WorkerParts::new(
-            worker_context(&core),
-            core.pool.clone(),
-            blobs.clone(),
-        ),
+        crate::wiring::worker_parts(worker_context(&core), core.pool.clone(), blobs.clone()),
         async move {
             let _ = worker_stop.wait_for(|s| *s).await;
         },

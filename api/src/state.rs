@@ -31,6 +31,8 @@ pub struct AppState {
     pub topics: Arc<dyn projections::topics::TopicsQuery>,
     /// Each document's processing row (`infra::readmodels::processing` over PostgreSQL).
     pub processing: Arc<dyn projections::processing::ProcessingQuery>,
+    /// Full-text search (`GET /api/search`, the document listing's `q`), on the page-read pool.
+    pub search: Arc<dyn projections::search::SearchReader>,
 }
 
 impl FromRef<AppState> for PgPool {

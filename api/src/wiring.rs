@@ -25,11 +25,29 @@ pub fn projections(blobs: Arc<dyn BlobStore>) -> Vec<Arc<dyn Projection>> {
         Arc::new(projections::topics::TopicsProjection),
         Arc::new(projections::processing::ProcessingProjection),
         // The processing worker's job queue is fed like a read model.
-        Arc::new(infra::processing::ProcessingReactor),
-        Arc::new(infra::search::SearchProjection::new(Arc::new(
+        Arc::new(projections::processing::ProcessingReactor),
+        Arc::new(projections::search::SearchProjection::new(Arc::new(
             infra::processing::BlobTextLoader(blobs),
         ))),
     ]
+}
+
+/// The processing worker's adapters, with the production policies: the job queue and the
+/// classifier's models on `pool`, documents through the event store (`ctx`) and `blobs`.
+pub fn worker_parts(
+    ctx: commands::CommandContext,
+    pool: sqlx::PgPool,
+    blobs: Arc<dyn BlobStore>,
+) -> crate::intelligence::worker::WorkerParts {
+    use infra::processing::{JobQueue, PgModelStore, QueueConfig, StoreDocumentSource};
+    let source = StoreDocumentSource::new(ctx.clone(), pool.clone(), blobs);
+    let models = Arc::new(PgModelStore::new(pool.clone()));
+    crate::intelligence::worker::WorkerParts::new(
+        ctx,
+        JobQueue::new(pool, QueueConfig::default()),
+        Arc::new(source),
+        Arc::new(infra::classify::BuiltinClassifier::new(models)),
+    )
 }
 
 /// Finds one projection by name (for `docuvault rebuild NAME` and the admin API).
@@ -113,5 +131,7 @@ pub async fn build_state_with(
         processing: Arc::new(infra::readmodels::processing::PgProcessing::new(
             core.pool.clone(),
         )),
+        // The search statements' plans do not depend on their parameters: the page-read pool.
+        search: Arc::new(infra::readmodels::search::PgSearch::new(core.pages.clone())),
     })
 }

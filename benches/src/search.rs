@@ -13,7 +13,8 @@ use domain::ids::{DocumentId, UserId};
 use domain::ports::EventStore;
 use infra::eventstore::{MasterKey, PgDataKeys, PgEventStore};
 use infra::pgcluster::PgCluster;
-use infra::search::{search, SearchProjection, SearchQuery, TextLoader};
+use infra::readmodels::search::search;
+use projections::search::{SearchProjection, SearchQuery, TextLoadError, TextLoader};
 use projections::Projection;
 use sqlx::postgres::PgPoolOptions;
 
@@ -118,7 +119,7 @@ struct Texts(Mutex<HashMap<String, String>>);
 
 #[async_trait]
 impl TextLoader for Texts {
-    async fn load(&self, key: &str) -> Result<Option<String>, String> {
+    async fn load(&self, key: &str) -> Result<Option<String>, TextLoadError> {
         Ok(self.0.lock().expect("texts").get(key).cloned())
     }
 }
@@ -326,7 +327,7 @@ fn next_query(rng: &mut Lcg, vocab: &[String]) -> (u64, String) {
 
 /// Each query of `probe` by each strategy: median milliseconds of 15 runs.
 async fn probe(pool: &sqlx::PgPool, caller: UserId, probe: &[String]) -> Result<()> {
-    use infra::search::Strategy;
+    use projections::search::Strategy;
     let (mut chosen, mut best) = (0.0, 0.0);
     for q in probe {
         let mut medians = Vec::new();

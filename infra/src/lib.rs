@@ -1,6 +1,6 @@
 //! Adapters behind DocuVault's ports: PostgreSQL event store and key ring, the read models'
-//! queries (`readmodels`), blob stores, extraction and classification, the job queue, search, and
-//! the embedded PostgreSQL cluster used by `docuvault dev` and the tests.
+//! queries (`readmodels`, search among them), blob stores, extraction and classification, the job
+//! queue, and the embedded PostgreSQL cluster used by `docuvault dev` and the tests.
 //!
 //! Depends on `domain`, `commands` and `projections` (whose ports it implements); `api`, the
 //! tests and the benchmarks depend on it (in `api` meant to be its wiring only; issue 19).
@@ -13,7 +13,6 @@ pub mod extract;
 pub mod pgcluster;
 pub mod processing;
 pub mod readmodels;
-pub mod search;
 pub mod snapshots;
 
 /// The pool that serves reads whose plan does not depend on their parameters: folder pages, one
@@ -28,14 +27,14 @@ pub mod snapshots;
 /// the pool they wait in order. No prefetching (`effective_io_concurrency = 0`): a search's bitmap
 /// heap scans read ~100 rows and stop, and the prefetcher, which looks every page it runs ahead
 /// to up in the buffer table first, cost more CPU than the reads it served (~3–5% of a search's
-/// time, the pages being in memory; docs/benchmarks.md, "Search", run 8). No notices
+/// time, the pages being in memory). No notices
 /// (`client_min_messages = warning`): parsing a search of stopwords only, or of one word, raises
 /// "text-search query doesn't contain lexemes" for its empty part, which nobody reads; at this
 /// level PostgreSQL skips formatting and sending it. No JIT compilation (`jit = off`): a
 /// statement whose generic plan is estimated dearer than `jit_above_cost` is compiled at every
 /// execution (the generic plan estimates its walks' index scans as if read to the end); the
-/// search tail's was, 160 ms for a statement that ran in 1.5 ms (docs/benchmarks.md, "Search",
-/// run 11). Measurements: docs/benchmarks.md.
+/// search tail's was, 160 ms for a statement that ran in 1.5 ms. Measurements:
+/// docs/benchmarks.md, "Search".
 pub fn page_read_pool(options: sqlx::postgres::PgConnectOptions, connections: u32) -> sqlx::PgPool {
     sqlx::postgres::PgPoolOptions::new()
         .max_connections(connections.max(1))

@@ -90,8 +90,7 @@ impl TestApp {
         }));
         if options.worker {
             let ctx = commands::CommandContext::system(core.store.clone(), clock);
-            let mut parts =
-                api::intelligence::worker::WorkerParts::new(ctx, core.pool.clone(), blobs.clone());
+            let mut parts = api::wiring::worker_parts(ctx, core.pool.clone(), blobs.clone());
             // Tests poll for results: a short idle keeps them fast.
             parts.config.idle = std::time::Duration::from_millis(50);
             parts.queue.base_backoff = std::time::Duration::from_millis(200);

@@ -2,7 +2,7 @@
 //! own available documents, ranked), in the listing's own shape.
 
 use domain::ids::UserId;
-use infra::search::{search, SearchQuery};
+use projections::search::SearchQuery;
 use uuid::Uuid;
 
 use crate::documents::dto::{DocumentDto, Page};
@@ -22,11 +22,9 @@ pub async fn search_page(
     cursor: Option<String>,
 ) -> ApiResult<Page<DocumentDto>> {
     check_query(q)?;
-    // On the page-read pool: the search statement's plan does not depend on its parameters
-    // (see `infra::page_read_pool`).
-    let page = search(
-        &state.pages,
-        &SearchQuery {
+    let page = state
+        .search
+        .search(&SearchQuery {
             caller: Some(owner),
             q: q.to_owned(),
             folder_id: folder.filter(|f| !f.is_nil()),
@@ -34,9 +32,8 @@ pub async fn search_page(
             cursor,
             only_owned: true,
             ..SearchQuery::default()
-        },
-    )
-    .await?;
+        })
+        .await?;
     let ids: Vec<Uuid> = page.items.iter().map(|h| h.document_id).collect();
     let rows = read::documents_by_ids(&state.pages, owner.as_uuid(), "active", &ids).await?;
     Ok(Page {

@@ -1,47 +1,48 @@
-//! Starting the processing worker: the production document source (event store + blob store),
-//! the extractor (Tesseract detected at start), the built-in classifier on the users' own
-//! assignments, and the PostgreSQL job queue shared with every other worker process.
+//! Starting the processing worker from its adapters (built by `crate::wiring::worker_parts`):
+//! the document source, the job queue shared with every other worker process, the built-in
+//! classifier under the configured one, and the extractor (Tesseract detected at start).
 
 use std::future::Future;
 use std::sync::Arc;
 
 use commands::CommandContext;
-use domain::blob::BlobStore;
 use domain::classifier::Classifier;
-use infra::classify::BuiltinClassifier;
 use infra::extract::{ExtractLimits, Extractor};
-use infra::processing::{
-    JobQueue, PgModelStore, QueueConfig, StoreDocumentSource, Worker, WorkerConfig,
-};
-use sqlx::PgPool;
+use infra::processing::{DocumentSource, JobQueue, QueueConfig, Worker, WorkerConfig};
 
 use super::classifier::ConfiguredClassifier;
 
 /// The pieces a worker is built from.
 pub struct WorkerParts {
     pub ctx: CommandContext,
-    pub pool: PgPool,
-    pub blobs: Arc<dyn BlobStore>,
+    /// The job queue; it runs under the `queue` policy below.
+    pub jobs: JobQueue,
+    /// Documents' facts, bytes and topics, and their derived text objects.
+    pub source: Arc<dyn DocumentSource>,
+    /// The built-in classifier (over each user's own hand-set documents), the fallback of the
+    /// configured one.
+    pub builtin: Arc<dyn Classifier>,
     pub queue: QueueConfig,
     pub config: WorkerConfig,
 }
 
 impl WorkerParts {
-    /// Production defaults.
-    pub fn new(ctx: CommandContext, pool: PgPool, blobs: Arc<dyn BlobStore>) -> Self {
+    /// Production defaults for the queue's policy and the worker's.
+    pub fn new(
+        ctx: CommandContext,
+        jobs: JobQueue,
+        source: Arc<dyn DocumentSource>,
+        builtin: Arc<dyn Classifier>,
+    ) -> Self {
         Self {
             ctx,
-            pool,
-            blobs,
+            jobs,
+            source,
+            builtin,
             queue: QueueConfig::default(),
             config: WorkerConfig::default(),
         }
     }
-}
-
-/// The built-in classifier over each user's own hand-set documents.
-pub fn builtin_classifier(pool: PgPool) -> Arc<dyn Classifier> {
-    Arc::new(BuiltinClassifier::new(Arc::new(PgModelStore::new(pool))))
 }
 
 /// Builds the worker (detecting Tesseract once).
@@ -50,16 +51,12 @@ pub async fn build(parts: WorkerParts) -> Worker {
     if !extractor.ocr().is_available() {
         tracing::info!("tesseract not found: images and scanned PDFs are searchable by name only");
     }
-    let source = StoreDocumentSource::new(parts.ctx.clone(), parts.pool.clone(), parts.blobs);
     Worker {
         ctx: parts.ctx.clone(),
-        queue: JobQueue::new(parts.pool.clone(), parts.queue),
-        source: Arc::new(source),
+        queue: parts.jobs.with_config(parts.queue),
+        source: parts.source,
         extractor: Arc::new(extractor),
-        classifier: Arc::new(ConfiguredClassifier::new(
-            parts.ctx,
-            builtin_classifier(parts.pool),
-        )),
+        classifier: Arc::new(ConfiguredClassifier::new(parts.ctx, parts.builtin)),
         config: parts.config,
     }
 }

@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use domain::document::{Access, Document};
-use infra::search::{search, SearchQuery};
+use projections::search::SearchQuery;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -82,11 +82,9 @@ async fn search_documents(
 ) -> ApiResult<Json<Page<SearchHitDto>>> {
     check_query(&p.q)?;
     let me = user.id();
-    // On the page-read pool: the search statement's plan does not depend on its parameters
-    // (see `infra::page_read_pool`).
-    let page = search(
-        &state.pages,
-        &SearchQuery {
+    let page = state
+        .search
+        .search(&SearchQuery {
             caller: Some(me),
             q: p.q,
             folder_id: p.folder_id,
@@ -99,9 +97,8 @@ async fn search_documents(
             strategy: None,
             walk_limit: None,
             tail_walks: None,
-        },
-    )
-    .await?;
+        })
+        .await?;
     let owners: Vec<Uuid> = page
         .items
         .iter()

@@ -103,24 +103,21 @@ impl JobQueue {
         &self.config
     }
 
+    /// The same queue under another retry and lease policy.
+    pub fn with_config(self, config: QueueConfig) -> Self {
+        Self { config, ..self }
+    }
+
     /// Adds a job inside the caller's transaction (the reactor's, beside its checkpoint).
-    /// Enqueuing the same (document, run) again is a no-op.
+    /// Enqueuing the same (document, run) again is a no-op. The SQL is the reactor's
+    /// ([`projections::processing::enqueue`]), which owns the job rows it writes.
     pub async fn enqueue(
         conn: &mut PgConnection,
         document_id: DocumentId,
         run: u32,
         owner_id: UserId,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "insert into processing_jobs (document_id, run, owner_id) values ($1, $2, $3) \
-             on conflict on constraint processing_jobs_pkey do nothing",
-        )
-        .bind(document_id.as_uuid())
-        .bind(run as i32)
-        .bind(owner_id.as_uuid())
-        .execute(conn)
-        .await?;
-        Ok(())
+        projections::processing::enqueue(conn, document_id, run, owner_id).await
     }
 
     /// Claims up to `limit` jobs for `worker`: pending ones whose backoff is over, and leased

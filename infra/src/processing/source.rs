@@ -12,11 +12,11 @@ use domain::classifier::TopicCandidate;
 use domain::document::Document;
 use domain::ids::{DocumentId, UserId};
 use futures::StreamExt;
+use projections::search::{TextLoadError, TextLoader};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::worker::{DocumentFacts, DocumentSource};
-use crate::search::TextLoader;
 
 /// The name of the extracted-text object beside a document's bytes.
 pub const TEXT_OBJECT: &str = "text.txt";
@@ -55,15 +55,15 @@ const MAX_TEXT_BYTES: u64 = 16 * 1024 * 1024;
 /// No worker fetches more than this of a document (its own limit is lower by default).
 const MAX_INPUT_BYTES: u64 = 1024 * 1024 * 1024;
 
-async fn read_text(blobs: &dyn BlobStore, raw_key: &str) -> Result<Option<String>, String> {
-    let key = ObjectKey::parse(raw_key).map_err(|e| e.to_string())?;
+async fn read_text(blobs: &dyn BlobStore, raw_key: &str) -> Result<Option<String>, TextLoadError> {
+    let key = ObjectKey::parse(raw_key).map_err(TextLoadError::Blob)?;
     if !key.is_derived() {
-        return Err("not a derived object".into());
+        return Err(TextLoadError::NotDerived);
     }
     match read_all(blobs, &key, MAX_TEXT_BYTES).await {
         Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
         Err(BlobError::NotFound) => Ok(None),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(TextLoadError::Blob(e)),
     }
 }
 
@@ -151,7 +151,8 @@ impl DocumentSource for StoreDocumentSource {
 
     async fn text(&self, key: &str) -> Result<String, String> {
         read_text(self.blobs.as_ref(), key)
-            .await?
+            .await
+            .map_err(|e| e.to_string())?
             .ok_or_else(|| "the text object is gone".to_owned())
     }
 
@@ -168,7 +169,7 @@ pub struct BlobTextLoader(pub Arc<dyn BlobStore>);
 
 #[async_trait]
 impl TextLoader for BlobTextLoader {
-    async fn load(&self, key: &str) -> Result<Option<String>, String> {
+    async fn load(&self, key: &str) -> Result<Option<String>, TextLoadError> {
         read_text(self.0.as_ref(), key).await
     }
 }

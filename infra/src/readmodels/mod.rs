@@ -3,9 +3,10 @@
 //! `projections::<subject>::query`; its SQL lives here, one file per subject.
 
 pub mod processing;
+pub mod search;
 pub mod topics;
 
 /// A failed statement as the ports report it (the sqlx error kept as the source).
-fn database(e: sqlx::Error) -> projections::ReadError {
+pub(crate) fn database(e: sqlx::Error) -> projections::ReadError {
     projections::ReadError::Database(Box::new(e))
 }

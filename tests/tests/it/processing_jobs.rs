@@ -155,7 +155,7 @@ async fn the_reactor_enqueues_uploads_and_reclassifications() {
     use domain::event::{EventMetadata, ExpectedVersion, NewEvent, StreamId};
     use domain::ports::EventStore;
     use infra::eventstore::{MasterKey, PgDataKeys, PgEventStore};
-    use infra::processing::ProcessingReactor;
+    use projections::processing::ProcessingReactor;
     use projections::Projection;
 
     let db = TestDb::new().await;

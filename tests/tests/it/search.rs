@@ -14,7 +14,10 @@ use domain::ports::{EventStore, SystemClock};
 use domain::processing::{ClassificationRecord, ExtractionKind, ProcessingCommand, SuggestedTopic};
 use domain::topic::{Keywords, TopicCommand, TopicEditor, TopicName};
 use infra::eventstore::{MasterKey, PgDataKeys, PgEventStore};
-use infra::search::{search, SearchPage, SearchProjection, SearchQuery, Strategy, TextLoader};
+use infra::readmodels::search::search;
+use projections::search::{
+    SearchPage, SearchProjection, SearchQuery, Strategy, TextLoadError, TextLoader,
+};
 use projections::topics::TopicsProjection;
 use projections::Projection;
 
@@ -23,7 +26,7 @@ struct Texts(Mutex<HashMap<String, String>>);
 
 #[async_trait]
 impl TextLoader for Texts {
-    async fn load(&self, key: &str) -> Result<Option<String>, String> {
+    async fn load(&self, key: &str) -> Result<Option<String>, TextLoadError> {
         Ok(self.0.lock().unwrap().get(key).cloned())
     }
 }
@@ -582,7 +585,7 @@ async fn tiered_indexes_hold_broad_queries_to_their_candidates() {
     .await
     .unwrap();
     for column in ["tsv", "name_tsv"] {
-        for (lo, hi) in infra::search::TIERS {
+        for (lo, hi) in infra::readmodels::search::TIERS {
             let tier =
                 format!("USING gin ({column}) WHERE ((bucket >= {lo}) AND (bucket <= {hi}))");
             assert_eq!(
@@ -702,7 +705,10 @@ async fn tiered_indexes_hold_broad_queries_to_their_candidates() {
 }
 
 /// Every page of `query` (its cursor followed to the end).
-async fn every_page(reads: &sqlx::PgPool, query: SearchQuery) -> Vec<infra::search::SearchHit> {
+async fn every_page(
+    reads: &sqlx::PgPool,
+    query: SearchQuery,
+) -> Vec<projections::search::SearchHit> {
     let mut all = Vec::new();
     let mut cursor = None;
     for _ in 0..100 {

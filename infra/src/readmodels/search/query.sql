@@ -37,7 +37,7 @@
 --   the extra markers only in a statement for a query that names topics or a caller who has
 --   documents shared with them (query.rs prepares the four statements): PostgreSQL prepares
 --   every node of a statement at each execution, skipped or not, and a search's fixed cost was
---   most of a cheap search's (run 9).
+--   most of a cheap search's.
 -- * A query with more matches than candidates goes on with the rest of them, newest first
 --   (the tail). Its statement recomputes the candidates to leave them out: a cursor cannot
 --   carry them, and only pages past the ranked ones pay for it.
@@ -76,9 +76,9 @@ candidates as (
     -- Filename matches: always ranked. A query of stopwords only matches filenames alone,
     -- without stemming (unless a walk through them found enough): as many as in any query,
     -- $13; ranking more of a stopword's many filename matches read twice the tiers for a
-    -- sample no better (docs/benchmarks.md, run 9). Stopwords only, by 'word_then_prefix': the
+    -- sample no better. Stopwords only, by 'word_then_prefix': the
     -- words are asked of the index and the prefix tested on their rows, as for the text ("was
-    -- the" gathered the postings of every filename word beginning with "the"; run 10). Other
+    -- the" gathered the postings of every filename word beginning with "the"). Other
     -- queries ask the index the whole query: the cost model prices the text's words, and a
     -- word common in filenames would have its rows tested here.
     (select * from (
@@ -234,14 +234,14 @@ anchored as (
         -- Each step below is fenced (`offset 0`): PostgreSQL pulls a simple subquery up into
         -- the query above, writing its expression in place of every use of its columns, and
         -- these steps use each other's several times: unfenced, every row copied its text ~20
-        -- times and searched it for the anchor ~14 times (docs/benchmarks.md, run 10).
+        -- times and searched it for the anchor ~14 times.
         lateral (
             -- The first match written in lower case, capitalised or in capitals. Not lowering
             -- the text: that cost 3x more than searching it three times and was a fifth of a
             -- search's time (docs/benchmarks.md), mostly for the filename matches whose text
             -- does not have the word at all. The other two spellings are looked for only
             -- before the first match found so far: searched to the text's end, the capitals
-            -- that are rarely there cost a byte-by-byte pass each (run 9). A match in other
+            -- that are rarely there cost a byte-by-byte pass each. A match in other
             -- mixed case ("McDonald") is not found: the snippet is then the text's beginning.
             select h.head, coalesce(case when h.has then
                 coalesce(nullif(position(textsend(upper($20)) in substring(h.head for greatest(
@@ -254,7 +254,7 @@ anchored as (
                 -- beginning from TOAST. Bytes, not text: a text position is counted in
                 -- characters, which walks the text up to it (once for the position, again to
                 -- cut the window), and that walking was ~4% of a search's CPU
-                -- (docs/benchmarks.md, run 8). The window's ends may fall inside a character;
+                -- The window's ends may fall inside a character;
                 -- query.rs drops the pieces. A text without the anchor's lexeme (`has`, $22; a
                 -- filename match) is not searched at all, nor the row after the page.
                 (select textsend(case when octet_length(d.body) > 4 * $17

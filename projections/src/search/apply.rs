@@ -14,14 +14,16 @@ use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt};
 
 use async_trait::async_trait;
+use domain::blob::BlobError;
 use domain::processing::{DocumentProcessing, ProcessingEvent};
 use domain::{Aggregate, RecordedEvent};
-use projections::{Projection, ProjectionError};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
+
+use crate::projection::{Projection, ProjectionError};
 
 /// Reads a derived text object.
 ///
@@ -29,7 +31,18 @@ use uuid::Uuid;
 /// infrastructure failures (the projection retries the batch).
 #[async_trait]
 pub trait TextLoader: Send + Sync {
-    async fn load(&self, key: &str) -> Result<Option<String>, String>;
+    async fn load(&self, key: &str) -> Result<Option<String>, TextLoadError>;
+}
+
+/// Why a text object could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum TextLoadError {
+    /// The key names a document's own bytes, not an object derived from them.
+    #[error("not a derived object")]
+    NotDerived,
+    /// The key is invalid, or the blob store failed to read the object.
+    #[error("blob store: {0}")]
+    Blob(#[source] BlobError),
 }
 
 pub struct SearchProjection {

@@ -1,17 +1,18 @@
 //! The processing reactor: a projection over the log whose "read model" is the job queue. It
 //! enqueues run 1 when a document's upload is confirmed and run n on a reclassification request,
-//! in the transaction that advances its checkpoint, so no job is lost or enqueued twice.
+//! in the transaction that advances its checkpoint, so no job is lost or enqueued twice. The
+//! SQL that writes its tables (`processing_owners`, and the job rows of `processing_jobs`) is
+//! here; the workers' claims and leases on those rows are `infra::processing::JobQueue`'s.
 
 use async_trait::async_trait;
 use domain::ids::{DocumentId, UserId};
 use domain::processing::{DocumentProcessing, ProcessingEvent};
 use domain::{Aggregate, RecordedEvent};
-use projections::{Projection, ProjectionError};
 use serde::Deserialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::queue::JobQueue;
+use crate::projection::{Projection, ProjectionError};
 
 /// The only field this reactor needs from the documents aggregate's upload request; decoded
 /// tolerantly so the documents event can grow without touching this reactor.
@@ -58,7 +59,7 @@ impl Projection for ProcessingReactor {
                     .execute(&mut *conn)
                     .await?;
                 }
-                ("document", "DocumentUploaded") => enqueue(conn, event, id, 1).await?,
+                ("document", "DocumentUploaded") => enqueue_for_owner(conn, event, id, 1).await?,
                 (category, "ReclassificationRequested")
                     if category == DocumentProcessing::CATEGORY =>
                 {
@@ -66,7 +67,7 @@ impl Projection for ProcessingReactor {
                         .decode()
                         .map_err(|e| ProjectionError::decode(event, e))?;
                     if let ProcessingEvent::ReclassificationRequested { run } = decoded {
-                        enqueue(conn, event, id, run).await?;
+                        enqueue_for_owner(conn, event, id, run).await?;
                     }
                 }
                 _ => {}
@@ -76,7 +77,8 @@ impl Projection for ProcessingReactor {
     }
 }
 
-async fn enqueue(
+/// Enqueues `run` of `document` for the owner its upload request recorded.
+async fn enqueue_for_owner(
     conn: &mut PgConnection,
     event: &RecordedEvent,
     document: Uuid,
@@ -90,6 +92,26 @@ async fn enqueue(
     let owner = owner.ok_or_else(|| {
         ProjectionError::handler(event, "a document without a recorded upload request")
     })?;
-    JobQueue::enqueue(conn, DocumentId::from(document), run, UserId::from(owner)).await?;
+    enqueue(conn, DocumentId::from(document), run, UserId::from(owner)).await?;
+    Ok(())
+}
+
+/// Adds a job inside the caller's transaction (the reactor's, beside its checkpoint).
+/// Enqueuing the same (document, run) again is a no-op.
+pub async fn enqueue(
+    conn: &mut PgConnection,
+    document_id: DocumentId,
+    run: u32,
+    owner_id: UserId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into processing_jobs (document_id, run, owner_id) values ($1, $2, $3) \
+         on conflict on constraint processing_jobs_pkey do nothing",
+    )
+    .bind(document_id.as_uuid())
+    .bind(run as i32)
+    .bind(owner_id.as_uuid())
+    .execute(conn)
+    .await?;
     Ok(())
 }

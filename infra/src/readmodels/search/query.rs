@@ -6,13 +6,13 @@ use std::sync::LazyLock;
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use domain::ids::UserId;
+use projections::search::{SearchHit, SearchPage, SearchQuery, Strategy};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::snippet::{highlight, Terms};
 use super::stats;
-use super::strategy::{self, Strategy, NAME_CANDIDATES, TEXT_CANDIDATES, WALK_LIMIT};
+use super::strategy::{self, NAME_CANDIDATES, TEXT_CANDIDATES, TIERS, WALK_LIMIT};
 
 /// How far into a text the snippet's anchor (the first match) is looked for: a text can be
 /// millions of characters, stored out of line.
@@ -33,12 +33,6 @@ const RANK: &str = "case when $18 then ts_rank(d.name_tsv, $2) else ts_rank(d.ts
     + case when d.topic_ids && $21 then 0.5 else 0 end";
 /// Whether a document matches, tested row by row (not through an index).
 const MATCH: &str = "case when $18 then d.name_tsv @@ $2 else d.tsv @@ $2 end";
-
-/// The tiers of the text and filename indexes, as ranges of `search_documents.bucket` (0–63,
-/// from the document id's random last byte), smallest first: 1/64, 3/64, 12/64 and 48/64 of the
-/// documents. Each has its partial indexes (migration 20261128200000, whose predicates must
-/// match these); a search asks them in this order and stops once it has its candidates.
-pub const TIERS: [(i16, i16); 4] = [(0, 0), (1, 3), (4, 15), (16, 63)];
 
 /// query.sql with its repeated fragments filled in, once per kind of search (`statement`):
 /// with or without its walk blocks (`walk` and `whole` have them, `index` and
@@ -103,53 +97,6 @@ fn rewrite_blocks(sql: &str, name: &str, rewrite: impl Fn(&str) -> String) -> St
     out
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct SearchQuery {
-    pub caller: Option<UserId>,
-    pub q: String,
-    pub folder_id: Option<Uuid>,
-    pub topic: Option<Uuid>,
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
-    pub limit: u32,
-    pub cursor: Option<String>,
-    /// Only the caller's own documents (the document listing's `q`), not those shared with them.
-    pub only_owned: bool,
-    /// How to find the text candidates; `None` (what the API uses) picks the cheapest from the
-    /// statistics. Set by tests that check every strategy finds the same.
-    pub strategy: Option<Strategy>,
-    /// How many of the caller's documents a walk tests at most; `None` (what the API uses):
-    /// `WALK_LIMIT`. Set by tests of what happens past it.
-    pub walk_limit: Option<u32>,
-    /// Whether the tail after the ranked candidates is walked; `None` (what the API uses):
-    /// estimated from the statistics. Set by tests that check both ways find the same.
-    pub tail_walks: Option<bool>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchHit {
-    pub document_id: Uuid,
-    pub owner_id: Uuid,
-    pub filename: Option<String>,
-    pub folder_id: Option<Uuid>,
-    pub created_at: DateTime<Utc>,
-    pub topic_ids: Vec<Uuid>,
-    pub rank: f32,
-    /// HTML-escaped text around the matches, each match in `<mark>…</mark>`.
-    pub snippet: String,
-    /// The caller does not own it: it was shared with them.
-    pub shared: bool,
-    /// Among the query's ranked candidates; else in the tail of its other matches (newest
-    /// first, after all the ranked ones).
-    pub ranked: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchPage {
-    pub items: Vec<SearchHit>,
-    pub next_cursor: Option<String>,
-}
-
 /// What parse.sql returns.
 #[derive(sqlx::FromRow)]
 struct Parsed {
@@ -184,8 +131,7 @@ fn anchor(lexeme: &str) -> &str {
 /// `'lexeme':C` (`:*C` for a prefix) in `tsquery`'s binary form (`tsqueryrecv`: one item, an
 /// operand, its weights C, its prefix flag, the lexeme): whether a text has the anchor in the
 /// text's own weight, not only in its filename's (A). A filename match's text mostly does not,
-/// and looking for the anchor's spellings then read the whole text three times
-/// (docs/benchmarks.md, run 9).
+/// and looking for the anchor's spellings then read the whole text three times.
 fn in_text_weight(lexeme: &str, prefix: bool) -> Vec<u8> {
     const OPERAND: u8 = 1;
     const WEIGHT_C: u8 = 1 << 1;
@@ -349,7 +295,7 @@ pub async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, sq
         .bind(caller.as_uuid())
         .bind(&web)
         .bind(prefix.as_deref())
-        .bind(strategy.as_str())
+        .bind(strategy::name(strategy))
         .fetch_one(&mut *conn)
         .await?;
     let terms = Terms::parse(&parsed.query_text, !parsed.fallback);
@@ -479,7 +425,7 @@ impl Search<'_> {
             .bind(query.only_owned)
             .bind(TEXT_CANDIDATES)
             .bind(NAME_CANDIDATES)
-            .bind(self.strategy.as_str())
+            .bind(strategy::name(self.strategy))
             .bind(SNIPPET_WINDOW_BYTES)
             .bind(query.walk_limit.map_or(WALK_LIMIT, i64::from))
             .bind(SNIPPET_SCAN_CHARS)

@@ -100,7 +100,7 @@ impl Terms {
         // "die"; checked on 255,000 English words), so a word is stemmed only when it begins
         // with a lexeme but for the lexeme's last two letters (its first letter, for a lexeme of
         // one to three): stemming every word of the page's snippets was ~6% of a search's CPU,
-        // and the words that share a lexeme's first letter only still ~2% (run 9).
+        // and the words that share a lexeme's first letter only still ~2%.
         if !self.probes.iter().any(|p| begins_folded(word, p)) {
             return false;
         }
@@ -147,7 +147,7 @@ fn begins_folded(word: &str, prefix: &str) -> bool {
 /// The snippet of `window` (a piece of the text around its first match): from a few words
 /// before the first matching word, at most `MAX_WORDS` words, escaped, matches marked. The words
 /// are read only as far as the snippet goes, and escaped straight into it: splitting and
-/// escaping the whole windows of a page were ~4% of a search's CPU (docs/benchmarks.md, run 9).
+/// escaping the whole windows of a page were ~4% of a search's CPU.
 pub(super) fn highlight(window: &str, terms: &Terms) -> String {
     let mut words = english::words(window).peekable();
     // The last `WORDS_BEFORE` words before the first match.

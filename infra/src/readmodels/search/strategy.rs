@@ -1,10 +1,18 @@
 //! How a search finds its text candidates, chosen from the query's estimated breadth by a small
 //! cost model whose constants were measured (docs/benchmarks.md, "Search").
 
-use super::english;
-use super::query::TIERS;
-use super::stats::{prefix_share, share, Shares};
+use projections::search::Strategy;
 use uuid::Uuid;
+
+use super::english;
+use super::stats::{prefix_share, share, Shares};
+
+/// The tiers of the text and filename indexes, as ranges of `search_documents.bucket` (0–63,
+/// from the document id's random last byte), smallest first: 1/64, 3/64, 12/64 and 48/64 of the
+/// documents. Each has its partial indexes (migration 20261128200000, whose predicates must
+/// match these; its comment places this list in query.rs, its home when it was written); a
+/// search asks them in this order and stops once it has its candidates.
+pub const TIERS: [(i16, i16); 4] = [(0, 0), (1, 3), (4, 15), (16, 63)];
 
 /// Text matches ranked per query. Ranking reads a tsvector per match, so a query that matches
 /// much of a large vault ranks only this many of its matches (besides every filename match);
@@ -24,32 +32,13 @@ const ROW_US: f64 = 4.0;
 /// Microseconds per row of another caller's that an index scan fetches and rules out.
 const OTHER_ROW_US: f64 = 1.0;
 
-/// How a search finds its text candidates. Every strategy finds the same matches when they are
-/// fewer than the candidates ranked; they differ in cost, and in which sample of a broader
-/// query's matches is ranked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Strategy {
-    /// The tiered GIN indexes answer the whole query (most queries).
-    Index,
-    /// The caller's newest documents, tested one by one (queries matching most documents).
-    Walk,
-    /// The index for the words, the last word's prefix tested on their rows (a prefix broader
-    /// than the words before it); for stopwords only, the filenames' index.
-    WordThenPrefix,
-    /// All the caller's documents tested one by one, every match ranked (a caller with few
-    /// documents in a table of many callers': the index would be read for everybody's).
-    Whole,
-}
-
-impl Strategy {
-    /// The name query.sql knows it by.
-    pub(super) fn as_str(self) -> &'static str {
-        match self {
-            Strategy::Index => "index",
-            Strategy::Walk => "walk",
-            Strategy::WordThenPrefix => "word_then_prefix",
-            Strategy::Whole => "whole",
-        }
+/// The name query.sql knows a strategy by.
+pub(super) fn name(strategy: Strategy) -> &'static str {
+    match strategy {
+        Strategy::Index => "index",
+        Strategy::Walk => "walk",
+        Strategy::WordThenPrefix => "word_then_prefix",
+        Strategy::Whole => "whole",
     }
 }
 
@@ -95,9 +84,9 @@ impl Breadth {
     /// most `rows` fetched), and the other callers' matching rows fetched and ruled out.
     fn index_us(&self, n: f64, mine: f64, read: f64, rows: f64) -> f64 {
         // A prefix with one common completion (a whole word as typed, the usual last word) is
-        // read as that word is; several are gathered into a bitmap first (docs/benchmarks.md,
-        // run 9: "goucax bicax" 6.4 ms through the index, which the model had priced above the
-        // 10–13 ms of testing the first word's rows).
+        // read as that word is; several are gathered into a bitmap first (priced as several, a
+        // two-word query whose prefix had one completion took 6.4 ms through the index, which
+        // the model had priced above the 10–13 ms of testing the first word's rows).
         let prefix_posting_us = if self.completions > 1 {
             GIN_PREFIX_POSTING_US
         } else {

@@ -8,7 +8,7 @@
 -- Parsed apart so that query.sql's many scans take the tsqueries as parameters (sent back in
 -- PostgreSQL's binary form, exactly as parsed here) rather than each joining a one-row table of
 -- them: PostgreSQL prepares every node of a statement at each execution, and those joins were
--- about a third of the nodes (docs/benchmarks.md, "Search", run 9).
+-- about a third of the nodes.
 select tsquerysend(y.query) as query, y.query::text as query_text,
     tsquerysend(case when y.web_only then y.words else y.query end) as scan,
     y.fallback, y.web_only,
