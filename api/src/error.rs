@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 
 use commands::CommandError;
 use domain::ports::StoreError;
+use projections::ReadError;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -153,10 +154,17 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-/// A read-model query failed: a 500, as a database error is (its text says `database: …`).
-impl From<projections::ReadError> for ApiError {
-    fn from(e: projections::ReadError) -> Self {
-        ApiError::internal(e.to_string())
+/// A read-model query: bad listing parameters are 400s, a failing store a 500 (logged as a
+/// database error, like the `sqlx::Error`s above).
+impl From<ReadError> for ApiError {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::InvalidSort => ApiError::bad_request("invalid_sort", e.to_string()),
+            ReadError::InvalidCursor | ReadError::CursorOfAnotherSort => {
+                ApiError::bad_request("invalid_cursor", e.to_string())
+            }
+            ReadError::Database(_) => ApiError::internal(e.to_string()),
+        }
     }
 }
 

@@ -283,9 +283,10 @@ pub async fn run(
         .await?;
     let owner = UserId(owner.ok_or_else(|| anyhow::anyhow!("no user @{handle}"))?);
     let clock: Arc<dyn domain::ports::Clock> = Arc::new(domain::ports::SystemClock);
-    let documents = crate::documents::setup::documents(
+    let documents = crate::wiring::documents::documents(
         &cfg,
         core.pool.clone(),
+        core.pages.clone(),
         cfg.public_url.as_deref(),
         clock.clone(),
     )

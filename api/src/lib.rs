@@ -2,10 +2,10 @@
 //! `docuvault` binary's subcommands are made of.
 //!
 //! The outermost crate; nothing depends on it but the tests. Handlers reach the core through
-//! `commands` and the ports in `AppState` (the topics and processing read models so far), whose
-//! adapters `wiring` builds. Not yet everywhere: the documents, audit and identity reads still
-//! run SQL here (`documents/read.rs`, `audit/`, some routes) and some routes call `infra`
-//! directly; issue 19 moves them behind ports.
+//! `commands` and the ports in `AppState` (the documents, topics, processing and search read
+//! models so far), whose adapters `wiring` builds. Not yet everywhere: the audit and identity
+//! reads still run SQL here (`audit/`, some routes) and some routes call `infra` directly;
+//! issue 19 moves them behind ports.
 
 pub mod app;
 pub mod audit;

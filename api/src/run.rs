@@ -154,7 +154,7 @@ async fn serve_inner(cfg: Config, projectors: bool, worker: bool, dev: bool) -> 
     // against its own stream, so two sweepers never double-purge).
     let sweeper = {
         let mut stop = stop_rx.clone();
-        crate::documents::setup::spawn_sweeper(sweeper_ctx, &documents, async move {
+        crate::documents::sweeper::spawn(sweeper_ctx, &documents, async move {
             let _ = stop.wait_for(|s| *s).await;
         })
     };
@@ -226,7 +226,7 @@ fn worker_context(core: &Core) -> commands::CommandContext {
 /// The configured blob store, for processes that serve no blob URLs (projector, rebuild).
 async fn blob_store(cfg: &Config) -> Result<Arc<dyn domain::blob::BlobStore>> {
     let clock: Arc<dyn domain::ports::Clock> = Arc::new(domain::ports::SystemClock);
-    Ok(crate::documents::setup::blob_store(cfg, None, clock)
+    Ok(crate::wiring::documents::blob_store(cfg, None, clock)
         .await?
         .0)
 }

@@ -1,8 +1,12 @@
-//! `AppState`: everything a handler may need, built once at startup and cloned per request.
+//! `AppState`: everything a handler may need, built once at startup and cloned per request; and
+//! the command context of a request, built from it.
 
 use std::sync::Arc;
 
 use axum::extract::FromRef;
+use axum::http::HeaderMap;
+use commands::{Actor, CommandContext};
+use domain::ids::UserId;
 use domain::ports::{Clock, DataKeys, EventStore};
 use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
@@ -10,12 +14,13 @@ use sqlx::PgPool;
 use crate::auth::Identity;
 use crate::config::Config;
 use crate::consistency::PositionWaiter;
+use crate::routes::blobs::FsBlobs;
 
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub pool: PgPool,
-    /// For page reads (`documents::read`) and searches only (`run::connect_pages`).
+    /// For page reads and searches only (`run::connect_pages`).
     pub pages: PgPool,
     pub store: Arc<dyn EventStore>,
     pub keys: Arc<dyn DataKeys>,
@@ -25,7 +30,8 @@ pub struct AppState {
     pub waiter: Option<Arc<dyn PositionWaiter>>,
     /// Password hashing, tokens, throttling and the auth cache.
     pub identity: Arc<Identity>,
-    /// The documents area: blob store, read-model facts, settings (`crate::documents`).
+    /// The documents area: command services, the read model's query port, the filesystem blob
+    /// store's routes (`crate::documents`).
     pub documents: crate::documents::Documents,
     /// The topics read model (`infra::readmodels::topics` over PostgreSQL).
     pub topics: Arc<dyn projections::topics::TopicsQuery>,
@@ -39,4 +45,33 @@ impl FromRef<AppState> for PgPool {
     fn from_ref(s: &AppState) -> Self {
         s.pool.clone()
     }
+}
+
+impl FromRef<AppState> for FsBlobs {
+    fn from_ref(s: &AppState) -> Self {
+        s.documents.fs.clone()
+    }
+}
+
+/// The command context of a request by `user`: who, from where, in which request.
+pub fn command_context(
+    state: &AppState,
+    user: UserId,
+    role: commands::Role,
+    headers: &HeaderMap,
+) -> CommandContext {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let mut ctx =
+        CommandContext::system(state.store.clone(), state.clock.clone()).with_actor(Actor::User {
+            id: user.as_uuid(),
+            role,
+        });
+    ctx.request_id = header("x-request-id");
+    ctx.user_agent = header("user-agent");
+    ctx
 }

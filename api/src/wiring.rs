@@ -14,6 +14,8 @@ use crate::consistency::PositionWaiter;
 use crate::run::Core;
 use crate::state::AppState;
 
+pub mod documents;
+
 /// Every projection the product runs, in one place. `blobs` is the store the search projection
 /// reads extracted text from.
 pub fn projections(blobs: Arc<dyn BlobStore>) -> Vec<Arc<dyn Projection>> {
@@ -106,9 +108,10 @@ pub async fn build_state_with(
     let store: Arc<dyn EventStore> = core.store.clone();
     // Without a configured public URL the filesystem store's URLs are relative and each
     // response completes them from its request.
-    let documents = crate::documents::setup::documents(
+    let documents = documents::documents(
         &cfg,
         core.pool.clone(),
+        core.pages.clone(),
         cfg.public_url.as_deref(),
         clock.clone(),
     )

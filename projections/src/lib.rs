@@ -1,7 +1,8 @@
 //! The projector runtime (checkpoints, leadership, rebuild, read-your-writes) and the read-model
 //! projections. A subject's folder holds the projection that writes its tables (`apply`) and the
 //! query port that reads them (`query`, implemented on PostgreSQL in `infra::readmodels`): so far
-//! `topics`, `processing` (with the reactor that feeds the job queue) and `search`; the others are still single files whose readers live in `api`.
+//! `documents`, `topics`, `processing` (with the reactor that feeds the job queue) and `search`;
+//! the others are still single files whose readers live in `api`.
 //!
 //! Depends on `domain` only (and PostgreSQL, which its projections write in the checkpoint's
 //! transaction); `infra` implements its ports, `api` reads through them.

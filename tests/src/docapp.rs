@@ -71,9 +71,10 @@ impl DocApp {
             worker,
         })
         .await;
-        let documents = api::documents::setup::documents(
+        let documents = api::wiring::documents::documents(
             &app.config,
             app.db.pool.clone(),
+            app.core.pages.clone(),
             Some(&app.url),
             clock.clone(),
         )

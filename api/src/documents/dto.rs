@@ -1,7 +1,9 @@
 //! The JSON shapes of the documents area (a fixed contract: external clients are tested against
-//! it). Times are RFC 3339 UTC, sizes in bytes, ids UUIDv7.
+//! it), and how the read model's rows (`projections::documents`) become them. Times are RFC 3339
+//! UTC, sizes in bytes, ids UUIDv7.
 
 use chrono::{DateTime, Utc};
+use projections::documents::{DocRow, FolderRow, ShareRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -39,6 +41,39 @@ pub struct DocumentDto {
     /// Owner only: the owner's earlier document with the same bytes (SHA-256), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<Uuid>,
+}
+
+/// What the API shows for the handle of a user who has been erased.
+pub const ERASED_HANDLE: &str = "[erased]";
+
+/// The document as the API shows it; the owner's handle is `[erased]` once the owner is gone
+/// (or when the read did not answer it).
+impl From<DocRow> for DocumentDto {
+    fn from(row: DocRow) -> Self {
+        let status = match row.state.as_str() {
+            "active" => row.processing_status,
+            other => other.to_owned(),
+        };
+        DocumentDto {
+            id: row.id,
+            filename: row.filename,
+            content_type: row.content_type,
+            size_bytes: row.size_bytes.max(0) as u64,
+            sha256: row.sha256,
+            folder_id: (!row.folder_key.is_nil()).then_some(row.folder_key),
+            status,
+            owner: OwnerRef {
+                id: row.owner_id,
+                handle: row.owner_handle.unwrap_or_else(|| ERASED_HANDLE.to_owned()),
+            },
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            shared_with_count: row.shared_with_count.max(0) as u32,
+            trashed_at: row.trashed_at,
+            topic_ids: row.topic_ids,
+            duplicate_of: row.duplicate_of,
+        }
+    }
 }
 
 /// A document someone shared with the caller.
@@ -104,6 +139,18 @@ pub struct FolderDto {
     pub updated_at: DateTime<Utc>,
 }
 
+impl From<FolderRow> for FolderDto {
+    fn from(r: FolderRow) -> Self {
+        FolderDto {
+            id: r.id,
+            name: r.name,
+            parent_id: r.parent_id,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct CreateFolderRequest {
     pub name: String,
@@ -136,6 +183,22 @@ pub struct ShareDto {
     pub recipient: OwnerRef,
     pub permission: String,
     pub created_at: DateTime<Utc>,
+}
+
+impl ShareDto {
+    /// A share as its owner sees it, with the recipient's `handle`.
+    pub fn from_row(row: ShareRow, handle: String) -> Self {
+        ShareDto {
+            id: row.share_id,
+            document_id: row.document_id,
+            recipient: OwnerRef {
+                id: row.recipient_id,
+                handle,
+            },
+            permission: row.permission,
+            created_at: row.created_at,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -6,6 +6,8 @@ use std::time::Duration;
 use commands::documents::{sweep, DocumentServices};
 use commands::CommandContext;
 
+use super::Documents;
+
 /// Documents handled per batch; a batch that comes back full is followed at once by another.
 const BATCH: usize = 200;
 
@@ -61,4 +63,18 @@ pub async fn run(
             }
         }
     }
+}
+
+/// Runs the sweeper every minute until `shutdown`, on its own task.
+pub fn spawn(
+    ctx: CommandContext,
+    docs: &Documents,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(run(
+        ctx,
+        docs.services.clone(),
+        Duration::from_secs(60),
+        shutdown,
+    ))
 }

@@ -6,7 +6,6 @@ use projections::search::SearchQuery;
 use uuid::Uuid;
 
 use crate::documents::dto::{DocumentDto, Page};
-use crate::documents::read;
 use crate::error::ApiResult;
 use crate::routes::search::check_query;
 use crate::state::AppState;
@@ -35,12 +34,16 @@ pub async fn search_page(
         })
         .await?;
     let ids: Vec<Uuid> = page.items.iter().map(|h| h.document_id).collect();
-    let rows = read::documents_by_ids(&state.pages, owner.as_uuid(), "active", &ids).await?;
+    let rows = state
+        .documents
+        .reads
+        .documents_by_ids(owner.as_uuid(), "active", &ids)
+        .await?;
     Ok(Page {
         items: rows
             .into_iter()
             .filter(|r| folder.is_none_or(|f| !f.is_nil() || r.folder_key.is_nil()))
-            .map(read::DocRow::into_dto)
+            .map(DocumentDto::from)
             .collect(),
         next_cursor: page.next_cursor,
     })

@@ -18,9 +18,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{Admin, CurrentUser};
 use crate::consistency::ConsistencyToken;
-use crate::documents::command_context;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
+use crate::state::command_context;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {

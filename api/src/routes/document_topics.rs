@@ -14,12 +14,12 @@ use uuid::Uuid;
 use super::documents::document_dto;
 use crate::auth::CurrentUser;
 use crate::consistency::ConsistencyToken;
-use crate::documents::command_context;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiPath;
 use crate::intelligence::dto::{DocumentTopicsDto, SetTopicsRequest};
 use crate::intelligence::topics;
 use crate::json::ApiJson;
+use crate::state::command_context;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {

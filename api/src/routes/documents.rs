@@ -10,6 +10,7 @@ use axum::Json;
 use commands::documents::{download, manage, upload};
 use domain::document::Document;
 use domain::ids::{DocumentId, FolderId, UserId};
+use projections::documents::{DocRow, Listing, Sort, Visibility};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -17,14 +18,14 @@ use uuid::Uuid;
 
 use crate::auth::CurrentUser;
 use crate::consistency::ConsistencyToken;
-use crate::documents::command_context;
 use crate::documents::dto::{
     DocumentDto, Page, UpdateDocumentRequest, UploadTarget, UploadUrlRequest, UploadUrlResponse,
+    ERASED_HANDLE,
 };
-use crate::documents::read::{self, Listing, Sort, Visibility};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::json::ApiJson;
+use crate::state::command_context;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -56,10 +57,13 @@ pub async fn document_dto(
     caller: UserId,
     id: Uuid,
 ) -> ApiResult<(DocumentDto, Visibility)> {
-    let (row, vis) = read::visible_document(&state.pages, caller.as_uuid(), id)
+    let (row, vis) = state
+        .documents
+        .reads
+        .visible_document(caller.as_uuid(), id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let mut dto = row.into_dto();
+    let mut dto = DocumentDto::from(row);
     if vis != Visibility::Owner {
         // The owner's other documents are none of a recipient's business.
         dto.duplicate_of = None;
@@ -70,11 +74,11 @@ pub async fn document_dto(
 pub async fn owner_handle(state: &AppState, owner: Uuid) -> ApiResult<String> {
     Ok(state
         .documents
-        .users
+        .reads
         .handles(&[owner])
         .await?
         .remove(&owner)
-        .unwrap_or_else(|| read::ERASED_HANDLE.into()))
+        .unwrap_or_else(|| ERASED_HANDLE.into()))
 }
 
 /// A document as a command just left it: from the read model once the projections have caught
@@ -94,15 +98,18 @@ pub async fn dto_after(
         (None, Some(_)) => false,
     };
     if caught_up {
-        if let Some((row, _)) =
-            read::visible_document(&state.pages, d.owner.as_uuid(), d.id.as_uuid()).await?
+        if let Some((row, _)) = state
+            .documents
+            .reads
+            .visible_document(d.owner.as_uuid(), d.id.as_uuid())
+            .await?
         {
-            return Ok(row.into_dto());
+            return Ok(row.into());
         }
     }
     let handle = owner_handle(state, d.owner.as_uuid()).await?;
     let now = state.clock.now();
-    let row = read::DocRow {
+    let row = DocRow {
         id: d.id.as_uuid(),
         owner_id: d.owner.as_uuid(),
         folder_key: d.folder_id.map(|f| f.as_uuid()).unwrap_or(Uuid::nil()),
@@ -126,7 +133,7 @@ pub async fn dto_after(
         shared_with_count: d.shares.len() as i32,
         owner_handle: Some(handle),
     };
-    Ok(row.into_dto())
+    Ok(row.into())
 }
 
 /// A command's document as the response, with its consistency token.
@@ -390,9 +397,9 @@ async fn list(
 
 /// One page of the caller's documents (all share the caller as owner).
 pub async fn list_page(state: &AppState, listing: &Listing) -> ApiResult<Page<DocumentDto>> {
-    let (rows, next_cursor) = read::list_documents(&state.pages, listing).await?;
+    let (rows, next_cursor) = state.documents.reads.list_documents(listing).await?;
     Ok(Page {
-        items: rows.into_iter().map(read::DocRow::into_dto).collect(),
+        items: rows.into_iter().map(DocumentDto::from).collect(),
         next_cursor,
     })
 }

@@ -13,12 +13,11 @@ use uuid::Uuid;
 
 use crate::auth::CurrentUser;
 use crate::consistency::ConsistencyToken;
-use crate::documents::command_context;
 use crate::documents::dto::{CreateFolderRequest, FolderDto, UpdateFolderRequest};
-use crate::documents::read;
 use crate::error::ApiResult;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::json::ApiJson;
+use crate::state::command_context;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -40,8 +39,13 @@ async fn dto_after(
         let timeout = std::time::Duration::from_millis(state.config.consistency_wait_ms);
         waiter.wait_for(pos, timeout).await;
     }
-    if let Some(f) = read::folder(&state.pages, owner.as_uuid(), id.as_uuid()).await? {
-        return Ok(f);
+    if let Some(f) = state
+        .documents
+        .reads
+        .folder(owner.as_uuid(), id.as_uuid())
+        .await?
+    {
+        return Ok(f.into());
     }
     let now = state.clock.now();
     Ok(FolderDto {
@@ -79,9 +83,12 @@ async fn create(
 #[utoipa::path(get, path = "/api/folders", tag = "folders",
     responses((status = 200, body = Vec<FolderDto>)), security(("bearer" = [])))]
 async fn list(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Vec<FolderDto>>> {
-    Ok(Json(
-        read::folders_of(&state.pages, user.id().as_uuid()).await?,
-    ))
+    let rows = state
+        .documents
+        .reads
+        .folders_of(user.id().as_uuid())
+        .await?;
+    Ok(Json(rows.into_iter().map(FolderDto::from).collect()))
 }
 
 /// Rename and/or move (`parent_id: null` moves to the top level). A folder can never be moved

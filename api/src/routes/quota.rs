@@ -5,17 +5,17 @@ use axum::http::HeaderMap;
 use axum::Json;
 use commands::documents::quota;
 use domain::ids::UserId;
+use projections::ReadError;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::auth::{Admin, CurrentUser};
 use crate::consistency::ConsistencyToken;
-use crate::documents::command_context;
 use crate::documents::dto::{QuotaDto, SetQuotaRequest};
-use crate::documents::read;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiPath;
 use crate::json::ApiJson;
+use crate::state::command_context;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -25,7 +25,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 async fn quota_dto(state: &AppState, user: Uuid) -> ApiResult<QuotaDto> {
-    let (limit, used, reserved) = read::quota_of(&state.pool, user, state.clock.now()).await?;
+    let (limit, used, reserved) = state
+        .documents
+        .reads
+        .quota_of(user, state.clock.now())
+        .await?;
     Ok(QuotaDto {
         limit_bytes: limit
             .map(|l| l.max(0) as u64)
@@ -59,8 +63,8 @@ async fn set_quota(
     let limit = u64::try_from(body.limit_bytes)
         .map_err(|_| ApiError::bad_request("invalid_limit", "limit_bytes must not be negative."))?;
     let exists = || async {
-        let known = state.documents.users.handles(&[id]).await?;
-        Ok::<_, sqlx::Error>(!known.is_empty())
+        let known = state.documents.reads.handles(&[id]).await?;
+        Ok::<_, ReadError>(!known.is_empty())
     };
     // A user registered a moment ago may not be projected yet: catch up once before a 404.
     if !exists().await? {
@@ -77,7 +81,11 @@ async fn set_quota(
         limit,
     )
     .await?;
-    let (_, _, reserved) = read::quota_of(&state.pool, id, state.clock.now()).await?;
+    let (_, _, reserved) = state
+        .documents
+        .reads
+        .quota_of(id, state.clock.now())
+        .await?;
     let q = done.value;
     Ok((
         ConsistencyToken(done.position),

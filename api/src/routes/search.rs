@@ -15,11 +15,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
-use crate::documents::command_context;
 use crate::documents::dto::{OwnerRef, Page};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiQuery;
 use crate::intelligence::dto::SearchHitDto;
+use crate::state::command_context;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -106,7 +106,7 @@ async fn search_documents(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let handles = state.documents.users.handles(&owners).await?;
+    let handles = state.documents.reads.handles(&owners).await?;
     let ctx = command_context(&state, me, user.role(), &headers);
     let mut items = Vec::with_capacity(page.items.len());
     for hit in page.items {

@@ -3,9 +3,10 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use commands::documents::{share, UserDirectory};
+use commands::documents::share;
 use domain::document::{Document, Permission};
 use domain::ids::{DocumentId, ShareId, UserId};
+use projections::documents::Visibility;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -14,12 +15,13 @@ use uuid::Uuid;
 use super::documents::page_limit;
 use crate::auth::CurrentUser;
 use crate::consistency::ConsistencyToken;
-use crate::documents::command_context;
-use crate::documents::dto::{CreateShareRequest, OwnerRef, Page, ShareDto, SharedDocumentDto};
-use crate::documents::read::{self, Visibility};
+use crate::documents::dto::{
+    CreateShareRequest, DocumentDto, OwnerRef, Page, ShareDto, SharedDocumentDto, ERASED_HANDLE,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::json::ApiJson;
+use crate::state::command_context;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -42,7 +44,12 @@ fn permission(raw: &str) -> ApiResult<Permission> {
 
 /// The owner's view of a document; a recipient is refused, anyone else gets 404.
 async fn owned(state: &AppState, me: UserId, id: Uuid) -> ApiResult<()> {
-    match read::visible_document(&state.pages, me.as_uuid(), id).await? {
+    match state
+        .documents
+        .reads
+        .visible_document(me.as_uuid(), id)
+        .await?
+    {
         Some((_, Visibility::Owner)) => Ok(()),
         Some((_, Visibility::Recipient(_))) => Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -72,6 +79,7 @@ async fn create(
     // command resolves it (an unknown handle still answers `recipient_not_found`).
     let known = state
         .documents
+        .services
         .users
         .find_by_handle(&body.handle)
         .await
@@ -116,16 +124,16 @@ async fn list(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<Vec<ShareDto>>> {
     owned(&state, user.id(), id).await?;
-    let rows = read::shares_of(&state.pool, id).await?;
+    let rows = state.documents.reads.shares_of(id).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.recipient_id).collect();
-    let mut handles = state.documents.users.handles(&ids).await?;
+    let mut handles = state.documents.reads.handles(&ids).await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| {
                 let h = handles
                     .remove(&r.recipient_id)
-                    .unwrap_or_else(|| "[erased]".into());
-                r.into_dto(h)
+                    .unwrap_or_else(|| ERASED_HANDLE.into());
+                ShareDto::from_row(r, h)
             })
             .collect(),
     ))
@@ -165,13 +173,15 @@ async fn shared_with_me(
     ApiQuery(q): ApiQuery<SharedQuery>,
 ) -> ApiResult<Json<Page<SharedDocumentDto>>> {
     let me = user.id();
-    let (rows, next_cursor) = read::shared_with(
-        &state.pages,
-        user.id().as_uuid(),
-        page_limit(q.limit),
-        q.cursor.as_deref(),
-    )
-    .await?;
+    let (rows, next_cursor) = state
+        .documents
+        .reads
+        .shared_with(
+            user.id().as_uuid(),
+            page_limit(q.limit),
+            q.cursor.as_deref(),
+        )
+        .await?;
     let ctx = command_context(&state, me, user.role(), &headers);
     let mut items = Vec::with_capacity(rows.len());
     for (doc, permission) in rows {
@@ -181,7 +191,7 @@ async fn shared_with_me(
         if live.access(me) == domain::document::Access::None {
             continue;
         }
-        let mut document = doc.into_dto();
+        let mut document = DocumentDto::from(doc);
         // The owner's other documents are none of a recipient's business.
         document.duplicate_of = None;
         items.push(SharedDocumentDto {

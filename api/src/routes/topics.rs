@@ -11,13 +11,13 @@ use uuid::Uuid;
 
 use crate::auth::CurrentUser;
 use crate::consistency::ConsistencyToken;
-use crate::documents::command_context;
 use crate::documents::dto::Page;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiPath;
 use crate::intelligence::dto::{CreateTopicRequest, TopicDto, UpdateTopicRequest};
 use crate::intelligence::topics;
 use crate::json::ApiJson;
+use crate::state::command_context;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {

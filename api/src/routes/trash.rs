@@ -5,6 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use commands::documents::manage;
 use domain::ids::DocumentId;
+use projections::documents::{Listing, Sort};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -13,11 +14,10 @@ use uuid::Uuid;
 use super::documents::{list_page, page_limit};
 use crate::auth::CurrentUser;
 use crate::consistency::ConsistencyToken;
-use crate::documents::command_context;
 use crate::documents::dto::{DocumentDto, Page};
-use crate::documents::read::{Listing, Sort};
 use crate::error::ApiResult;
 use crate::extract::{ApiPath, ApiQuery};
+use crate::state::command_context;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -2,6 +2,7 @@
 //! the rows it answers) lives beside the projection that writes its tables, in
 //! `projections::<subject>::query`; its SQL lives here, one file per subject.
 
+pub mod documents;
 pub mod processing;
 pub mod search;
 pub mod topics;

@@ -6,8 +6,6 @@
 
 use std::sync::Arc;
 
-use api::documents::read::{self, Listing, Sort, Visibility};
-use api::documents::SqlFacts;
 use commands::documents::{folders, manage, share, upload, DocumentServices, DocumentSettings};
 use commands::{Actor, CommandContext, Role};
 use docuvault_tests::TestDb;
@@ -17,6 +15,8 @@ use domain::ports::{EventStore, SystemClock};
 use domain::Checkpoint;
 use futures::stream;
 use infra::eventstore::{MasterKey, PgDataKeys, PgEventStore};
+use infra::readmodels::documents::{self as read, SqlFacts};
+use projections::documents::{Listing, Sort, Visibility};
 use uuid::Uuid;
 
 struct World {

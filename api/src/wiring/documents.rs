@@ -1,5 +1,6 @@
 //! Building the documents area from configuration: the blob store (filesystem by default, S3
-//! when configured), the settings, and the background sweeper.
+//! when configured), the settings, and the PostgreSQL adapters of its ports (the read model's
+//! query port, the command handlers' facts, user directory and snapshots).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,16 +8,17 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use commands::documents::DocumentSettings;
-use commands::CommandContext;
+use commands::documents::{DocumentServices, DocumentSettings};
 use domain::blob::BlobStore;
 use domain::ports::Clock;
 use infra::blob::{FsBlobStore, S3BlobStore, S3Config};
+use infra::readmodels::documents::{PgDocumentReads, SqlFacts, SqlUsers};
+use infra::snapshots::PgSnapshots;
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::PgPool;
 
-use super::Documents;
 use crate::config::Config;
+use crate::documents::Documents;
 use crate::routes::blobs::FsBlobs;
 
 /// The store named by `cfg.blob.store` (`fs` or `s3`). `public_url` is where clients reach this
@@ -90,28 +92,25 @@ pub fn settings(cfg: &Config) -> DocumentSettings {
     }
 }
 
-/// Everything the documents routes need, from configuration.
+/// Everything the documents routes need, from configuration: the read model on `pool` and, for
+/// page reads, `pages` (`run::connect_pages`).
 pub async fn documents(
     cfg: &Config,
     pool: PgPool,
+    pages: PgPool,
     public_url: Option<&str>,
     clock: Arc<dyn Clock>,
 ) -> Result<Documents> {
     let (blobs, fs) = blob_store(cfg, public_url, clock).await?;
-    Ok(Documents::new(pool, blobs, fs, settings(cfg)))
-}
-
-/// Runs the sweeper (abandoned uploads, old trash) every minute until `shutdown`.
-pub fn spawn_sweeper(
-    ctx: CommandContext,
-    docs: &Documents,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> tokio::task::JoinHandle<()> {
-    let svc = docs.services.clone();
-    tokio::spawn(super::sweeper::run(
-        ctx,
-        svc,
-        Duration::from_secs(60),
-        shutdown,
-    ))
+    Ok(Documents {
+        services: DocumentServices {
+            blobs,
+            facts: Arc::new(SqlFacts { pool: pool.clone() }),
+            users: Arc::new(SqlUsers { pool: pool.clone() }),
+            snapshots: Arc::new(PgSnapshots { pool: pool.clone() }),
+            settings: settings(cfg),
+        },
+        reads: Arc::new(PgDocumentReads { pool, pages }),
+        fs,
+    })
 }

@@ -1,18 +1,99 @@
-//! Queries on the documents read models. Every listing is a keyset page over one of the indexes
-//! in the `documents_read_models` migration; nothing counts or sorts a user's whole collection.
+//! The documents read model (documents, shares, folders, quotas) on PostgreSQL:
+//!
+//! - [`PgDocumentReads`]: the query API's port (`projections::documents::DocumentReads`). Page
+//!   reads (one document, listings, shared-with-me, folders) go to the page-read pool
+//!   (`crate::page_read_pool`), the rest to the main pool. Each method is one of the functions
+//!   below on a pool, which the read-model tests call directly.
+//! - [`SqlFacts`]: the command handlers' read-model questions (`commands::documents::DocumentFacts`).
+//! - [`SqlUsers`]: the user directory the share command resolves handles with (`UserDirectory`).
+//!
+//! Every listing is a keyset page over one of the indexes in the `documents_read_models`
+//! migration; nothing counts or sorts a user's whole collection.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use std::collections::HashMap;
+
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use commands::documents::{DocumentFacts, FactsError, UserDirectory};
+use domain::ids::{DocumentId, FolderId, UserId};
+use projections::documents::{
+    Cursor, CursorKey, DocRow, DocumentReads, FolderRow, Listing, ShareRow, Sort, SortKey,
+    Visibility,
+};
+use projections::ReadError;
 use sqlx::postgres::PgRow;
 use sqlx::{Column, PgPool, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
-use super::dto::{DocumentDto, FolderDto, OwnerRef, ShareDto};
-use crate::error::ApiError;
+/// The query port on the main pool and the page-read pool.
+#[derive(Clone)]
+pub struct PgDocumentReads {
+    pub pool: PgPool,
+    /// For page reads only (`crate::page_read_pool`).
+    pub pages: PgPool,
+}
 
-/// The columns every document query selects, as `DocRow` reads them: all from the `documents` row
+#[async_trait]
+impl DocumentReads for PgDocumentReads {
+    async fn visible_document(
+        &self,
+        caller: Uuid,
+        id: Uuid,
+    ) -> Result<Option<(DocRow, Visibility)>, ReadError> {
+        visible_document(&self.pages, caller, id).await
+    }
+
+    async fn list_documents(
+        &self,
+        listing: &Listing,
+    ) -> Result<(Vec<DocRow>, Option<String>), ReadError> {
+        list_documents(&self.pages, listing).await
+    }
+
+    async fn documents_by_ids(
+        &self,
+        owner: Uuid,
+        state: &str,
+        ids: &[Uuid],
+    ) -> Result<Vec<DocRow>, ReadError> {
+        documents_by_ids(&self.pages, owner, state, ids).await
+    }
+
+    async fn shared_with(
+        &self,
+        recipient: Uuid,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<(DocRow, String)>, Option<String>), ReadError> {
+        shared_with(&self.pages, recipient, limit, cursor).await
+    }
+
+    async fn shares_of(&self, document: Uuid) -> Result<Vec<ShareRow>, ReadError> {
+        shares_of(&self.pool, document).await
+    }
+
+    async fn folders_of(&self, owner: Uuid) -> Result<Vec<FolderRow>, ReadError> {
+        folders_of(&self.pages, owner).await
+    }
+
+    async fn folder(&self, owner: Uuid, id: Uuid) -> Result<Option<FolderRow>, ReadError> {
+        folder(&self.pages, owner, id).await
+    }
+
+    async fn quota_of(
+        &self,
+        user: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<(Option<i64>, i64, i64), ReadError> {
+        quota_of(&self.pool, user, now).await
+    }
+
+    async fn handles(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>, ReadError> {
+        handles(&self.pool, ids).await
+    }
+}
+
+/// The columns every document query selects, as `Doc` reads them: all from the `documents` row
 /// (its projection keeps the processing status, topics and duplicate-of pointer there), so a page
 /// is one index range scan. The one exception: a document still `uploaded` whose first run a
 /// worker has already claimed shows `processing` (a job lease is not an event; the probe runs
@@ -30,42 +111,22 @@ const DOC_COLUMNS: &str = "d.id, d.owner_id, d.folder_key, d.filename, d.filenam
 /// (an erased user has no row: `None`).
 const OWNER_HANDLE: &str = "(select u.handle from users u where u.id = d.owner_id) as owner_handle";
 
-#[derive(Debug, Clone)]
-pub struct DocRow {
-    pub id: Uuid,
-    pub owner_id: Uuid,
-    pub folder_key: Uuid,
-    pub filename: String,
-    pub filename_key: String,
-    pub content_type: String,
-    pub size_bytes: i64,
-    pub sha256: Option<String>,
-    pub state: String,
-    pub processing_status: String,
-    pub topic_ids: Vec<Uuid>,
-    pub duplicate_of: Option<Uuid>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub trashed_at: Option<DateTime<Utc>>,
-    pub shared_with_count: i32,
-    /// Selected by the queries that answer a document with its owner (see [`OWNER_HANDLE`]), as
-    /// the column right after [`DOC_COLUMNS`]; `None` elsewhere and for an erased owner.
-    pub owner_handle: Option<String>,
-}
-
 /// Where `owner_handle` sits when a query selects it: right after the [`DOC_COLUMNS`].
 const OWNER_HANDLE_AT: usize = 16;
 
+/// A [`DocRow`] as the [`DOC_COLUMNS`] (and, where selected, [`OWNER_HANDLE`]) answer it.
+struct Doc(DocRow);
+
 /// Reads the [`DOC_COLUMNS`] by position: a page decodes 16 columns of 51 rows, and looking each
-/// one up by name was a visible share of a folder page's CPU. The queries that embed a `DocRow`
+/// one up by name was a visible share of a folder page's CPU. The queries that embed a `Doc`
 /// (`#[sqlx(flatten)]`) select `DOC_COLUMNS` first, so the positions hold for them too.
-impl<'r> sqlx::FromRow<'r, PgRow> for DocRow {
+impl<'r> sqlx::FromRow<'r, PgRow> for Doc {
     fn from_row(row: &'r PgRow) -> Result<Self, sqlx::Error> {
         let owner_handle = match row.columns().get(OWNER_HANDLE_AT) {
             Some(c) if c.name() == "owner_handle" => row.try_get(OWNER_HANDLE_AT)?,
             _ => None,
         };
-        Ok(DocRow {
+        Ok(Doc(DocRow {
             id: row.try_get(0)?,
             owner_id: row.try_get(1)?,
             folder_key: row.try_get(2)?,
@@ -83,51 +144,17 @@ impl<'r> sqlx::FromRow<'r, PgRow> for DocRow {
             trashed_at: row.try_get(14)?,
             shared_with_count: row.try_get(15)?,
             owner_handle,
-        })
+        }))
     }
 }
 
-impl DocRow {
-    /// The document as the API shows it; the owner's handle is `[erased]` once the owner is gone
-    /// (or when the query did not select it).
-    pub fn into_dto(self) -> DocumentDto {
-        let status = match self.state.as_str() {
-            "active" => self.processing_status,
-            other => other.to_owned(),
-        };
-        DocumentDto {
-            id: self.id,
-            filename: self.filename,
-            content_type: self.content_type,
-            size_bytes: self.size_bytes.max(0) as u64,
-            sha256: self.sha256,
-            folder_id: (!self.folder_key.is_nil()).then_some(self.folder_key),
-            status,
-            owner: OwnerRef {
-                id: self.owner_id,
-                handle: self
-                    .owner_handle
-                    .unwrap_or_else(|| ERASED_HANDLE.to_owned()),
-            },
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            shared_with_count: self.shared_with_count.max(0) as u32,
-            trashed_at: self.trashed_at,
-            topic_ids: self.topic_ids,
-            duplicate_of: self.duplicate_of,
-        }
+/// The column a listing in `sort` order is keyed on.
+fn sort_column(sort: &Sort) -> &'static str {
+    match sort.key {
+        SortKey::Created => "d.created_at",
+        SortKey::Name => "d.filename_key",
+        SortKey::Size => "d.size_bytes",
     }
-}
-
-/// What the API shows for the handle of a user who has been erased.
-pub const ERASED_HANDLE: &str = "[erased]";
-
-/// How the caller may see a document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Visibility {
-    Owner,
-    /// Through a share with this permission.
-    Recipient(String),
 }
 
 /// A document the caller owns (pending, active or trashed) or holds a share of (active only).
@@ -136,11 +163,11 @@ pub async fn visible_document(
     pool: &PgPool,
     caller: Uuid,
     id: Uuid,
-) -> Result<Option<(DocRow, Visibility)>, ApiError> {
+) -> Result<Option<(DocRow, Visibility)>, ReadError> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
-        doc: DocRow,
+        doc: Doc,
         permission: Option<String>,
     }
     let row: Option<Row> = sqlx::query_as(&format!(
@@ -151,108 +178,24 @@ pub async fn visible_document(
     .bind(id)
     .bind(caller)
     .fetch_optional(pool)
-    .await?;
+    .await
+    .map_err(super::database)?;
     Ok(row.map(|r| {
-        let vis = if r.doc.owner_id == caller {
+        let vis = if r.doc.0.owner_id == caller {
             Visibility::Owner
         } else {
             Visibility::Recipient(r.permission.unwrap_or_default())
         };
-        (r.doc, vis)
+        (r.doc.0, vis)
     }))
-}
-
-/// The sort orders of `GET /api/documents?sort=` (a leading `-` means descending).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortKey {
-    Created,
-    Name,
-    Size,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct Sort {
-    pub key: SortKey,
-    pub descending: bool,
-}
-
-impl Sort {
-    /// Newest first unless asked otherwise.
-    pub fn parse(raw: Option<&str>) -> Result<Self, ApiError> {
-        let raw = raw.unwrap_or("-created_at");
-        let (descending, name) = match raw.strip_prefix('-') {
-            Some(n) => (true, n),
-            None => (false, raw),
-        };
-        let key = match name {
-            "created_at" => SortKey::Created,
-            "filename" | "name" => SortKey::Name,
-            "size_bytes" | "size" => SortKey::Size,
-            _ => {
-                return Err(ApiError::bad_request(
-                    "invalid_sort",
-                    "sort must be one of created_at, filename, size_bytes, optionally prefixed with `-`.",
-                ))
-            }
-        };
-        Ok(Self { key, descending })
-    }
-
-    fn column(&self) -> &'static str {
-        match self.key {
-            SortKey::Created => "d.created_at",
-            SortKey::Name => "d.filename_key",
-            SortKey::Size => "d.size_bytes",
-        }
-    }
-}
-
-/// A keyset cursor: the sort key and id of the last row of the previous page.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(untagged)]
-enum CursorKey {
-    Time(DateTime<Utc>),
-    Int(i64),
-    Text(String),
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Cursor {
-    k: CursorKey,
-    id: Uuid,
-}
-
-fn encode_cursor(c: &Cursor) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(c).expect("cursor serializes"))
-}
-
-fn decode_cursor(raw: &str) -> Result<Cursor, ApiError> {
-    URL_SAFE_NO_PAD
-        .decode(raw)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or_else(|| ApiError::bad_request("invalid_cursor", "The cursor is not valid."))
-}
-
-/// What a listing asks for.
-#[derive(Debug, Clone)]
-pub struct Listing {
-    pub owner: Uuid,
-    pub state: &'static str,
-    /// `Some(nil)` is the top level; `None` lists every folder.
-    pub folder: Option<Uuid>,
-    pub q: Option<String>,
-    pub sort: Sort,
-    pub limit: u32,
-    pub cursor: Option<String>,
 }
 
 /// One page of a user's documents.
 pub async fn list_documents(
     pool: &PgPool,
     l: &Listing,
-) -> Result<(Vec<DocRow>, Option<String>), ApiError> {
-    let col = l.sort.column();
+) -> Result<(Vec<DocRow>, Option<String>), ReadError> {
+    let col = sort_column(&l.sort);
     // Every row has the one owner: the handle is read once (an init plan), not per row.
     let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
         "select {DOC_COLUMNS}, (select u.handle from users u where u.id = "
@@ -270,37 +213,38 @@ pub async fn list_documents(
             .push(" escape '\\'");
     }
     if let Some(raw) = &l.cursor {
-        let c = decode_cursor(raw)?;
+        let c = Cursor::decode(raw)?;
         let cmp = if l.sort.descending { "<" } else { ">" };
         qb.push(format!(" and ({col}, d.id) {cmp} ("));
         match (l.sort.key, c.k) {
             (SortKey::Created, CursorKey::Time(t)) => qb.push_bind(t),
             (SortKey::Size, CursorKey::Int(n)) => qb.push_bind(n),
             (SortKey::Name, CursorKey::Text(s)) => qb.push_bind(s),
-            _ => {
-                return Err(ApiError::bad_request(
-                    "invalid_cursor",
-                    "The cursor belongs to another sort order.",
-                ))
-            }
+            _ => return Err(ReadError::CursorOfAnotherSort),
         };
         qb.push(", ").push_bind(c.id).push(")");
     }
     let dir = if l.sort.descending { "desc" } else { "asc" };
     qb.push(format!(" order by {col} {dir}, d.id {dir} limit "))
         .push_bind(i64::from(l.limit) + 1);
-    let mut rows: Vec<DocRow> = qb.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<Doc> = qb
+        .build_query_as()
+        .fetch_all(pool)
+        .await
+        .map_err(super::database)?;
+    let mut rows: Vec<DocRow> = rows.into_iter().map(|d| d.0).collect();
     let next = if rows.len() > l.limit as usize {
         rows.truncate(l.limit as usize);
         rows.last().map(|r| {
-            encode_cursor(&Cursor {
+            Cursor {
                 k: match l.sort.key {
                     SortKey::Created => CursorKey::Time(r.created_at),
                     SortKey::Size => CursorKey::Int(r.size_bytes),
                     SortKey::Name => CursorKey::Text(r.filename_key.clone()),
                 },
                 id: r.id,
-            })
+            }
+            .encode()
         })
     } else {
         None
@@ -314,9 +258,9 @@ pub async fn documents_by_ids(
     owner: Uuid,
     state: &str,
     ids: &[Uuid],
-) -> Result<Vec<DocRow>, ApiError> {
+) -> Result<Vec<DocRow>, ReadError> {
     // One owner for every row: the handle is read once (an init plan), as in `list_documents`.
-    let mut rows: Vec<DocRow> = sqlx::query_as(&format!(
+    let rows: Vec<Doc> = sqlx::query_as(&format!(
         "select {DOC_COLUMNS}, (select u.handle from users u where u.id = $2) as owner_handle \
          from documents d where d.id = any($1) and d.owner_id = $2 and d.state = $3"
     ))
@@ -324,7 +268,9 @@ pub async fn documents_by_ids(
     .bind(owner)
     .bind(state)
     .fetch_all(pool)
-    .await?;
+    .await
+    .map_err(super::database)?;
+    let mut rows: Vec<DocRow> = rows.into_iter().map(|d| d.0).collect();
     rows.sort_by_key(|r| ids.iter().position(|i| *i == r.id));
     Ok(rows)
 }
@@ -341,11 +287,11 @@ pub async fn shared_with(
     recipient: Uuid,
     limit: u32,
     cursor: Option<&str>,
-) -> Result<(Vec<(DocRow, String)>, Option<String>), ApiError> {
+) -> Result<(Vec<(DocRow, String)>, Option<String>), ReadError> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
-        doc: DocRow,
+        doc: Doc,
         permission: String,
         share_id: Uuid,
         shared_at: DateTime<Utc>,
@@ -358,12 +304,9 @@ pub async fn shared_with(
     ));
     qb.push_bind(recipient);
     if let Some(raw) = cursor {
-        let c = decode_cursor(raw)?;
+        let c = Cursor::decode(raw)?;
         let CursorKey::Time(t) = c.k else {
-            return Err(ApiError::bad_request(
-                "invalid_cursor",
-                "The cursor is not valid.",
-            ));
+            return Err(ReadError::InvalidCursor);
         };
         qb.push(" and (s.created_at, s.share_id) < (")
             .push_bind(t)
@@ -373,61 +316,61 @@ pub async fn shared_with(
     }
     qb.push(" order by s.created_at desc, s.share_id desc limit ")
         .push_bind(i64::from(limit) + 1);
-    let mut rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
+    let mut rows: Vec<Row> = qb
+        .build_query_as()
+        .fetch_all(pool)
+        .await
+        .map_err(super::database)?;
     let next = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         rows.last().map(|r| {
-            encode_cursor(&Cursor {
+            Cursor {
                 k: CursorKey::Time(r.shared_at),
                 id: r.share_id,
-            })
+            }
+            .encode()
         })
     } else {
         None
     };
     Ok((
-        rows.into_iter().map(|r| (r.doc, r.permission)).collect(),
+        rows.into_iter().map(|r| (r.doc.0, r.permission)).collect(),
         next,
     ))
 }
 
 /// The shares of one document (the caller is known to own it).
-pub async fn shares_of(pool: &PgPool, document: Uuid) -> Result<Vec<ShareRow>, ApiError> {
-    Ok(sqlx::query_as(
+pub async fn shares_of(pool: &PgPool, document: Uuid) -> Result<Vec<ShareRow>, ReadError> {
+    #[derive(sqlx::FromRow)]
+    struct Share {
+        share_id: Uuid,
+        document_id: Uuid,
+        recipient_id: Uuid,
+        permission: String,
+        created_at: DateTime<Utc>,
+    }
+    let rows: Vec<Share> = sqlx::query_as(
         "select share_id, document_id, recipient_id, permission, created_at \
          from document_shares where document_id = $1 order by created_at, share_id",
     )
     .bind(document)
     .fetch_all(pool)
-    .await?)
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ShareRow {
-    pub share_id: Uuid,
-    pub document_id: Uuid,
-    pub recipient_id: Uuid,
-    pub permission: String,
-    pub created_at: DateTime<Utc>,
-}
-
-impl ShareRow {
-    pub fn into_dto(self, handle: String) -> ShareDto {
-        ShareDto {
-            id: self.share_id,
-            document_id: self.document_id,
-            recipient: OwnerRef {
-                id: self.recipient_id,
-                handle,
-            },
-            permission: self.permission,
-            created_at: self.created_at,
-        }
-    }
+    .await
+    .map_err(super::database)?;
+    Ok(rows
+        .into_iter()
+        .map(|s| ShareRow {
+            share_id: s.share_id,
+            document_id: s.document_id,
+            recipient_id: s.recipient_id,
+            permission: s.permission,
+            created_at: s.created_at,
+        })
+        .collect())
 }
 
 #[derive(sqlx::FromRow)]
-struct FolderRow {
+struct Folder {
     id: Uuid,
     name: String,
     parent_id: Option<Uuid>,
@@ -435,9 +378,9 @@ struct FolderRow {
     updated_at: DateTime<Utc>,
 }
 
-impl From<FolderRow> for FolderDto {
-    fn from(r: FolderRow) -> Self {
-        FolderDto {
+impl From<Folder> for FolderRow {
+    fn from(r: Folder) -> Self {
+        FolderRow {
             id: r.id,
             name: r.name,
             parent_id: r.parent_id,
@@ -447,27 +390,30 @@ impl From<FolderRow> for FolderDto {
     }
 }
 
-pub async fn folders_of(pool: &PgPool, owner: Uuid) -> Result<Vec<FolderDto>, ApiError> {
-    let rows: Vec<FolderRow> = sqlx::query_as(
+/// The owner's folders, by name.
+pub async fn folders_of(pool: &PgPool, owner: Uuid) -> Result<Vec<FolderRow>, ReadError> {
+    let rows: Vec<Folder> = sqlx::query_as(
         "select id, name, parent_id, created_at, updated_at from folders \
          where owner_id = $1 order by lower(name), id",
     )
     .bind(owner)
     .fetch_all(pool)
-    .await?;
+    .await
+    .map_err(super::database)?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
 /// One of the owner's folders.
-pub async fn folder(pool: &PgPool, owner: Uuid, id: Uuid) -> Result<Option<FolderDto>, ApiError> {
-    let row: Option<FolderRow> = sqlx::query_as(
+pub async fn folder(pool: &PgPool, owner: Uuid, id: Uuid) -> Result<Option<FolderRow>, ReadError> {
+    let row: Option<Folder> = sqlx::query_as(
         "select id, name, parent_id, created_at, updated_at from folders \
          where owner_id = $1 and id = $2",
     )
     .bind(owner)
     .bind(id)
     .fetch_optional(pool)
-    .await?;
+    .await
+    .map_err(super::database)?;
     Ok(row.map(Into::into))
 }
 
@@ -476,12 +422,13 @@ pub async fn quota_of(
     pool: &PgPool,
     user: Uuid,
     now: DateTime<Utc>,
-) -> Result<(Option<i64>, i64, i64), ApiError> {
+) -> Result<(Option<i64>, i64, i64), ReadError> {
     let row: Option<(Option<i64>, i64)> =
         sqlx::query_as("select limit_bytes, used_bytes from quotas where user_id = $1")
             .bind(user)
             .fetch_optional(pool)
-            .await?;
+            .await
+            .map_err(super::database)?;
     let reserved: Option<i64> = sqlx::query_scalar(
         "select sum(size_bytes)::int8 from documents \
          where owner_id = $1 and state = 'pending' and upload_expires_at > $2",
@@ -489,16 +436,151 @@ pub async fn quota_of(
     .bind(user)
     .bind(now)
     .fetch_one(pool)
-    .await?;
+    .await
+    .map_err(super::database)?;
     let (limit, used) = row.unwrap_or((None, 0));
     Ok((limit, used, reserved.unwrap_or(0)))
+}
+
+/// Handles of the given users, from the identity read model (`users`); users without a row
+/// (erased) are left out.
+pub async fn handles(pool: &PgPool, ids: &[Uuid]) -> Result<HashMap<Uuid, String>, ReadError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, String)> =
+        sqlx::query_as("select id, handle from users where id = any($1)")
+            .bind(ids)
+            .fetch_all(pool)
+            .await
+            .map_err(super::database)?;
+    Ok(rows.into_iter().collect())
+}
+
+fn err(e: sqlx::Error) -> FactsError {
+    FactsError(e.to_string())
+}
+
+/// The command handlers' read-model questions, answered with SQL on the read tables.
+#[derive(Clone)]
+pub struct SqlFacts {
+    pub pool: PgPool,
+}
+
+#[async_trait]
+impl DocumentFacts for SqlFacts {
+    async fn folder_holds_documents(
+        &self,
+        owner: UserId,
+        folder: FolderId,
+    ) -> Result<bool, FactsError> {
+        sqlx::query_scalar(
+            "select exists(select 1 from documents where owner_id = $1 \
+             and state in ('active', 'pending') and folder_key = $2)",
+        )
+        .bind(owner.as_uuid())
+        .bind(folder.as_uuid())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(err)
+    }
+
+    async fn active_documents_in(
+        &self,
+        owner: UserId,
+        folders: &[FolderId],
+    ) -> Result<Vec<DocumentId>, FactsError> {
+        let keys: Vec<Uuid> = folders.iter().map(|f| f.as_uuid()).collect();
+        let ids: Vec<Uuid> = sqlx::query_scalar(
+            "select id from documents where owner_id = $1 and state = 'active' \
+             and folder_key = any($2)",
+        )
+        .bind(owner.as_uuid())
+        .bind(keys)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(ids.into_iter().map(DocumentId).collect())
+    }
+
+    async fn abandoned_uploads(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DocumentId>, FactsError> {
+        let ids: Vec<Uuid> = sqlx::query_scalar(
+            "select id from documents where state = 'pending' and upload_expires_at < $1 \
+             order by upload_expires_at limit $2",
+        )
+        .bind(before)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(ids.into_iter().map(DocumentId).collect())
+    }
+
+    async fn orphaned_charges(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(UserId, DocumentId, u64)>, FactsError> {
+        let rows: Vec<(Uuid, Uuid, i64)> = sqlx::query_as(
+            "select c.user_id, c.document_id, c.size_bytes from quota_charges c \
+             where not exists (select 1 from documents d where d.id = c.document_id) \
+             order by c.charged_at limit $1",
+        )
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(u, d, n)| (UserId(u), DocumentId(d), n.max(0) as u64))
+            .collect())
+    }
+
+    async fn trashed_before(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DocumentId>, FactsError> {
+        let ids: Vec<Uuid> = sqlx::query_scalar(
+            "select id from documents where state = 'trashed' and trashed_at < $1 \
+             order by trashed_at limit $2",
+        )
+        .bind(before)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(ids.into_iter().map(DocumentId).collect())
+    }
+}
+
+/// Users by handle, from the identity read model (`users`).
+#[derive(Clone)]
+pub struct SqlUsers {
+    pub pool: PgPool,
+}
+
+#[async_trait]
+impl UserDirectory for SqlUsers {
+    async fn find_by_handle(&self, handle: &str) -> Result<Option<UserId>, FactsError> {
+        let id: Option<Uuid> =
+            sqlx::query_scalar("select id from users where lower(handle) = lower($1)")
+                .bind(handle)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(err)?;
+        Ok(id.map(UserId))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The names `DocRow::from_row` expects at each position, and what `DOC_COLUMNS` selects there.
+    /// The names `Doc::from_row` expects at each position, and what `DOC_COLUMNS` selects there.
     #[test]
     fn doc_columns_are_in_the_order_doc_row_reads_them() {
         let expected = [
