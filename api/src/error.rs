@@ -5,6 +5,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
+use commands::erasure::EraseError;
 use commands::CommandError;
 use domain::ports::StoreError;
 use projections::ReadError;
@@ -180,6 +181,20 @@ impl<E: Into<ApiError>> From<CommandError<E>> for ApiError {
             CommandError::NotFound => ApiError::not_found(),
             CommandError::Forbidden => ApiError::forbidden(),
             CommandError::Infra(ctx) => ApiError::internal(ctx),
+        }
+    }
+}
+
+/// An erasure that stopped: the account's refusals as every identity command maps them (404,
+/// 403, 409 `cannot_modify_self`, …); the read model, blob store and key ring as 500s whose cause
+/// goes to the log (a read model's reads `database: …`).
+impl From<EraseError> for ApiError {
+    fn from(e: EraseError) -> Self {
+        match e {
+            EraseError::Account(e) => e.into(),
+            EraseError::OwnedDocuments(e) => ApiError::internal(e.to_string()),
+            EraseError::Blobs(e) => ApiError::internal(e.to_string()),
+            EraseError::Keys(e) => ApiError::internal(e.to_string()),
         }
     }
 }

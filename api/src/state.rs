@@ -39,6 +39,8 @@ pub struct AppState {
     pub processing: Arc<dyn projections::processing::ProcessingQuery>,
     /// Full-text search (`GET /api/search`, the document listing's `q`), on the page-read pool.
     pub search: Arc<dyn projections::search::SearchReader>,
+    /// Every document an account owns, for erasure (`infra::readmodels::erasure` over PostgreSQL).
+    pub owned_documents: Arc<dyn commands::erasure::OwnedDocuments>,
 }
 
 impl FromRef<AppState> for PgPool {

@@ -136,5 +136,8 @@ pub async fn build_state_with(
         )),
         // The search statements' plans do not depend on their parameters: the page-read pool.
         search: Arc::new(infra::readmodels::search::PgSearch::new(core.pages.clone())),
+        owned_documents: Arc::new(infra::readmodels::erasure::PgOwnedDocuments::new(
+            core.pool.clone(),
+        )),
     })
 }

@@ -10,6 +10,7 @@ pub mod ai_settings;
 pub mod audit;
 pub mod context;
 pub mod documents;
+pub mod erasure;
 pub mod error;
 pub mod executor;
 pub mod identity;

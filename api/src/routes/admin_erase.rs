@@ -1,15 +1,15 @@
-//! `POST /api/admin/users/{id}/erase`: the right to be forgotten. Deactivates the account, purges
-//! its blobs, destroys its data key (crypto-shredding) and appends `UserErased`; projections drop
-//! or anonymise the account's rows. The log itself stays intact and verifiable.
+//! `POST /api/admin/users/{id}/erase`: the right to be forgotten. The command
+//! (`commands::erasure::erase_user`) deactivates the account, purges its blobs, destroys its data
+//! key (crypto-shredding) and appends `UserErased`; projections drop or anonymise the account's
+//! rows. The log itself stays intact and verifiable. The route checks the request, refreshes the
+//! auth cache and maps the errors.
 
 use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use commands::documents::manage;
-use commands::identity::admin::{self, PatchUser};
+use commands::erasure::{self, ErasureDeps};
 use commands::identity::AuthState;
-use domain::blob::ObjectKey;
-use domain::ids::{DocumentId, UserId};
+use domain::ids::UserId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -42,18 +42,6 @@ pub struct EraseResult {
     pub erased_at: DateTime<Utc>,
 }
 
-/// Every document the account ever owned, from both read models that know owners (the audit
-/// index also knows documents whose upload never completed).
-async fn owned_documents(state: &AppState, user: Uuid) -> ApiResult<Vec<Uuid>> {
-    Ok(sqlx::query_scalar(
-        "select id from documents where owner_id = $1 \
-         union select document_id from audit_document_owners where owner_id = $1",
-    )
-    .bind(user)
-    .fetch_all(&state.pool)
-    .await?)
-}
-
 /// Erase an account for good (admins; not themselves). Safe to repeat: a retried erasure
 /// finishes whatever a failed one left undone.
 #[utoipa::path(post, path = "/api/admin/users/{id}/erase", tag = "admin",
@@ -80,64 +68,29 @@ async fn erase_user(
         return Err(ApiError::validation("reason must be 1–500 characters."));
     }
     let ctx = command_ctx(&state, &client, who.actor());
-    // 1. Deactivate: sessions end now (a repeat finds it inactive and appends nothing).
-    let (user, _) = admin::patch_user(
-        &ctx,
-        user_id,
-        PatchUser {
-            role: None,
-            is_active: Some(false),
-        },
-    )
+    let deps = ErasureDeps {
+        documents: &state.documents.services,
+        owned: state.owned_documents.as_ref(),
+        keys: state.keys.as_ref(),
+    };
+    // Sessions end as soon as the account is inactive, even if a later step fails.
+    let erased = erasure::erase_user(&ctx, deps, user_id, reason, |user| {
+        if let Some(auth) = AuthState::of(user) {
+            state.identity.cache.put_from_command(auth, None);
+        }
+    })
     .await?;
-    if let Some(auth) = AuthState::of(&user) {
-        state.identity.cache.put_from_command(auth, None);
+    if let Some(auth) = AuthState::of(&erased.user) {
+        state.identity.cache.put_from_command(auth, erased.position);
     }
-    // 2. Purge every document the account owned through the ordinary path (trash, then purge:
-    //    the aggregate records it, bytes and derived objects go, the quota is released), so no
-    //    share can reach it any more. Uploads that never completed only have bytes to delete.
-    let svc = &state.documents.services;
-    let mut purged = 0;
-    for doc in owned_documents(&state, user_id.0).await? {
-        let id = DocumentId(doc);
-        // Refused for documents that are not active (pending, trashed, gone): nothing to do.
-        let _ = manage::trash(&ctx, user_id, id).await;
-        if manage::purge(&ctx, svc, user_id, id).await.is_ok() {
-            purged += 1;
-            continue;
-        }
-        let key = ObjectKey::document(user_id, id);
-        let stored = svc
-            .blobs
-            .head(&key)
-            .await
-            .map_err(|e| ApiError::internal(e.to_string()))?;
-        if stored.is_some() {
-            svc.blobs
-                .delete(&key)
-                .await
-                .map_err(|e| ApiError::internal(e.to_string()))?;
-            purged += 1;
-        }
-    }
-    // 3. Crypto-shred: every personal value sealed with this key becomes unreadable.
-    state
-        .keys
-        .destroy(user_id.0)
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    // 4. Record it; projections drop or anonymise the account's rows.
-    let (user, position) = admin::record_erasure(&ctx, user_id, reason).await?;
-    if let Some(auth) = AuthState::of(&user) {
-        state.identity.cache.put_from_command(auth, position);
-    }
+    let purged = erased.blobs_purged;
     tracing::info!(user = %user_id.0, admin = %who.id.0, purged, "account erased");
     Ok((
-        ConsistencyToken(position),
+        ConsistencyToken(erased.position),
         Json(EraseResult {
             user_id: user_id.0,
             blobs_purged: purged,
-            erased_at: user.not_before.unwrap_or_else(|| state.clock.now()),
+            erased_at: erased.erased_at,
         }),
     ))
 }

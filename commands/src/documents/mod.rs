@@ -11,7 +11,7 @@ pub mod quota;
 pub mod share;
 pub mod sweep;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 pub mod upload;
 
 use std::sync::Arc;

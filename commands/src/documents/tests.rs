@@ -16,8 +16,9 @@ use crate::context::{Actor, CommandContext};
 use crate::error::CommandError;
 use crate::testing::{MemoryBlobs, MemoryStore};
 
+/// Document facts as the tests set them (shared with the erasure tests).
 #[derive(Default)]
-struct Facts {
+pub(crate) struct Facts {
     docs: Mutex<Vec<DocumentId>>,
     orphans: Mutex<Vec<(UserId, DocumentId, u64)>>,
 }
@@ -56,7 +57,7 @@ impl DocumentFacts for Facts {
     }
 }
 
-struct NoUsers;
+pub(crate) struct NoUsers;
 
 #[async_trait]
 impl UserDirectory for NoUsers {

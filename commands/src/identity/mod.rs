@@ -23,4 +23,4 @@ pub use refresh::{logout, logout_everywhere, refresh};
 pub use register::{register, RegisterUser, Registered};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,8 +1,10 @@
 //! PostgreSQL implementations of the read models' query ports. Each subject's port (the trait and
 //! the rows it answers) lives beside the projection that writes its tables, in
-//! `projections::<subject>::query`; its SQL lives here, one file per subject.
+//! `projections::<subject>::query`, or beside the command that asks it (`commands::documents`'
+//! facts, `commands::erasure::OwnedDocuments`); its SQL lives here, one file per subject.
 
 pub mod documents;
+pub mod erasure;
 pub mod processing;
 pub mod search;
 pub mod topics;

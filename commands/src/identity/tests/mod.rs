@@ -1,7 +1,7 @@
 //! Handler tests over the in-memory store and fake ports: the whole command path (load, decide,
 //! append with the expected version, retry) without a database.
 
-mod fakes;
+pub(crate) mod fakes;
 
 use std::sync::Arc;
 
