@@ -75,7 +75,7 @@ pub async fn catch_up_with_log(state: &AppState) -> Result<(), ApiError> {
     let Some(waiter) = &state.waiter else {
         return Ok(());
     };
-    let head = projections::status::head_position(&state.pool).await?;
+    let head = state.store.head_position().await?;
     if head > 0 {
         let timeout = Duration::from_millis(state.config.consistency_wait_ms);
         waiter.wait_for(head, timeout).await;

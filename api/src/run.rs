@@ -308,15 +308,10 @@ pub async fn rebuild(cfg: Config, name: &str) -> Result<ExitCode> {
 
 /// `docuvault audit verify`: exits 1 and names the first broken stream and version on a break.
 pub async fn audit_verify(cfg: Config) -> Result<ExitCode> {
-    if cfg.kurrentdb_url().is_some() {
-        anyhow::bail!(
-            "`audit verify` walks the PostgreSQL event log; with DOCUVAULT_KURRENTDB_URL set the \
-             log is in KurrentDB, which it cannot verify yet (each KurrentDB event carries its \
-             chain hash in its metadata)"
-        );
-    }
+    // The chain covers the sealed form: no master key needed, none used.
     let pool = connect(&cfg).await?;
-    let report = infra::eventstore::verify_log(&pool)
+    let store = event_store(&cfg, &pool, Arc::new(infra::eventstore::SealedOnly))?;
+    let report = infra::eventstore::verify_store(store.as_ref())
         .await
         .context("verifying the event log")?;
     println!("{report}");
@@ -364,7 +359,7 @@ pub async fn open_core(cfg: &Config) -> Result<Core> {
 fn event_store(
     cfg: &Config,
     pool: &PgPool,
-    keys: Arc<infra::eventstore::PgDataKeys>,
+    keys: Arc<dyn domain::ports::DataKeys>,
 ) -> Result<Arc<dyn domain::ports::EventStore>> {
     Ok(match cfg.kurrentdb_url() {
         Some(url) => {

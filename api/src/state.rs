@@ -41,6 +41,9 @@ pub struct AppState {
     pub search: Arc<dyn projections::search::SearchReader>,
     /// Every document an account owns, for erasure (`infra::readmodels::erasure` over PostgreSQL).
     pub owned_documents: Arc<dyn commands::erasure::OwnedDocuments>,
+    /// The audit index (`infra::readmodels::audit` over PostgreSQL); the entries themselves are
+    /// read from `store`.
+    pub audit: Arc<dyn projections::audit::query::AuditReads>,
 }
 
 impl FromRef<AppState> for PgPool {

@@ -94,6 +94,13 @@ pub fn metrics_handle() -> Option<metrics_exporter_prometheus::PrometheusHandle>
         .clone()
 }
 
+/// The audit index's reads (for the audit routes and the `docuvault audit` tools).
+pub fn audit_reads(core: &Core) -> Arc<dyn projections::audit::query::AuditReads> {
+    Arc::new(infra::readmodels::audit::PgAuditReads::new(
+        core.pool.clone(),
+    ))
+}
+
 /// Builds the request state from the core services (and opens the blob store).
 pub async fn build_state(cfg: Arc<Config>, core: &Core) -> anyhow::Result<AppState> {
     build_state_with(cfg, core, Arc::new(SystemClock)).await
@@ -139,5 +146,6 @@ pub async fn build_state_with(
         owned_documents: Arc::new(infra::readmodels::erasure::PgOwnedDocuments::new(
             core.pool.clone(),
         )),
+        audit: audit_reads(core),
     })
 }

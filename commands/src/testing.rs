@@ -10,7 +10,7 @@ use domain::blob::{
     BlobError, BlobStore, ByteStream, DownloadSpec, ObjectHead, ObjectKey, PresignedRequest,
     UploadSpec, Validity,
 };
-use domain::ports::{AppendOutcome, EventStore, StoreError};
+use domain::ports::{AppendOutcome, ChainLink, EventStore, SealedEvent, StoreError};
 use domain::{Checkpoint, ExpectedVersion, NewEvent, RecordedEvent, StreamId};
 use futures::stream::BoxStream;
 use futures::StreamExt;
@@ -195,6 +195,55 @@ impl EventStore for MemoryStore {
             tx: global_position,
             pos: global_position,
         }))
+    }
+
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        Ok(self.all().last().map_or(0, |e| e.global_position))
+    }
+
+    async fn read_positions(&self, positions: &[u64]) -> Result<Vec<RecordedEvent>, StoreError> {
+        Ok(self
+            .all()
+            .into_iter()
+            .filter(|e| positions.contains(&e.global_position))
+            .collect())
+    }
+
+    /// This double keeps no hash chain: hashes are empty.
+    async fn read_chain_links(&self, positions: &[u64]) -> Result<Vec<ChainLink>, StoreError> {
+        Ok(self
+            .all()
+            .into_iter()
+            .filter(|e| positions.contains(&e.global_position))
+            .map(|e| ChainLink {
+                event: sealed(e),
+                prev_hash: None,
+            })
+            .collect())
+    }
+
+    fn sealed_streams(&self) -> BoxStream<'_, Result<SealedEvent, StoreError>> {
+        let mut events = self.all();
+        events.sort_by(|a, b| {
+            (a.stream_id.as_str(), a.stream_version).cmp(&(b.stream_id.as_str(), b.stream_version))
+        });
+        futures::stream::iter(events.into_iter().map(|e| Ok(sealed(e)))).boxed()
+    }
+}
+
+/// A recorded event as this double's sealed form (it stores plain values and no hash chain).
+fn sealed(e: RecordedEvent) -> SealedEvent {
+    SealedEvent {
+        global_position: e.global_position,
+        stream_id: e.stream_id.to_string(),
+        stream_version: e.stream_version,
+        event_id: e.event_id,
+        event_type: e.event_type,
+        schema_version: e.schema_version,
+        recorded_at: e.recorded_at,
+        data: e.data,
+        metadata: serde_json::to_value(&e.metadata).unwrap_or_default(),
+        hash: Vec::new(),
     }
 }
 

@@ -8,6 +8,34 @@ use uuid::Uuid;
 
 use crate::event::{Checkpoint, ExpectedVersion, NewEvent, RecordedEvent, StreamId};
 
+/// An event in its stored form: personal data still sealed, with its chain hash. This is what the
+/// hash chain covers, so `audit verify` and audit exports read it (a destroyed key never breaks
+/// the chain).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SealedEvent {
+    pub global_position: u64,
+    pub stream_id: String,
+    pub stream_version: u64,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub schema_version: u32,
+    pub recorded_at: DateTime<Utc>,
+    /// The payload as stored (sealed personal data).
+    pub data: serde_json::Value,
+    /// The metadata as stored (sealed personal data).
+    pub metadata: serde_json::Value,
+    /// `SHA-256(prev_hash || canonical bytes)` as stored; empty for a store that keeps no chain.
+    pub hash: Vec<u8>,
+}
+
+/// A sealed event and the stored hash of its stream's previous version (what an export shows as
+/// the link): `None` for version 1, or when the previous version is missing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChainLink {
+    pub event: SealedEvent,
+    pub prev_hash: Option<Vec<u8>>,
+}
+
 /// What an append produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AppendOutcome {
@@ -91,6 +119,27 @@ pub trait EventStore: Send + Sync {
     /// The read-order checkpoint of the event at a global position, once it is readable
     /// (committed and not preceded by any in-flight transaction); `None` otherwise.
     async fn checkpoint_of(&self, global_position: u64) -> Result<Option<Checkpoint>, StoreError>;
+
+    /// The head of the log: the highest global position stored (committed, readable or not), 0
+    /// for an empty log. Projection lag is measured against it, so it may be approximate
+    /// (KurrentDB's positions are log offsets) but never below a position already read.
+    async fn head_position(&self) -> Result<u64, StoreError>;
+
+    /// The events at the given global positions, decrypted (`{"$erased": true}` where the key is
+    /// gone), in position order; positions that hold no event are left out. Used by the audit
+    /// explorer, which selects positions from its index.
+    async fn read_positions(&self, positions: &[u64]) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// The events at the given global positions in stored (sealed) form, each with the stored
+    /// hash of its stream's previous version, in position order; positions that hold no event
+    /// are left out. Used by audit exports.
+    async fn read_chain_links(&self, positions: &[u64]) -> Result<Vec<ChainLink>, StoreError>;
+
+    /// Every stored event in sealed form, stream by stream (streams in id order where the
+    /// backend can, each in version order, every stream exactly once): what `audit verify`
+    /// walks. Events appended during the walk may or may not be included. A failed read ends
+    /// the stream with an `Err` item.
+    fn sealed_streams(&self) -> BoxStream<'_, Result<SealedEvent, StoreError>>;
 }
 
 /// A 256-bit data key. `Debug` never prints it.

@@ -16,7 +16,6 @@ use crate::metrics;
 use crate::projection::Projection;
 use crate::rebuild;
 use crate::runtime::Shared;
-use crate::status;
 use crate::wakeup::Wakeup;
 
 /// How a failure inside the leader loop is handled.
@@ -292,7 +291,7 @@ impl Leader {
             .last()
             .map(|e| (Utc::now() - e.recorded_at).num_milliseconds() as f64 / 1000.0)
             .unwrap_or(0.0);
-        if let Ok(head) = status::head_position(&self.shared.pool).await {
+        if let Ok(head) = self.shared.store.head_position().await {
             metrics::lag(self.name(), head.saturating_sub(self.cp.pos), seconds);
         }
     }

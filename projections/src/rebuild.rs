@@ -24,7 +24,6 @@ use crate::metrics;
 use crate::projection::{validate_name, Projection};
 use crate::runtime::{RuntimeOptions, Shared};
 use crate::shadow::{quote_ident, Shadow};
-use crate::status;
 
 /// Where a rebuild is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -318,6 +317,7 @@ impl Tracker<'_> {
     async fn report(
         &mut self,
         pool: &PgPool,
+        store: &dyn EventStore,
         state: RebuildState,
         force: bool,
     ) -> Result<(), RuntimeError> {
@@ -329,10 +329,7 @@ impl Tracker<'_> {
             return Ok(());
         }
         self.last = Some(Instant::now());
-        self.total = self
-            .total
-            .max(status::head_position(pool).await?)
-            .max(self.done);
+        self.total = self.total.max(store.head_position().await?).max(self.done);
         let elapsed = self.started.elapsed().as_secs_f64().max(1e-3);
         let rate = self.done as f64 / elapsed;
         let eta = (rate > 0.0).then(|| self.total.saturating_sub(self.done) as f64 / rate);
@@ -478,7 +475,9 @@ async fn build_and_swap(
         last: Instant::now(),
         broken: false,
     };
-    tracker.report(&pool, RebuildState::Running, true).await?;
+    tracker
+        .report(&pool, store.as_ref(), RebuildState::Running, true)
+        .await?;
 
     // 1. Load: read ahead while applying, no secondary indexes yet.
     let mut cp = Checkpoint::START;
@@ -494,7 +493,9 @@ async fn build_and_swap(
         cp = last.checkpoint;
         last_event_at = Some(last.recorded_at);
         tracker.done += batch.len() as u64;
-        tracker.report(&pool, RebuildState::Running, false).await?;
+        tracker
+            .report(&pool, store.as_ref(), RebuildState::Running, false)
+            .await?;
         live.step(leader, false).await?;
     }
 
@@ -512,14 +513,18 @@ async fn build_and_swap(
         cp = last.checkpoint;
         last_event_at = Some(last.recorded_at);
         tracker.done += batch.len() as u64;
-        tracker.report(&pool, RebuildState::Running, false).await?;
+        tracker
+            .report(&pool, store.as_ref(), RebuildState::Running, false)
+            .await?;
         live.step(leader, false).await?;
         if batch.len() < n {
             break;
         }
     }
     live.step(leader, true).await?;
-    tracker.report(&pool, RebuildState::Swapping, true).await?;
+    tracker
+        .report(&pool, store.as_ref(), RebuildState::Swapping, true)
+        .await?;
 
     // 4. Last catch-up and swap, one transaction. The checkpoint row is locked first: fencing
     // (only the leader gets it) and no live batch can commit in between.

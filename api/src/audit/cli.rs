@@ -7,13 +7,13 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use commands::CommandContext;
 use domain::audit::AuditAccessEvent;
-use domain::ports::{Clock, DataKeys, EventStore, SystemClock};
+use domain::ports::{Clock, EventStore, SystemClock};
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
 use super::export::{self, ExportJob, Format, SigningKey};
 use super::replay;
-use super::select::Selection;
+use super::Selection;
 use crate::cli::AuditFilterArgs;
 use crate::config::Config;
 
@@ -44,10 +44,9 @@ pub async fn export(
     let core = crate::run::open_core(&cfg).await?;
     let selection: Selection = filter.into();
     let recorded = selection.recorded();
-    let keys: Arc<dyn DataKeys> = core.keys.clone();
     let job = ExportJob {
-        pool: core.pool.clone(),
-        keys,
+        store: core.store.clone(),
+        reads: crate::wiring::audit_reads(&core),
         selection,
         format,
         key,
@@ -118,12 +117,13 @@ pub async fn replay(
     let core = crate::run::open_core(&cfg).await?;
     let at = at.unwrap_or_else(|| SystemClock.now());
     let store: Arc<dyn EventStore> = core.store.clone();
+    let reads = crate::wiring::audit_reads(&core);
     let answer = match (document, user) {
-        (Some(d), _) => {
-            serde_json::to_value(replay::document_as_of(store.as_ref(), &core.pool, d, at).await?)?
-        }
+        (Some(d), _) => serde_json::to_value(
+            replay::document_as_of(store.as_ref(), reads.as_ref(), d, at).await?,
+        )?,
         (None, Some(u)) => {
-            serde_json::to_value(replay::user_as_of(store.as_ref(), &core.pool, u, at).await?)?
+            serde_json::to_value(replay::user_as_of(store.as_ref(), reads.as_ref(), u, at).await?)?
         }
         (None, None) => anyhow::bail!("give --user or --document"),
     };

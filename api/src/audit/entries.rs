@@ -6,15 +6,16 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use domain::personal::{ERASED_MARKER, PII_MARKER};
-use domain::ports::{DataKeys, StoreError};
+use domain::ports::{EventStore, StoreError};
 use domain::{Personal, RecordedEvent};
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::PgPool;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::select::IndexRow;
+use projections::audit::query::{AuditReads, IndexRow};
+use projections::ReadError;
+
 use super::summary;
 
 /// What erased personal data reads as.
@@ -117,19 +118,6 @@ fn personal_meta(name: &str, p: &Option<Personal<String>>, out: &mut BTreeMap<St
     }
 }
 
-/// Handles of the given users, from the users read model.
-pub async fn handles(pool: &PgPool, ids: &[Uuid]) -> Result<HashMap<Uuid, String>, sqlx::Error> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(Uuid, String)> =
-        sqlx::query_as("select id, handle from users where id = any($1)")
-            .bind(ids)
-            .fetch_all(pool)
-            .await?;
-    Ok(rows.into_iter().collect())
-}
-
 /// Renders one decrypted event with the index facts and known handles.
 pub fn entry(
     e: &RecordedEvent,
@@ -166,12 +154,12 @@ pub fn entry(
 
 /// Loads, decrypts and renders the selected rows, in the rows' order.
 pub async fn render(
-    pool: &PgPool,
-    keys: &dyn DataKeys,
+    store: &dyn EventStore,
+    reads: &dyn AuditReads,
     rows: &[IndexRow],
 ) -> Result<Vec<AuditEntry>, RenderError> {
-    let positions: Vec<i64> = rows.iter().map(|r| r.position).collect();
-    let events = infra::eventstore::read_positions(pool, keys, &positions).await?;
+    let positions: Vec<u64> = rows.iter().map(|r| r.position.max(0) as u64).collect();
+    let events = store.read_positions(&positions).await?;
     let mut ids = HashSet::new();
     for r in rows {
         ids.extend(r.actor_id);
@@ -180,7 +168,7 @@ pub async fn render(
     for e in &events {
         ids.extend(summary::referenced_users(&e.data));
     }
-    let names = handles(pool, &ids.into_iter().collect::<Vec<_>>()).await?;
+    let names = reads.handles(&ids.into_iter().collect::<Vec<_>>()).await?;
     let by_position: HashMap<u64, &RecordedEvent> =
         events.iter().map(|e| (e.global_position, e)).collect();
     Ok(rows
@@ -198,14 +186,14 @@ pub enum RenderError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Read(#[from] ReadError),
 }
 
 impl From<RenderError> for crate::error::ApiError {
     fn from(e: RenderError) -> Self {
         match e {
             RenderError::Store(e) => e.into(),
-            RenderError::Database(e) => e.into(),
+            RenderError::Read(e) => e.into(),
         }
     }
 }

@@ -14,16 +14,16 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use domain::audit::AuditSelection;
-use domain::ports::DataKeys;
+use domain::ports::{ChainLink, EventStore, StoreError};
 use hmac::{Hmac, Mac};
 use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use sqlx::{FromRow, PgPool};
 use tokio::sync::mpsc;
 
 use super::entries::{render, AuditEntry, RenderError};
-use super::select::{page, Order, Selection};
+use projections::audit::query::{AuditReads, Order, Selection};
+use projections::ReadError;
 
 /// Entries fetched and rendered per round trip.
 const BATCH: i64 = 500;
@@ -130,41 +130,14 @@ pub fn signed_bytes(manifest: &Value) -> Vec<u8> {
     infra::eventstore::canonical::canonical_json(&unsigned)
 }
 
-#[derive(FromRow)]
-struct ChainRow {
-    global_position: i64,
-    schema_version: i32,
-    hash: Vec<u8>,
-    prev_hash: Option<Vec<u8>>,
-    data: Value,
-    metadata: Value,
-}
-
-/// The stored form and chain hashes of the events at `positions`.
-async fn chain_rows(
-    pool: &PgPool,
-    positions: &[i64],
-) -> Result<BTreeMap<i64, ChainRow>, sqlx::Error> {
-    let rows: Vec<ChainRow> = sqlx::query_as(
-        "select e.global_position, e.schema_version, e.hash, p.hash as prev_hash, e.data, e.metadata \
-         from events e \
-         left join events p on p.stream_id = e.stream_id and p.stream_version = e.stream_version - 1 \
-         where e.global_position = any($1)",
-    )
-    .bind(positions)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().map(|r| (r.global_position, r)).collect())
-}
-
-fn chain_json(c: &ChainRow) -> Value {
+fn chain_json(c: &ChainLink) -> Value {
     json!({
-        "hash": hex::encode(&c.hash),
+        "hash": hex::encode(&c.event.hash),
         // The first event of a stream chains onto 32 zero bytes.
         "prev_hash": hex::encode(c.prev_hash.as_deref().unwrap_or(&[0u8; 32])),
-        "schema_version": c.schema_version,
-        "stored_data": c.data,
-        "stored_metadata": c.metadata,
+        "schema_version": c.event.schema_version,
+        "stored_data": c.event.data,
+        "stored_metadata": c.event.metadata,
     })
 }
 
@@ -199,7 +172,7 @@ fn csv_row(fields: &[String]) -> String {
     line
 }
 
-fn entry_line(format: Format, e: &AuditEntry, chain: &ChainRow) -> String {
+fn entry_line(format: Format, e: &AuditEntry, chain: &ChainLink) -> String {
     match format {
         Format::Jsonl => {
             let mut v = serde_json::to_value(e).expect("entries serialize");
@@ -232,7 +205,7 @@ fn entry_line(format: Format, e: &AuditEntry, chain: &ChainRow) -> String {
             e.document_id.map(|d| d.to_string()).unwrap_or_default(),
             e.summary.clone(),
             serde_json::to_string(&e.personal_data).expect("map serializes"),
-            hex::encode(&chain.hash),
+            hex::encode(&chain.event.hash),
             hex::encode(chain.prev_hash.as_deref().unwrap_or(&[0u8; 32])),
         ]),
     }
@@ -250,8 +223,10 @@ pub struct ExportSummary {
 pub enum ExportError {
     #[error(transparent)]
     Render(#[from] RenderError),
-    #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// The receiver went away (the client disconnected).
     #[error("the export's reader went away")]
     Closed,
@@ -259,8 +234,8 @@ pub enum ExportError {
 
 /// What to export and how.
 pub struct ExportJob {
-    pub pool: PgPool,
-    pub keys: std::sync::Arc<dyn DataKeys>,
+    pub store: std::sync::Arc<dyn EventStore>,
+    pub reads: std::sync::Arc<dyn AuditReads>,
     pub selection: Selection,
     pub format: Format,
     pub key: SigningKey,
@@ -290,15 +265,24 @@ pub async fn run(
     }
     let mut after = None;
     loop {
-        let rows = page(&job.pool, &job.selection, Order::Oldest, after, BATCH).await?;
+        let rows = job
+            .reads
+            .page(&job.selection, Order::Oldest, after, BATCH)
+            .await?;
         let Some(last) = rows.last() else { break };
         after = Some(last.position);
-        let rendered = render(&job.pool, job.keys.as_ref(), &rows).await?;
-        let positions: Vec<i64> = rows.iter().map(|r| r.position).collect();
-        let chains = chain_rows(&job.pool, &positions).await?;
+        let rendered = render(job.store.as_ref(), job.reads.as_ref(), &rows).await?;
+        let positions: Vec<u64> = rows.iter().map(|r| r.position.max(0) as u64).collect();
+        let chains: BTreeMap<u64, ChainLink> = job
+            .store
+            .read_chain_links(&positions)
+            .await?
+            .into_iter()
+            .map(|c| (c.event.global_position, c))
+            .collect();
         let mut chunk = String::new();
         for e in &rendered {
-            let Some(chain) = chains.get(&(e.position as i64)) else {
+            let Some(chain) = chains.get(&e.position) else {
                 continue;
             };
             let line = entry_line(job.format, e, chain);
@@ -309,7 +293,7 @@ pub async fn run(
                 .entry(e.stream_id.clone())
                 .or_insert((0, String::new()));
             if e.stream_version >= head.0 {
-                *head = (e.stream_version, hex::encode(&chain.hash));
+                *head = (e.stream_version, hex::encode(&chain.event.hash));
             }
         }
         send(chunk).await?;

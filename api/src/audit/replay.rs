@@ -9,12 +9,13 @@ use domain::document::{Access, Document, DocumentEvent, Permission};
 use domain::ids::UserId;
 use domain::ports::{EventStore, StoreError};
 use domain::{Aggregate, StreamId};
+use projections::audit::query::AuditReads;
+use projections::ReadError;
 use serde::Serialize;
-use sqlx::PgPool;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::entries::{handles, UserRef, ERASED};
+use super::entries::{UserRef, ERASED};
 
 /// How a user could reach a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
@@ -82,8 +83,8 @@ fn kind(access: Access) -> Option<AccessKind> {
 pub enum ReplayError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Read(#[from] ReadError),
     #[error("event at position {position} does not decode: {reason}")]
     Decode { position: u64, reason: String },
 }
@@ -92,7 +93,7 @@ impl From<ReplayError> for crate::error::ApiError {
     fn from(e: ReplayError) -> Self {
         match e {
             ReplayError::Store(e) => e.into(),
-            ReplayError::Database(e) => e.into(),
+            ReplayError::Read(e) => e.into(),
             other => crate::error::ApiError::internal(other.to_string()),
         }
     }
@@ -143,7 +144,7 @@ fn user_ref(names: &HashMap<Uuid, String>, id: Uuid) -> UserRef {
 /// One document at `at`.
 pub async fn document_as_of(
     store: &dyn EventStore,
-    pool: &PgPool,
+    reads: &dyn AuditReads,
     document: Uuid,
     at: DateTime<Utc>,
 ) -> Result<DocumentAsOf, ReplayError> {
@@ -162,7 +163,7 @@ pub async fn document_as_of(
     };
     let mut ids: Vec<Uuid> = access.iter().map(|(u, _)| *u).collect();
     ids.push(d.owner.0);
-    let names = handles(pool, &ids).await?;
+    let names = reads.handles(&ids).await?;
     Ok(DocumentAsOf {
         document_id: document,
         existed: true,
@@ -184,19 +185,11 @@ pub async fn document_as_of(
 /// associates with the user (as owner or recipient) up to `at`; each is then replayed.
 pub async fn user_as_of(
     store: &dyn EventStore,
-    pool: &PgPool,
+    reads: &dyn AuditReads,
     user: Uuid,
     at: DateTime<Utc>,
 ) -> Result<UserAsOf, ReplayError> {
-    let candidates: Vec<Uuid> = sqlx::query_scalar(
-        "select distinct document_id from audit_events \
-         where subject_users @> array[$1::uuid] and document_id is not null and recorded_at <= $2 \
-         order by document_id",
-    )
-    .bind(user)
-    .bind(at)
-    .fetch_all(pool)
-    .await?;
+    let candidates = reads.documents_of(user, at).await?;
     let mut found = Vec::new();
     for id in candidates {
         let doc = fold(store, id, at).await?;
@@ -206,7 +199,7 @@ pub async fn user_as_of(
         found.push((id, d.owner.0, d.clone(), k));
     }
     let owners: Vec<Uuid> = found.iter().map(|(_, o, _, _)| *o).collect();
-    let names = handles(pool, &owners).await?;
+    let names = reads.handles(&owners).await?;
     Ok(UserAsOf {
         user_id: user,
         documents: found

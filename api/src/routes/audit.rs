@@ -21,12 +21,13 @@ use uuid::Uuid;
 use super::auth::command_ctx;
 use crate::audit::export::{self, ExportJob, Format, SigningKey};
 use crate::audit::replay::{self, DocumentAsOf, UserAsOf};
-use crate::audit::{self, AuditEntry, Order, Selection};
+use crate::audit::{self, AuditEntry, Selection};
 use crate::auth::{Auditor, ClientInfo};
 use crate::consistency::ConsistencyToken;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiQuery;
 use crate::state::AppState;
+use projections::audit::query;
 
 #[derive(OpenApi)]
 #[openapi(tags((name = "audit", description = "The audit log (auditors and admins)")))]
@@ -37,6 +38,24 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_events))
         .routes(routes!(export_events))
         .routes(routes!(as_of))
+}
+
+/// Newest or oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Order {
+    #[default]
+    Newest,
+    Oldest,
+}
+
+impl From<Order> for query::Order {
+    fn from(o: Order) -> Self {
+        match o {
+            Order::Newest => query::Order::Newest,
+            Order::Oldest => query::Order::Oldest,
+        }
+    }
 }
 
 /// The filters shared by the audit list and the export.
@@ -126,17 +145,18 @@ async fn list_events(
     let limit = page.limit.unwrap_or(50).clamp(1, 200) as i64;
     let after = page.cursor.as_deref().map(decode_cursor).transpose()?;
     let sel = filter.selection();
-    let mut rows = audit::select::page(
-        &state.pool,
-        &sel,
-        page.order.unwrap_or_default(),
-        after,
-        limit + 1,
-    )
-    .await?;
+    let mut rows = state
+        .audit
+        .page(
+            &sel,
+            page.order.unwrap_or_default().into(),
+            after,
+            limit + 1,
+        )
+        .await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let items = audit::render(&state.pool, state.keys.as_ref(), &rows).await?;
+    let items = audit::render(state.store.as_ref(), state.audit.as_ref(), &rows).await?;
     let next_cursor = more
         .then(|| rows.last().map(|r| encode_cursor(r.position as u64)))
         .flatten();
@@ -187,8 +207,8 @@ async fn export_events(
     let selection = filter.selection();
     let recorded = selection.recorded();
     let job = ExportJob {
-        pool: state.pool.clone(),
-        keys: state.keys.clone(),
+        store: state.store.clone(),
+        reads: state.audit.clone(),
         selection,
         format,
         key,
@@ -279,12 +299,12 @@ async fn as_of(
     let store = state.store.as_ref();
     let (document, user) = match (q.document_id, q.user_id) {
         (Some(d), None) => (
-            Some(replay::document_as_of(store, &state.pool, d, at).await?),
+            Some(replay::document_as_of(store, state.audit.as_ref(), d, at).await?),
             None,
         ),
         (None, Some(u)) => (
             None,
-            Some(replay::user_as_of(store, &state.pool, u, at).await?),
+            Some(replay::user_as_of(store, state.audit.as_ref(), u, at).await?),
         ),
         _ => {
             return Err(ApiError::bad_request(

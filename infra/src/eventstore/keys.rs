@@ -320,3 +320,30 @@ mod tests {
         ));
     }
 }
+
+/// The key ring of a store opened only to read the log in its stored (sealed) form, as `audit
+/// verify` does: it needs no master key, and every key request fails, so nothing can be
+/// decrypted or encrypted through such a store by mistake.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SealedOnly;
+
+#[async_trait]
+impl DataKeys for SealedOnly {
+    async fn get_or_create(&self, _subject: Uuid) -> Result<DataKey, KeyError> {
+        Err(SealedOnly::refusal())
+    }
+
+    async fn get(&self, _subject: Uuid) -> Result<Option<DataKey>, KeyError> {
+        Err(SealedOnly::refusal())
+    }
+
+    async fn destroy(&self, _subject: Uuid) -> Result<(), KeyError> {
+        Err(SealedOnly::refusal())
+    }
+}
+
+impl SealedOnly {
+    fn refusal() -> KeyError {
+        KeyError::Backend("this event store was opened to read sealed events only".into())
+    }
+}

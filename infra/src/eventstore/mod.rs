@@ -30,7 +30,8 @@
 //! **Hash chain.** Each event stores `hash = SHA-256(prev_hash || canonical bytes)`, `prev_hash`
 //! being the stream's previous event's hash (32 zero bytes for version 1); the canonical bytes
 //! are defined in [`canonical`]. The statement reads the stream head itself, so the chain is
-//! extended atomically with the version check. [`verify_log`] recomputes every chain.
+//! extended atomically with the version check. [`verify_store`] recomputes every chain (on any
+//! backend; [`verify_log`] on a PostgreSQL pool).
 //!
 //! **Append-only** is enforced by triggers that reject `UPDATE`, `DELETE` and `TRUNCATE`.
 //!
@@ -68,14 +69,16 @@ mod inner;
 pub mod kurrent;
 pub mod metrics;
 mod pg;
+mod pg_audit;
 mod rows;
 mod subscribe;
 mod wake;
 
 pub use inner::StoreOptions;
-pub use keys::{encode_master_key, InvalidMasterKey, MasterKey, PgDataKeys};
+pub use keys::{encode_master_key, InvalidMasterKey, MasterKey, PgDataKeys, SealedOnly};
 pub use kurrent::{KurrentEventStore, KurrentOptions};
 pub use pg::PgEventStore;
+pub use pg_audit::verify_log;
 pub use rows::{read_positions, RawEvent};
-pub use verify::{verify_log, BreakKind, ChainBreak, VerifyReport};
+pub use verify::{verify_events, verify_store, BreakKind, ChainBreak, VerifyReport};
 pub use wake::NOTIFY_CHANNEL;

@@ -4,13 +4,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use domain::event::{Checkpoint, ExpectedVersion, NewEvent, RecordedEvent, StreamId};
-use domain::ports::{AppendOutcome, DataKeys, EventStore, StoreError};
+use domain::ports::{AppendOutcome, ChainLink, DataKeys, EventStore, SealedEvent, StoreError};
 use futures::stream::BoxStream;
 use sqlx::{Acquire, PgConnection, PgPool};
 
 use super::append::{self, Attempt};
 use super::combine::Combiner;
 use super::inner::{Inner, StoreOptions};
+use super::pg_audit;
 use super::rows::{self, RawEvent};
 use super::subscribe;
 use super::wake::Wake;
@@ -187,5 +188,25 @@ impl EventStore for PgEventStore {
             })
         })
         .transpose()
+    }
+
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        pg_audit::head_position(&self.inner.pool).await
+    }
+
+    async fn read_positions(&self, positions: &[u64]) -> Result<Vec<RecordedEvent>, StoreError> {
+        let positions: Vec<i64> = positions
+            .iter()
+            .filter_map(|p| i64::try_from(*p).ok())
+            .collect();
+        rows::read_positions(&self.inner.pool, self.inner.keys.as_ref(), &positions).await
+    }
+
+    async fn read_chain_links(&self, positions: &[u64]) -> Result<Vec<ChainLink>, StoreError> {
+        pg_audit::chain_links(&self.inner.pool, positions).await
+    }
+
+    fn sealed_streams(&self) -> BoxStream<'_, Result<SealedEvent, StoreError>> {
+        pg_audit::sealed_streams(self.inner.pool.clone())
     }
 }

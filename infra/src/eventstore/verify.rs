@@ -1,30 +1,16 @@
 //! `docuvault audit verify`: recomputes every stream's hash chain from the stored events and
-//! names the first broken version of each broken stream.
-//!
-//! The walk pages through `(stream_id, stream_version)` with a keyset over the unique index, a
-//! bounded batch at a time, so memory stays flat however large the log is and no long-running
-//! query pins a snapshot. Personal data is hashed in its stored (sealed) form, so a destroyed key
+//! names the first broken version of each broken stream, on any backend: the walk reads the
+//! port's [`EventStore::sealed_streams`], stream by stream, so memory stays flat however large
+//! the log is. Personal data is hashed in its stored (sealed) form, so a destroyed key
 //! (crypto-shredding) never breaks the chain.
 
-use chrono::{DateTime, Utc};
-use domain::ports::StoreError;
-use serde_json::Value;
-use sqlx::PgPool;
-use uuid::Uuid;
+use domain::ports::{EventStore, SealedEvent, StoreError};
+use futures::{Stream, StreamExt};
 
 use super::canonical::{self, CanonicalFields, GENESIS_HASH};
-use super::rows::backend;
 
-const PAGE: i64 = 2_000;
 /// At most this many breaks are listed; the counts stay exact.
 const MAX_LISTED_BREAKS: usize = 1_000;
-
-const PAGE_SQL: &str = "select stream_id, stream_version, event_id, event_type, schema_version, \
-         recorded_at, data, metadata, hash \
-     from events \
-     where (stream_id, stream_version) > ($1, $2) \
-     order by stream_id, stream_version \
-     limit $3";
 
 /// What is wrong at a broken version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,38 +95,23 @@ impl std::fmt::Display for VerifyReport {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct ChainRow {
-    stream_id: String,
-    stream_version: i64,
-    event_id: Uuid,
-    event_type: String,
-    schema_version: i32,
-    recorded_at: DateTime<Utc>,
-    data: Value,
-    metadata: Value,
-    hash: Vec<u8>,
+/// Walks every stream's chain in `store`. Events appended while it runs are verified if the
+/// walk has not passed their stream yet.
+pub async fn verify_store(store: &dyn EventStore) -> Result<VerifyReport, StoreError> {
+    verify_events(store.sealed_streams()).await
 }
 
-/// Walks every stream's chain. Events appended while it runs are verified if the walk has not
-/// passed their stream yet.
-pub async fn verify_log(pool: &PgPool) -> Result<VerifyReport, StoreError> {
+/// Walks sealed events given stream by stream, each stream in version order (as
+/// [`EventStore::sealed_streams`] yields them); the first `Err` item ends the walk.
+pub async fn verify_events<S>(events: S) -> Result<VerifyReport, StoreError>
+where
+    S: Stream<Item = Result<SealedEvent, StoreError>>,
+{
     let mut report = VerifyReport::default();
     let mut walk = Walk::default();
-    let (mut after_stream, mut after_version) = (String::new(), 0i64);
-    loop {
-        let page: Vec<ChainRow> = sqlx::query_as(PAGE_SQL)
-            .bind(&after_stream)
-            .bind(after_version)
-            .bind(PAGE)
-            .fetch_all(pool)
-            .await
-            .map_err(backend)?;
-        let Some(last) = page.last() else { break };
-        (after_stream, after_version) = (last.stream_id.clone(), last.stream_version);
-        for row in &page {
-            walk.check(row, &mut report);
-        }
+    let mut events = std::pin::pin!(events);
+    while let Some(event) = events.next().await {
+        walk.check(&event?, &mut report);
     }
     Ok(report)
 }
@@ -155,7 +126,7 @@ struct Walk {
 }
 
 impl Walk {
-    fn check(&mut self, row: &ChainRow, report: &mut VerifyReport) {
+    fn check(&mut self, row: &SealedEvent, report: &mut VerifyReport) {
         if self.stream.as_deref() != Some(row.stream_id.as_str()) {
             self.stream = Some(row.stream_id.clone());
             self.prev_hash = GENESIS_HASH.to_vec();
@@ -167,7 +138,7 @@ impl Walk {
         if self.broken {
             return;
         }
-        let version = row.stream_version as u64;
+        let version = row.stream_version;
         let kind = if version != self.next_version {
             Some(BreakKind::MissingVersion {
                 expected: self.next_version,
@@ -177,7 +148,7 @@ impl Walk {
                 stream_id: &row.stream_id,
                 event_id: row.event_id,
                 event_type: &row.event_type,
-                schema_version: row.schema_version as u32,
+                schema_version: row.schema_version,
                 recorded_at: row.recorded_at,
                 data: &row.data,
                 metadata: &row.metadata,

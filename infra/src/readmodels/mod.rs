@@ -3,6 +3,7 @@
 //! `projections::<subject>::query`, or beside the command that asks it (`commands::documents`'
 //! facts, `commands::erasure::OwnedDocuments`); its SQL lives here, one file per subject.
 
+pub mod audit;
 pub mod documents;
 pub mod erasure;
 pub mod processing;

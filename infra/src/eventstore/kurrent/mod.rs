@@ -52,11 +52,12 @@
 //!
 //! # What KurrentDB cannot do (documented, not emulated)
 //!
-//! - `audit verify` walks the PostgreSQL `events` table: on KurrentDB it has nothing to walk.
-//!   The chain is stored with every event and recomputes from a stream read (the conformance
-//!   tests do), but there is no KurrentDB `audit verify` yet. The append-only guarantee is
-//!   KurrentDB's own (events are immutable; stream deletion needs delete rights: give DocuVault's
-//!   user none).
+//! - `audit verify` walks `sealed_streams`: the stream ids are listed by one scan of `$all`
+//!   (KurrentDB has no ordered stream listing without its system projections), then each
+//!   stream is read in version order. Events are found by global position (the audit explorer,
+//!   exports) with `checkpoint_of`'s look-up, one read each. The append-only guarantee is
+//!   KurrentDB's own (events are immutable; stream deletion needs delete rights: give
+//!   DocuVault's user none).
 //! - PostgreSQL-only extras of [`PgEventStore`](super::PgEventStore) (`append_in` a caller's
 //!   transaction, raw position-order reads) do not exist here: a KurrentDB append cannot join a
 //!   PostgreSQL transaction.
@@ -72,9 +73,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use domain::event::{Checkpoint, ExpectedVersion, NewEvent, RecordedEvent, StreamId};
-use domain::ports::{AppendOutcome, DataKeys, EventStore, StoreError};
+use domain::ports::{AppendOutcome, ChainLink, DataKeys, EventStore, SealedEvent, StoreError};
 use eventstore::{Client, ClientSettings};
 use futures::stream::BoxStream;
+
+use super::decode;
 
 pub use mapping::normalise_url;
 
@@ -205,5 +208,28 @@ impl EventStore for KurrentEventStore {
 
     async fn checkpoint_of(&self, global_position: u64) -> Result<Option<Checkpoint>, StoreError> {
         read::checkpoint_of(&self.inner.client, global_position).await
+    }
+
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        Ok(read::last_position(&self.inner.client)
+            .await?
+            .map_or(0, |p| p.prepare))
+    }
+
+    async fn read_positions(&self, positions: &[u64]) -> Result<Vec<RecordedEvent>, StoreError> {
+        let raw = read::raw_positions(&self.inner.client, positions).await?;
+        decode::open_batch(
+            self.inner.keys.as_ref(),
+            raw.into_iter().map(|e| e.event).collect(),
+        )
+        .await
+    }
+
+    async fn read_chain_links(&self, positions: &[u64]) -> Result<Vec<ChainLink>, StoreError> {
+        read::chain_links(&self.inner.client, positions).await
+    }
+
+    fn sealed_streams(&self) -> BoxStream<'_, Result<SealedEvent, StoreError>> {
+        read::sealed_streams(self.inner.client.clone())
     }
 }

@@ -1,10 +1,12 @@
 //! Reads from KurrentDB: a stream forward, `$all` forward from a checkpoint (system events left
-//! out), and the checkpoint of a global position.
+//! out), the checkpoint of a global position, events by global position, and the sealed
+//! stream-by-stream walk of `audit verify`.
 
 use domain::event::{Checkpoint, StreamId};
-use domain::ports::{DataKeys, StoreError};
+use domain::ports::{ChainLink, DataKeys, SealedEvent, StoreError};
 use domain::RecordedEvent;
 use eventstore::{Client, Position, ReadAllOptions, ReadStreamOptions, StreamPosition};
+use futures::stream::{self, BoxStream, StreamExt};
 
 use super::super::decode;
 use super::mapping::{self, KurrentStored};
@@ -166,4 +168,180 @@ pub(super) async fn last_position(client: &Client) -> Result<Option<Position>, S
         .await
         .map_err(|e| mapping::backend("read $all", e))?
         .map(|r| r.get_original_event().position))
+}
+
+/// A stored event as the port's sealed form.
+pub(super) fn sealed(e: KurrentStored) -> SealedEvent {
+    SealedEvent {
+        global_position: e.event.global_position,
+        stream_id: e.event.stream_id,
+        stream_version: e.event.stream_version,
+        event_id: e.event.event_id,
+        event_type: e.event.event_type,
+        schema_version: e.event.schema_version,
+        recorded_at: e.event.recorded_at,
+        data: e.event.data,
+        metadata: e.event.metadata,
+        hash: e.hash.to_vec(),
+    }
+}
+
+/// The DocuVault event whose prepare position (our global position) is `position`, in stored
+/// form: its checkpoint is found first (see [`checkpoint_of`]), then `$all` is read there.
+pub(super) async fn raw_at(
+    client: &Client,
+    position: u64,
+) -> Result<Option<KurrentStored>, StoreError> {
+    let Some(cp) = checkpoint_of(client, position).await? else {
+        return Ok(None);
+    };
+    let options = ReadAllOptions::default()
+        .forwards()
+        .position(mapping::position_of(cp))
+        .max_count(1);
+    let mut read = client
+        .read_all(&options)
+        .await
+        .map_err(|e| mapping::backend("read $all", e))?;
+    while let Some(resolved) = read
+        .next()
+        .await
+        .map_err(|e| mapping::backend("read $all", e))?
+    {
+        let e = resolved.get_original_event();
+        if e.position.prepare == position {
+            return mapping::stored(e);
+        }
+    }
+    Ok(None)
+}
+
+/// The events at `positions` (those that exist), in position order, one look-up each.
+pub(super) async fn raw_positions(
+    client: &Client,
+    positions: &[u64],
+) -> Result<Vec<KurrentStored>, StoreError> {
+    let mut sorted = positions.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out = Vec::with_capacity(sorted.len());
+    for p in sorted {
+        out.extend(raw_at(client, p).await?);
+    }
+    Ok(out)
+}
+
+/// The chain links of the events at `positions`: each event and the stored hash of its
+/// stream's previous version.
+pub(super) async fn chain_links(
+    client: &Client,
+    positions: &[u64],
+) -> Result<Vec<ChainLink>, StoreError> {
+    let mut out = Vec::new();
+    for e in raw_positions(client, positions).await? {
+        let prev_hash = match e.event.stream_version {
+            0 | 1 => None,
+            v => {
+                let stream = StreamId::from_raw(e.event.stream_id.clone());
+                stream_raw(client, &stream, v - 1, 1)
+                    .await?
+                    .into_iter()
+                    .find(|p| p.event.stream_version == v - 1)
+                    .map(|p| p.hash.to_vec())
+            }
+        };
+        out.push(ChainLink {
+            event: sealed(e),
+            prev_hash,
+        });
+    }
+    Ok(out)
+}
+
+/// Every DocuVault stream's id, in id order: `$all` is scanned once (KurrentDB has no ordered
+/// stream listing without its system projections); only the names are kept.
+async fn stream_ids(client: &Client) -> Result<Vec<String>, StoreError> {
+    let options = ReadAllOptions::default()
+        .forwards()
+        .position(StreamPosition::Start)
+        .max_count(usize::MAX);
+    let mut read = client
+        .read_all(&options)
+        .await
+        .map_err(|e| mapping::backend("read $all", e))?;
+    let mut ids = std::collections::BTreeSet::new();
+    while let Some(resolved) = read
+        .next()
+        .await
+        .map_err(|e| mapping::backend("read $all", e))?
+    {
+        let e = resolved.get_original_event();
+        if !mapping::is_system(&e.stream_id, &e.event_type) && !ids.contains(&e.stream_id) {
+            ids.insert(e.stream_id.clone());
+        }
+    }
+    Ok(ids.into_iter().collect())
+}
+
+/// Events per stream read of the sealed walk.
+const WALK_PAGE: usize = 2_000;
+
+/// Every DocuVault event in sealed form, stream by stream in id order, each in version order.
+pub(super) fn sealed_streams(
+    client: Client,
+) -> BoxStream<'static, Result<SealedEvent, StoreError>> {
+    // State: the streams still to walk (`None` until listed) and where the current one stands.
+    struct Walk {
+        client: Client,
+        streams: Option<std::vec::IntoIter<String>>,
+        current: Option<(StreamId, u64)>,
+        done: bool,
+    }
+    let start = Walk {
+        client,
+        streams: None,
+        current: None,
+        done: false,
+    };
+    stream::unfold(start, |mut w| async move {
+        if w.done {
+            return None;
+        }
+        let result: Result<Vec<SealedEvent>, StoreError> = async {
+            if w.streams.is_none() {
+                w.streams = Some(stream_ids(&w.client).await?.into_iter());
+            }
+            loop {
+                let (stream, from) = match w.current.take() {
+                    Some(c) => c,
+                    None => match w.streams.as_mut().and_then(Iterator::next) {
+                        Some(id) => (StreamId::from_raw(id), 1),
+                        None => return Ok(Vec::new()),
+                    },
+                };
+                let page = stream_raw(&w.client, &stream, from, WALK_PAGE).await?;
+                if page.len() == WALK_PAGE {
+                    let next = page.last().map_or(from, |e| e.event.stream_version + 1);
+                    w.current = Some((stream, next));
+                }
+                if !page.is_empty() {
+                    return Ok(page.into_iter().map(sealed).collect());
+                }
+            }
+        }
+        .await;
+        match result {
+            Ok(page) if page.is_empty() => None,
+            Ok(page) => Some((
+                stream::iter(page.into_iter().map(Ok).collect::<Vec<_>>()),
+                w,
+            )),
+            Err(e) => {
+                w.done = true;
+                Some((stream::iter(vec![Err(e)]), w))
+            }
+        }
+    })
+    .flatten()
+    .boxed()
 }

@@ -1,6 +1,9 @@
 //! `audit`: an index of every event by actor, subject user, document, type and time, for the
 //! audit API. It reads the envelope and a few id fields as plain JSON, never decoding into the
 //! aggregates' enums, so events of any type (present or future) are indexed, none refused.
+//! What the audit explorer, exports and replay ask of the index is the [`query`] port beside it.
+
+pub mod query;
 
 use async_trait::async_trait;
 use domain::RecordedEvent;
