@@ -1,7 +1,11 @@
-//! The background sweeper: expires abandoned uploads (removing their objects) and purges trash
-//! past its retention, in bounded batches, on an interval, until shutdown.
+//! The background sweeper: expires abandoned uploads (removing their objects), purges trash
+//! past its retention, in bounded batches, and removes the filesystem store's abandoned temp
+//! files, on an interval, until shutdown.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use infra::blob::fs::{FsBlobStore, TEMP_FILE_AGE};
 
 use commands::documents::{sweep, DocumentServices};
 use commands::CommandContext;
@@ -46,6 +50,7 @@ pub async fn sweep_once(ctx: &CommandContext, svc: &DocumentServices) -> (usize,
 pub async fn run(
     ctx: CommandContext,
     svc: DocumentServices,
+    fs: Option<Arc<FsBlobStore>>,
     every: Duration,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
@@ -60,8 +65,21 @@ pub async fn run(
                 if expired + purged > 0 {
                     tracing::info!(expired, purged, "documents sweeper");
                 }
+                if let Some(fs) = &fs {
+                    sweep_temp_files(fs).await;
+                }
             }
         }
+    }
+}
+
+/// Removes the filesystem store's temp files of uploads interrupted mid-stream (or by a crash)
+/// once they are older than any upload takes.
+async fn sweep_temp_files(fs: &FsBlobStore) {
+    match fs.sweep_temp(TEMP_FILE_AGE).await {
+        Ok(0) => {}
+        Ok(removed) => tracing::info!(removed, "removed abandoned temp files"),
+        Err(e) => tracing::warn!(error = %e, "sweeping temp files failed"),
     }
 }
 
@@ -74,6 +92,7 @@ pub fn spawn(
     tokio::spawn(run(
         ctx,
         docs.services.clone(),
+        docs.fs.0.clone(),
         Duration::from_secs(60),
         shutdown,
     ))

@@ -42,6 +42,10 @@ pub struct FsBlobStore {
     clock: Arc<dyn Clock>,
 }
 
+/// How old a temp file must be before [`FsBlobStore::sweep_temp`] removes it by default: far
+/// longer than any upload streams, so only the leftovers of interrupted uploads and crashes go.
+pub const TEMP_FILE_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
 /// A verified download, ready to stream.
 pub struct Download {
     pub size: u64,
@@ -388,5 +392,40 @@ impl BlobStore for FsBlobStore {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use domain::ports::SystemClock;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_temp_sweep_removes_only_files_older_than_the_age() {
+        let root = std::env::temp_dir().join(format!("docuvault-fs-{}", uuid::Uuid::new_v4()));
+        let store = FsBlobStore::open(&root, vec![7; 32], None, Arc::new(SystemClock))
+            .await
+            .unwrap();
+        let abandoned = root.join("tmp").join("abandoned");
+        let in_flight = root.join("tmp").join("in-flight");
+        std::fs::write(&abandoned, b"half an upload").unwrap();
+        std::fs::write(&in_flight, b"an upload still streaming").unwrap();
+        let two_days_ago = SystemTime::now() - Duration::from_secs(2 * 24 * 3600);
+        std::fs::File::options()
+            .write(true)
+            .open(&abandoned)
+            .unwrap()
+            .set_modified(two_days_ago)
+            .unwrap();
+
+        let removed = store.sweep_temp(TEMP_FILE_AGE).await.unwrap();
+
+        assert_eq!(removed, 1);
+        assert!(!abandoned.exists());
+        assert!(in_flight.exists());
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }
