@@ -25,7 +25,14 @@ async fn main() -> std::process::ExitCode {
         Command::Serve {
             no_projectors,
             no_worker,
-        } => api::run::serve(cfg, !no_projectors, !no_worker).await,
+        } => {
+            let services = api::run::Services {
+                api: true,
+                projectors: !no_projectors,
+                worker: !no_worker,
+            };
+            api::run::serve(cfg, services).await
+        }
         Command::Projector => api::run::projector(cfg).await,
         Command::Migrate => api::run::migrate(cfg).await,
         Command::Rebuild { name } => api::run::rebuild(cfg, &name).await,

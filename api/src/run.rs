@@ -93,7 +93,7 @@ pub async fn dev(mut cfg: Config, bind: SocketAddr, data_dir: PathBuf) -> Result
     } else {
         None
     };
-    let result = serve_inner(cfg, true, true, true).await;
+    let result = run_services(cfg, Services::ALL, Mode::Dev).await;
     if let Some(cluster) = cluster {
         tokio::task::spawn_blocking(move || cluster.stop()).await??;
         eprintln!("PostgreSQL stopped.");
@@ -120,85 +120,148 @@ async fn ensure_database(admin_url: &str, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// `docuvault serve`.
-pub async fn serve(cfg: Config, projectors: bool, worker: bool) -> Result<ExitCode> {
-    serve_inner(cfg, projectors, worker, false).await
+/// Which long-running parts a process runs: the HTTP API (with the SPA and the background
+/// sweeper), the projectors, a document-processing worker. `serve` runs the API and, unless told
+/// otherwise, the other two; `projector` runs the other two without the API; `dev` runs all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Services {
+    pub api: bool,
+    pub projectors: bool,
+    pub worker: bool,
 }
 
-async fn serve_inner(cfg: Config, projectors: bool, worker: bool, dev: bool) -> Result<ExitCode> {
+impl Services {
+    /// Everything in one process (`dev`, and `serve` by default).
+    pub const ALL: Services = Services {
+        api: true,
+        projectors: true,
+        worker: true,
+    };
+    /// `docuvault projector`: the projectors and a worker, no API.
+    pub const PROJECTOR: Services = Services {
+        api: false,
+        projectors: true,
+        worker: true,
+    };
+}
+
+/// Whether a process is the zero-configuration `dev` one: it then creates the dev admin and
+/// prints where its database and blobs are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Dev,
+    Serve,
+}
+
+/// `docuvault serve`.
+pub async fn serve(cfg: Config, services: Services) -> Result<ExitCode> {
+    run_services(cfg, services, Mode::Serve).await
+}
+
+/// `docuvault projector`: the projectors and a document-processing worker.
+pub async fn projector(cfg: Config) -> Result<ExitCode> {
+    run_services(cfg, Services::PROJECTOR, Mode::Serve).await
+}
+
+/// Runs `services` until Ctrl-C (or until the projectors fail, in a process without the API).
+async fn run_services(cfg: Config, services: Services, mode: Mode) -> Result<ExitCode> {
     let cfg = Arc::new(cfg);
     let core = open_core(&cfg).await?;
-    let state = crate::wiring::build_state(cfg.clone(), &core).await?;
-    let sweeper_ctx = commands::CommandContext::system(state.store.clone(), state.clock.clone());
-    let documents = state.documents.clone();
-    let blobs = documents.services.blobs.clone();
-    let dev_admin = if dev {
-        let file = cfg.data_dir.join("admin-password");
-        Some(
-            crate::bootstrap::ensure_dev_admin(
-                state.store.clone(),
-                state.clock.clone(),
-                &state.identity,
-                &file,
-            )
-            .await
-            .context("creating the dev admin")?,
-        )
-    } else {
-        None
-    };
-    let app = crate::Application::build(state, cfg.bind).await?;
-    let url = format!("http://{}", app.local_addr());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    // Abandoned uploads and old trash: every instance may sweep (each document is re-decided
-    // against its own stream, so two sweepers never double-purge).
-    let sweeper = {
+    let stopped = || {
         let mut stop = stop_rx.clone();
-        crate::documents::sweeper::spawn(sweeper_ctx, &documents, async move {
+        async move {
             let _ = stop.wait_for(|s| *s).await;
-        })
+        }
     };
-    let worker_task = worker.then(|| {
-        let mut stop = stop_rx.clone();
+    let mut api = None;
+    let blobs = if services.api {
+        let state = crate::wiring::build_state(cfg.clone(), &core).await?;
+        let sweeper_ctx =
+            commands::CommandContext::system(state.store.clone(), state.clock.clone());
+        let documents = state.documents.clone();
+        let dev_admin = if mode == Mode::Dev {
+            let file = cfg.data_dir.join("admin-password");
+            Some(
+                crate::bootstrap::ensure_dev_admin(
+                    state.store.clone(),
+                    state.clock.clone(),
+                    &state.identity,
+                    &file,
+                )
+                .await
+                .context("creating the dev admin")?,
+            )
+        } else {
+            None
+        };
+        let app = crate::Application::build(state, cfg.bind).await?;
+        // Abandoned uploads and old trash: every instance may sweep (each document is re-decided
+        // against its own stream, so two sweepers never double-purge).
+        let sweeper = crate::documents::sweeper::spawn(sweeper_ctx, &documents, stopped());
+        api = Some((app, sweeper, dev_admin));
+        documents.services.blobs.clone()
+    } else {
+        blob_store(&cfg).await?
+    };
+    let worker_task = services.worker.then(|| {
         crate::intelligence::worker::spawn(
             crate::wiring::worker_parts(worker_context(&core), core.pool.clone(), blobs.clone()),
-            async move {
-                let _ = stop.wait_for(|s| *s).await;
-            },
+            stopped(),
         )
     });
-    let projector_task = projectors.then(|| {
+    let mut projector_task = services.projectors.then(|| {
         let (pool, store) = (core.pool.clone(), core.store.clone());
         let all = crate::wiring::projections(blobs.clone());
-        let mut stop = stop_rx.clone();
-        tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = stop.wait_for(|s| *s).await;
-            };
-            projections::run(pool, store, all, shutdown).await
-        })
+        tokio::spawn(projections::run(pool, store, all, stopped()))
     });
-    println!("DocuVault is running at {url}");
-    if dev {
-        if let Some(db) = cfg.database_url() {
-            println!("Database: {}", redact_password(db));
+    let mut sweeper = None;
+    if let Some((app, sweeps, dev_admin)) = api {
+        sweeper = Some(sweeps);
+        let url = format!("http://{}", app.local_addr());
+        println!("DocuVault is running at {url}");
+        if mode == Mode::Dev {
+            if let Some(db) = cfg.database_url() {
+                println!("Database: {}", redact_password(db));
+            }
+            println!(
+                "Blobs:    {}",
+                cfg.blob
+                    .fs_root
+                    .as_deref()
+                    .unwrap_or(cfg.data_dir.as_path())
+                    .display()
+            );
         }
-        println!(
-            "Blobs:    {}",
-            cfg.blob
-                .fs_root
-                .as_deref()
-                .unwrap_or(cfg.data_dir.as_path())
-                .display()
-        );
+        if let Some(admin) = &dev_admin {
+            println!("Admin:    {} / {}", admin.email, admin.password);
+        }
+        println!("API docs: {url}/api/docs   Press Ctrl-C to stop.");
+        app.run_until_stopped(shutdown_signal()).await?;
+    } else {
+        println!("projector running; Ctrl-C to stop");
+        match projector_task.as_mut() {
+            // Without the API the projectors are the process: their failure ends it.
+            Some(task) => {
+                tokio::select! {
+                    _ = shutdown_signal() => {}
+                    done = task => {
+                        let _ = stop_tx.send(true);
+                        if let Some(worker) = worker_task {
+                            let _ = worker.await;
+                        }
+                        done??;
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                }
+            }
+            None => shutdown_signal().await,
+        }
     }
-    if let Some(admin) = &dev_admin {
-        println!("Admin:    {} / {}", admin.email, admin.password);
-    }
-    println!("API docs: {url}/api/docs   Press Ctrl-C to stop.");
-    app.run_until_stopped(shutdown_signal()).await?;
     let _ = stop_tx.send(true);
-    let _ = sweeper.await;
+    if let Some(task) = sweeper {
+        let _ = task.await;
+    }
     if let Some(task) = worker_task {
         let _ = task.await;
     }
@@ -229,33 +292,6 @@ async fn blob_store(cfg: &Config) -> Result<Arc<dyn domain::blob::BlobStore>> {
     Ok(crate::wiring::documents::blob_store(cfg, None, clock)
         .await?
         .0)
-}
-
-/// `docuvault projector`: the projectors and a document-processing worker.
-pub async fn projector(cfg: Config) -> Result<ExitCode> {
-    let core = open_core(&cfg).await?;
-    let blobs = blob_store(&cfg).await?;
-    let store: Arc<dyn domain::ports::EventStore> = core.store.clone();
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut worker_stop = stop_rx.clone();
-    let worker = crate::intelligence::worker::spawn(
-        crate::wiring::worker_parts(worker_context(&core), core.pool.clone(), blobs.clone()),
-        async move {
-            let _ = worker_stop.wait_for(|s| *s).await;
-        },
-    );
-    println!("projector running; Ctrl-C to stop");
-    let result = projections::run(
-        core.pool.clone(),
-        store,
-        crate::wiring::projections(blobs),
-        shutdown_signal(),
-    )
-    .await;
-    let _ = stop_tx.send(true);
-    let _ = worker.await;
-    result?;
-    Ok(ExitCode::SUCCESS)
 }
 
 /// `docuvault migrate`.
