@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use async_trait::async_trait;
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method};
 use axum::middleware::Next;
@@ -13,13 +12,6 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub static CONSISTENCY_HEADER: HeaderName = HeaderName::from_static("x-consistency-token");
-
-/// Waits until the read models reflect a global position.
-#[async_trait]
-pub trait PositionWaiter: Send + Sync {
-    /// `true` once every projection has processed the event at `position`; `false` on timeout.
-    async fn wait_for(&self, position: u64, timeout: Duration) -> bool;
-}
 
 /// A response part that sets the token when a command appended something.
 #[derive(Debug, Clone, Copy)]

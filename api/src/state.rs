@@ -2,7 +2,9 @@
 //! the command context of a request, built from it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use async_trait::async_trait;
 use axum::extract::FromRef;
 use axum::http::HeaderMap;
 use commands::{Actor, CommandContext};
@@ -13,8 +15,15 @@ use sqlx::PgPool;
 
 use crate::auth::Identity;
 use crate::config::Config;
-use crate::consistency::PositionWaiter;
 use crate::routes::blobs::FsBlobs;
+
+/// Waits until the read models reflect a global position (the `X-Consistency-Token` middleware
+/// in `crate::consistency` asks it; `wiring` adapts the projections' waiter to it).
+#[async_trait]
+pub trait PositionWaiter: Send + Sync {
+    /// `true` once every projection has processed the event at `position`; `false` on timeout.
+    async fn wait_for(&self, position: u64, timeout: Duration) -> bool;
+}
 
 #[derive(Clone)]
 pub struct AppState {

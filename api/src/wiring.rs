@@ -10,9 +10,8 @@ use domain::ports::{Clock, EventStore, SystemClock};
 use projections::{ConsistencyWaiter, Projection};
 
 use crate::config::Config;
-use crate::consistency::PositionWaiter;
 use crate::run::Core;
-use crate::state::AppState;
+use crate::state::{AppState, PositionWaiter};
 
 pub mod documents;
 
