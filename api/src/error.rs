@@ -149,14 +149,8 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(e: sqlx::Error) -> Self {
-        ApiError::internal(format!("database: {e}"))
-    }
-}
-
 /// A read-model query: bad listing parameters are 400s, a failing store a 500 (logged as a
-/// database error, like the `sqlx::Error`s above).
+/// database error).
 impl From<ReadError> for ApiError {
     fn from(e: ReadError) -> Self {
         match e {

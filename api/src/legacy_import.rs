@@ -275,13 +275,8 @@ pub async fn run(
 ) -> anyhow::Result<std::process::ExitCode> {
     use std::sync::Arc;
     let cfg = Arc::new(cfg);
-    let core = crate::run::open_core(&cfg).await?;
+    let core = crate::wiring::core::open_core(&cfg).await?;
     let handle = owner_handle.trim_start_matches('@').to_lowercase();
-    let owner: Option<Uuid> = sqlx::query_scalar("select id from users where lower(handle) = $1")
-        .bind(&handle)
-        .fetch_optional(&core.pool)
-        .await?;
-    let owner = UserId(owner.ok_or_else(|| anyhow::anyhow!("no user @{handle}"))?);
     let clock: Arc<dyn domain::ports::Clock> = Arc::new(domain::ports::SystemClock);
     let documents = crate::wiring::documents::documents(
         &cfg,
@@ -291,6 +286,12 @@ pub async fn run(
         clock.clone(),
     )
     .await?;
+    let owner = documents
+        .services
+        .users
+        .find_by_handle(&handle)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user @{handle}"))?;
     let store: Arc<dyn domain::ports::EventStore> = core.store.clone();
     let ctx = owner_context(CommandContext::system(store, clock), owner);
     let bar = indicatif::ProgressBar::new(0);

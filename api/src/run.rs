@@ -8,10 +8,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use secrecy::SecretString;
-use sqlx::postgres::PgPoolOptions;
-use sqlx::PgPool;
 
 use crate::config::Config;
+use crate::wiring::core::{connect, event_store, open_core, Core};
 
 /// Human-readable logs by default, JSON lines with `DOCUVAULT_LOG_JSON=true`.
 pub fn init_tracing(json: bool) {
@@ -24,36 +23,6 @@ pub fn init_tracing(json: bool) {
     } else {
         builder.init();
     }
-}
-
-/// Connects to `DATABASE_URL` (required outside `dev`).
-pub async fn connect(cfg: &Config) -> Result<PgPool> {
-    let url = cfg
-        .database_url()
-        .context("DATABASE_URL is not set (or use `docuvault dev` for the embedded default)")?;
-    PgPoolOptions::new()
-        .max_connections(32)
-        .acquire_timeout(std::time::Duration::from_secs(10))
-        // sqlx pings every connection it hands out unless told not to: a second round trip per
-        // query, paid by every event-store append. A connection that died is still detected
-        // when it is used, and discarded.
-        .test_before_acquire(false)
-        .connect(url)
-        .await
-        .context("connecting to PostgreSQL")
-}
-
-/// A second, lazily opened pool for page reads and searches (`infra::page_read_pool`: generic
-/// plans, twice the CPUs in connections unless `DOCUVAULT_PAGE_CONNECTIONS` says otherwise).
-/// Every other statement keeps PostgreSQL's defaults on the main pool.
-pub fn connect_pages(cfg: &Config) -> Result<PgPool> {
-    use std::str::FromStr;
-    let url = cfg
-        .database_url()
-        .context("DATABASE_URL is not set (or use `docuvault dev` for the embedded default)")?;
-    let options =
-        sqlx::postgres::PgConnectOptions::from_str(url).context("parsing DATABASE_URL")?;
-    Ok(infra::page_read_pool(options, cfg.page_connections()))
 }
 
 /// Resolves when Ctrl-C or SIGTERM arrives.
@@ -87,7 +56,9 @@ pub async fn dev(mut cfg: Config, bind: SocketAddr, data_dir: PathBuf) -> Result
         let dir = data_dir.join("postgres");
         let cluster =
             tokio::task::spawn_blocking(move || infra::pgcluster::PgCluster::start(&dir)).await??;
-        ensure_database(&cluster.url("postgres"), "docuvault").await?;
+        infra::db::ensure_database(&cluster.url("postgres"), "docuvault")
+            .await
+            .context("creating the docuvault database")?;
         cfg.database_url = Some(SecretString::from(cluster.url("docuvault")));
         Some(cluster)
     } else {
@@ -99,25 +70,6 @@ pub async fn dev(mut cfg: Config, bind: SocketAddr, data_dir: PathBuf) -> Result
         eprintln!("PostgreSQL stopped.");
     }
     result
-}
-
-async fn ensure_database(admin_url: &str, name: &str) -> Result<()> {
-    let pool = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(admin_url)
-        .await?;
-    let exists: bool =
-        sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
-            .bind(name)
-            .fetch_one(&pool)
-            .await?;
-    if !exists {
-        sqlx::query(&format!("create database {name}"))
-            .execute(&pool)
-            .await?;
-    }
-    pool.close().await;
-    Ok(())
 }
 
 /// Which long-running parts a process runs: the HTTP API (with the SPA and the background
@@ -355,57 +307,6 @@ pub async fn audit_verify(cfg: Config) -> Result<ExitCode> {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    })
-}
-
-/// The database pool (migrated), the key ring and the event store.
-pub struct Core {
-    pub pool: PgPool,
-    /// The page reads' pool ([`connect_pages`]).
-    pub pages: PgPool,
-    pub keys: Arc<infra::eventstore::PgDataKeys>,
-    /// PostgreSQL's by default, KurrentDB's when `DOCUVAULT_KURRENTDB_URL` is set.
-    pub store: Arc<dyn domain::ports::EventStore>,
-}
-
-/// Connects, migrates, and opens the key ring and the event store.
-pub async fn open_core(cfg: &Config) -> Result<Core> {
-    use secrecy::ExposeSecret;
-    let pool = connect(cfg).await?;
-    infra::migrate(&pool).await.context("applying migrations")?;
-    let master = cfg
-        .master_key
-        .as_ref()
-        .context("DOCUVAULT_MASTER_KEY is not set (base64 of 32 random bytes)")?;
-    let master = infra::eventstore::MasterKey::from_base64(master.expose_secret())
-        .map_err(|_| anyhow::anyhow!("DOCUVAULT_MASTER_KEY must be base64 of exactly 32 bytes"))?;
-    let keys = Arc::new(infra::eventstore::PgDataKeys::new(pool.clone(), master));
-    let store = event_store(cfg, &pool, keys.clone())?;
-    let pages = connect_pages(cfg)?;
-    Ok(Core {
-        pool,
-        pages,
-        keys,
-        store,
-    })
-}
-
-/// The configured event store: KurrentDB when a URL is set, PostgreSQL otherwise. Either way
-/// the key ring is PostgreSQL's.
-fn event_store(
-    cfg: &Config,
-    pool: &PgPool,
-    keys: Arc<dyn domain::ports::DataKeys>,
-) -> Result<Arc<dyn domain::ports::EventStore>> {
-    Ok(match cfg.kurrentdb_url() {
-        Some(url) => {
-            tracing::info!("event store: KurrentDB");
-            Arc::new(
-                infra::eventstore::KurrentEventStore::connect(url, keys)
-                    .context("DOCUVAULT_KURRENTDB_URL")?,
-            )
-        }
-        None => Arc::new(infra::eventstore::PgEventStore::new(pool.clone(), keys)),
     })
 }
 

@@ -11,7 +11,6 @@ use commands::{Actor, CommandContext};
 use domain::ids::UserId;
 use domain::ports::{Clock, DataKeys, EventStore};
 use metrics_exporter_prometheus::PrometheusHandle;
-use sqlx::PgPool;
 
 use crate::auth::Identity;
 use crate::config::Config;
@@ -28,9 +27,6 @@ pub trait PositionWaiter: Send + Sync {
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
-    pub pool: PgPool,
-    /// For page reads and searches only (`run::connect_pages`).
-    pub pages: PgPool,
     pub store: Arc<dyn EventStore>,
     pub keys: Arc<dyn DataKeys>,
     pub clock: Arc<dyn Clock>,
@@ -53,12 +49,10 @@ pub struct AppState {
     /// The audit index (`infra::readmodels::audit` over PostgreSQL); the entries themselves are
     /// read from `store`.
     pub audit: Arc<dyn projections::audit::query::AuditReads>,
-}
-
-impl FromRef<AppState> for PgPool {
-    fn from_ref(s: &AppState) -> Self {
-        s.pool.clone()
-    }
+    /// The identity read model (`infra::readmodels::users` over PostgreSQL).
+    pub users: Arc<dyn projections::users::query::UserReads>,
+    /// The projections' status, rebuilds and resumes, and the read-model database's liveness.
+    pub projections: projections::Operations,
 }
 
 impl FromRef<AppState> for FsBlobs {

@@ -10,9 +10,10 @@ use domain::ports::{Clock, EventStore, SystemClock};
 use projections::{ConsistencyWaiter, Projection};
 
 use crate::config::Config;
-use crate::run::Core;
 use crate::state::{AppState, PositionWaiter};
+use crate::wiring::core::Core;
 
+pub mod core;
 pub mod documents;
 
 /// Every projection the product runs, in one place. `blobs` is the store the search projection
@@ -37,7 +38,7 @@ pub fn projections(blobs: Arc<dyn BlobStore>) -> Vec<Arc<dyn Projection>> {
 /// classifier's models on `pool`, documents through the event store (`ctx`) and `blobs`.
 pub fn worker_parts(
     ctx: commands::CommandContext,
-    pool: sqlx::PgPool,
+    pool: infra::db::PgPool,
     blobs: Arc<dyn BlobStore>,
 ) -> crate::intelligence::worker::WorkerParts {
     use infra::processing::{JobQueue, PgModelStore, QueueConfig, StoreDocumentSource};
@@ -127,8 +128,6 @@ pub async fn build_state_with(
     let identity = Arc::new(crate::auth::Identity::from_config(&cfg)?);
     Ok(AppState {
         config: cfg,
-        pool: core.pool.clone(),
-        pages: core.pages.clone(),
         store,
         keys: core.keys.clone(),
         clock,
@@ -146,5 +145,9 @@ pub async fn build_state_with(
             core.pool.clone(),
         )),
         audit: audit_reads(core),
+        users: Arc::new(infra::readmodels::users::PgUserReads::new(
+            core.pool.clone(),
+        )),
+        projections: projections::Operations::new(core.pool.clone(), core.store.clone()),
     })
 }

@@ -3,11 +3,12 @@
 //! queue, and the embedded PostgreSQL cluster used by `docuvault dev` and the tests.
 //!
 //! Depends on `domain`, `commands` and `projections` (whose ports it implements); `api`, the
-//! tests and the benchmarks depend on it (in `api` meant to be its wiring only; issue 19).
+//! tests and the benchmarks depend on it (in `api`, its wiring only).
 
 pub mod auth;
 pub mod blob;
 pub mod classify;
+pub mod db;
 pub mod eventstore;
 pub mod extract;
 pub mod pgcluster;

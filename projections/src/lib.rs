@@ -11,7 +11,8 @@
 //! - [`rebuild::rebuild`] / [`rebuild::request`]: blue/green rebuilds with progress.
 //! - [`checkpoint::resume`]: clear a halt after a fix.
 //! - [`ConsistencyWaiter`]: bounded waits for `X-Consistency-Token`.
-//! - [`status::status`]: the admin view.
+//! - [`status::status`]: the admin view; [`Operations`]: the same with lag through the event-log
+//!   port, rebuild requests and resumes, as the API drives them.
 
 pub mod audit;
 pub mod checkpoint;
@@ -21,6 +22,7 @@ pub mod error;
 mod leader;
 pub mod leadership;
 pub mod metrics;
+pub mod operations;
 pub mod processing;
 pub mod projection;
 mod read_error;
@@ -38,6 +40,7 @@ pub mod wakeup;
 pub use checkpoint::{resume, ProjectionState};
 pub use consistency::ConsistencyWaiter;
 pub use error::RuntimeError;
+pub use operations::Operations;
 pub use projection::{Projection, ProjectionError};
 pub use read_error::ReadError;
 pub use rebuild::{rebuild, RebuildProgress, RebuildState};

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use api::config::Config;
-use api::run::Core;
+use api::wiring::core::Core;
 use base64::Engine;
 use domain::ports::Clock;
 use secrecy::SecretString;
@@ -71,7 +71,9 @@ impl TestApp {
             configure(&mut cfg);
         }
         let cfg = Arc::new(cfg);
-        let core = api::run::open_core(&cfg).await.expect("open core services");
+        let core = api::wiring::core::open_core(&cfg)
+            .await
+            .expect("open core services");
         let clock = options
             .clock
             .unwrap_or_else(|| Arc::new(domain::ports::SystemClock));

@@ -41,7 +41,7 @@ pub async fn export(
 ) -> Result<ExitCode> {
     let format: Format = format.parse().map_err(anyhow::Error::msg)?;
     let key = SigningKey::from_config(&cfg)?;
-    let core = crate::run::open_core(&cfg).await?;
+    let core = crate::wiring::core::open_core(&cfg).await?;
     let selection: Selection = filter.into();
     let recorded = selection.recorded();
     let job = ExportJob {
@@ -114,7 +114,7 @@ pub async fn replay(
     user: Option<Uuid>,
     document: Option<Uuid>,
 ) -> Result<ExitCode> {
-    let core = crate::run::open_core(&cfg).await?;
+    let core = crate::wiring::core::open_core(&cfg).await?;
     let at = at.unwrap_or_else(|| SystemClock.now());
     let store: Arc<dyn EventStore> = core.store.clone();
     let reads = crate::wiring::audit_reads(&core);

@@ -11,13 +11,11 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use chrono::{DateTime, Utc};
 use commands::identity::AuthState;
 use commands::{Actor, CommandContext};
 use domain::ids::UserId;
 use domain::user::Role;
 use infra::auth::AccessClaims;
-use sqlx::Row;
 
 use super::errors::unauthenticated;
 use crate::error::ApiError;
@@ -97,21 +95,14 @@ async fn auth_state(state: &AppState, user: UserId) -> Result<Option<AuthState>,
     if let Some(hit) = identity.cache.get(user) {
         return Ok(Some(hit));
     }
-    let row =
-        sqlx::query("select role, is_active, not_before, last_position from users where id = $1")
-            .bind(user.0)
-            .fetch_optional(&state.pool)
-            .await?;
-    if let Some(row) = row {
-        let role: String = row.try_get("role")?;
+    if let Some(facts) = state.users.auth_facts(user.0).await? {
         let loaded = AuthState {
             user_id: user,
-            role: role.parse().map_err(ApiError::internal)?,
-            active: row.try_get("is_active")?,
-            not_before: row.try_get::<Option<DateTime<Utc>>, _>("not_before")?,
+            role: facts.role.parse().map_err(ApiError::internal)?,
+            active: facts.is_active,
+            not_before: facts.not_before,
         };
-        let position: i64 = row.try_get("last_position")?;
-        return Ok(Some(identity.cache.put_loaded(loaded, position as u64)));
+        return Ok(Some(identity.cache.put_loaded(loaded, facts.last_position)));
     }
     let ctx = CommandContext::system(state.store.clone(), state.clock.clone());
     let folded = commands::identity::auth_state(&ctx, user).await?;

@@ -175,10 +175,12 @@ pub struct ProjectionList {
 /// Every registered projection (a projection that never ran shows as `standby` at checkpoint 0),
 /// in registration order.
 async fn all(state: &AppState) -> ApiResult<Vec<ProjectionDto>> {
-    let mut known = projections::status(&state.pool)
+    let mut known = state
+        .projections
+        .status()
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    let head = projections::status::head_position(&state.pool).await?;
+    let head = state.projections.head().await?;
     let mut out = Vec::new();
     for p in crate::wiring::projections(state.documents.services.blobs.clone()) {
         let dto = match known.iter().position(|s| s.name == p.name()) {
@@ -252,7 +254,9 @@ async fn rebuild_projection(
     ApiPath(name): ApiPath<String>,
 ) -> ApiResult<(StatusCode, Json<ProjectionDto>)> {
     known(&state, &name)?;
-    let filed = projections::rebuild::request(&state.pool, &name)
+    let filed = state
+        .projections
+        .request_rebuild(&name)
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     tracing::info!(projection = %name, admin = %who.id.0, filed, "projection rebuild requested");
@@ -275,7 +279,7 @@ async fn resume_projection(
     ApiPath(name): ApiPath<String>,
 ) -> ApiResult<Json<ProjectionDto>> {
     known(&state, &name)?;
-    let resumed = match projections::resume(&state.pool, &name).await {
+    let resumed = match state.projections.resume(&name).await {
         Ok(r) => r,
         Err(projections::RuntimeError::UnknownProjection(_)) => false,
         Err(e) => return Err(ApiError::internal(e.to_string())),

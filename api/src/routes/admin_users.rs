@@ -12,9 +12,8 @@ use commands::identity::admin::{self, PatchUser};
 use commands::identity::{AuthState, RegisterUser};
 use domain::ids::UserId;
 use domain::user::{Role, User};
+use projections::users::query::UserRow;
 use serde::{Deserialize, Serialize};
-use sqlx::postgres::PgRow;
-use sqlx::Row;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -54,19 +53,16 @@ pub struct AdminUser {
 }
 
 impl AdminUser {
-    fn from_row(row: &PgRow) -> ApiResult<Self> {
-        let role: String = row.try_get("role")?;
-        let role: Role = role.parse().map_err(ApiError::internal)?;
+    fn from_row(row: UserRow) -> ApiResult<Self> {
+        let role: Role = row.role.parse().map_err(ApiError::internal)?;
         Ok(Self {
-            id: row.try_get("id")?,
-            email: row
-                .try_get::<Option<String>, _>("email")?
-                .unwrap_or_else(|| "[erased]".into()),
-            handle: row.try_get("handle")?,
+            id: row.id,
+            email: row.email.unwrap_or_else(|| "[erased]".into()),
+            handle: row.handle,
             role: role.into(),
-            is_active: row.try_get("is_active")?,
-            totp_enabled: row.try_get("totp_enabled")?,
-            created_at: row.try_get("created_at")?,
+            is_active: row.is_active,
+            totp_enabled: row.totp_enabled,
+            created_at: row.created_at,
             quota: None,
         })
     }
@@ -141,37 +137,19 @@ async fn list_users(
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(|s| format!("%{}%", like_literal(&s.to_lowercase())));
-    // The quota read model joined in, so the admin sees everyone's usage without a request per
-    // user; `reserved` is what unconfirmed, unexpired uploads hold (as `GET /api/quota` counts it).
-    let rows = sqlx::query(
-        "select u.id, u.email, u.handle, u.role, u.is_active, u.totp_enabled, u.created_at, \
-                q.limit_bytes as quota_limit, coalesce(q.used_bytes, 0) as quota_used, \
-                (select coalesce(sum(d.size_bytes), 0)::int8 from documents d \
-                  where d.owner_id = u.id and d.state = 'pending' \
-                    and d.upload_expires_at > $4) as quota_reserved \
-         from users u left join quotas q on q.user_id = u.id \
-         where ($1::uuid is null or u.id > $1) \
-           and ($2::text is null or lower(u.handle) like $2 or u.email like $2) \
-         order by u.id limit $3",
-    )
-    .bind(after)
-    .bind(pattern)
-    .bind(limit + 1)
-    .bind(state.clock.now())
-    .fetch_all(&state.pool)
-    .await?;
+    let rows = state
+        .users
+        .admin_page(after, pattern.as_deref(), limit + 1, state.clock.now())
+        .await?;
     let default_limit = state.documents.services.settings.default_quota_bytes;
     let mut items = rows
-        .iter()
+        .into_iter()
         .map(|row| {
-            let mut user = AdminUser::from_row(row)?;
-            let limit: Option<i64> = row.try_get("quota_limit")?;
-            let used: i64 = row.try_get("quota_used")?;
-            let reserved: i64 = row.try_get("quota_reserved")?;
+            let mut user = AdminUser::from_row(row.user)?;
             user.quota = Some(QuotaDto {
-                limit_bytes: limit.map_or(default_limit, |l| l.max(0) as u64),
-                used_bytes: used.max(0) as u64,
-                reserved_bytes: reserved.max(0) as u64,
+                limit_bytes: row.quota_limit.map_or(default_limit, |l| l.max(0) as u64),
+                used_bytes: row.quota_used.max(0) as u64,
+                reserved_bytes: row.quota_reserved.max(0) as u64,
             });
             Ok(user)
         })

@@ -11,7 +11,6 @@ use commands::identity::{self as identity, IdentityError, LoginRequest as LoginC
 use commands::{Actor, CommandContext};
 use domain::user::{Email, Role, User};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -429,24 +428,15 @@ impl Me {
     security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, description = "Not signed in")))]
 async fn me(State(state): State<AppState>, who: Authenticated) -> ApiResult<Json<Me>> {
-    let row = sqlx::query(
-        "select id, email, handle, role, totp_enabled, created_at from users where id = $1",
-    )
-    .bind(who.id.0)
-    .fetch_optional(&state.pool)
-    .await?;
-    if let Some(row) = row {
-        let role: String = row.try_get("role")?;
-        let role: Role = role.parse().map_err(ApiError::internal)?;
+    if let Some(row) = state.users.user(who.id.0).await? {
+        let role: Role = row.role.parse().map_err(ApiError::internal)?;
         return Ok(Json(Me {
-            id: row.try_get("id")?,
-            email: row
-                .try_get::<Option<String>, _>("email")?
-                .unwrap_or_else(|| "[erased]".into()),
-            handle: row.try_get("handle")?,
+            id: row.id,
+            email: row.email.unwrap_or_else(|| "[erased]".into()),
+            handle: row.handle,
             role: role.into(),
-            totp_enabled: row.try_get("totp_enabled")?,
-            created_at: row.try_get("created_at")?,
+            totp_enabled: row.totp_enabled,
+            created_at: row.created_at,
         }));
     }
     let ctx = CommandContext::system(state.store.clone(), state.clock.clone());

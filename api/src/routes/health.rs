@@ -37,10 +37,7 @@ pub struct Ready {
 #[utoipa::path(get, path = "/api/ready", tag = "operations",
     responses((status = 200, body = Ready), (status = 503, body = Ready)))]
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {
-    let database = sqlx::query_scalar::<_, i32>("select 1")
-        .fetch_one(&state.pool)
-        .await
-        .is_ok();
+    let database = state.projections.database_answers().await.is_ok();
     let status = if database {
         StatusCode::OK
     } else {
@@ -60,7 +57,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     // Lag as the database sees it, so an API instance that runs no projectors (`serve
     // --no-projectors`) still exports it.
     if state.metrics.is_some() {
-        match projections::status(&state.pool).await {
+        match state.projections.status().await {
             Ok(all) => {
                 for p in all {
                     let label = p.name.clone();
@@ -93,8 +90,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 /// The document-processing queue as the database sees it: jobs waiting and jobs leased to a
 /// worker (any process's), exported as `docuvault_processing_queue_depth{status}`.
 async fn queue_depth(state: &AppState) {
-    let queue = infra::processing::JobQueue::new(state.pool.clone(), Default::default());
-    match queue.depth().await {
+    match state.processing.queue_depth().await {
         Ok((pending, processing)) => {
             for (status, n) in [("pending", pending), ("processing", processing)] {
                 metrics::gauge!("docuvault_processing_queue_depth", "status" => status)

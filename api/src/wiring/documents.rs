@@ -12,10 +12,10 @@ use commands::documents::{DocumentServices, DocumentSettings};
 use domain::blob::BlobStore;
 use domain::ports::Clock;
 use infra::blob::{FsBlobStore, S3BlobStore, S3Config};
+use infra::db::PgPool;
 use infra::readmodels::documents::{PgDocumentReads, SqlFacts, SqlUsers};
 use infra::snapshots::PgSnapshots;
 use secrecy::{ExposeSecret, SecretString};
-use sqlx::PgPool;
 
 use crate::config::Config;
 use crate::documents::Documents;
@@ -93,7 +93,7 @@ pub fn settings(cfg: &Config) -> DocumentSettings {
 }
 
 /// Everything the documents routes need, from configuration: the read model on `pool` and, for
-/// page reads, `pages` (`run::connect_pages`).
+/// page reads, `pages` (`wiring::core::connect_pages`).
 pub async fn documents(
     cfg: &Config,
     pool: PgPool,

@@ -9,6 +9,7 @@ pub mod erasure;
 pub mod processing;
 pub mod search;
 pub mod topics;
+pub mod users;
 
 /// A failed statement as the ports report it (the sqlx error kept as the source).
 pub(crate) fn database(e: sqlx::Error) -> projections::ReadError {

@@ -1,11 +1,14 @@
-//! The processing read model, read for the topic API: the PostgreSQL implementation of
-//! [`projections::processing::ProcessingQuery`] over the `document_processing` table.
+//! The processing read model, read for the topic API and `/metrics`: the PostgreSQL
+//! implementation of [`projections::processing::ProcessingQuery`] over the `document_processing`
+//! table and the job queue (`processing_jobs`, counted by [`JobQueue::depth`]).
 
 use async_trait::async_trait;
 use projections::processing::{ProcessingQuery, ProcessingRow};
 use projections::ReadError;
 use sqlx::PgPool;
 use uuid::Uuid;
+
+use crate::processing::JobQueue;
 
 /// [`ProcessingQuery`] over PostgreSQL.
 #[derive(Debug, Clone)]
@@ -33,5 +36,12 @@ impl ProcessingQuery for PgProcessing {
         .fetch_optional(&self.pool)
         .await
         .map_err(super::database)
+    }
+
+    async fn queue_depth(&self) -> Result<(u64, u64), ReadError> {
+        JobQueue::new(self.pool.clone(), Default::default())
+            .depth()
+            .await
+            .map_err(super::database)
     }
 }

@@ -28,4 +28,8 @@ pub trait ProcessingQuery: Send + Sync {
     /// has checked that the user may see the document.
     async fn document_processing(&self, document: Uuid)
         -> Result<Option<ProcessingRow>, ReadError>;
+
+    /// Open jobs of the queue the reactor feeds, as `(pending, processing)`, across every worker
+    /// (what `/metrics` exports).
+    async fn queue_depth(&self) -> Result<(u64, u64), ReadError>;
 }

@@ -1,6 +1,9 @@
 //! `users`: accounts, refresh-token families and login history, folded from the `user-…` and
 //! `loginattempts-…` streams. One statement per event: identity events are few, and each is an
 //! idempotent upsert or a set-to-value update, so replaying a batch changes nothing.
+//! What the API asks of the `users` table is the [`query`] port beside it.
+
+pub mod query;
 
 use async_trait::async_trait;
 use domain::user::attempts::LoginAttemptEvent;
