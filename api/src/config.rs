@@ -1,10 +1,15 @@
 //! Configuration: defaults, then an optional TOML file (`DOCUVAULT_CONFIG`), then `DOCUVAULT_*`
-//! environment variables and `DATABASE_URL`. Secrets are `SecretString` and never printed.
+//! environment variables and `DATABASE_URL`, layered and type-checked by `figment` (the
+//! variables and the keys they set are one table, [`ENV`]). Secrets are `SecretString` and never
+//! printed.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use figment::providers::{Format, Serialized, Toml};
+use figment::value::Value;
+use figment::Figment;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -115,107 +120,61 @@ impl Config {
 
     /// Defaults ← `DOCUVAULT_CONFIG` TOML file ← environment.
     pub fn load() -> Result<Self> {
-        let mut cfg = match std::env::var_os("DOCUVAULT_CONFIG") {
-            Some(path) => Self::from_file(Path::new(&path))?,
-            None => Self::default(),
-        };
-        cfg.apply_env(|k| std::env::var(k).ok())?;
-        Ok(cfg)
+        let file = std::env::var_os("DOCUVAULT_CONFIG").map(PathBuf::from);
+        Self::layered(file.as_deref(), |k| std::env::var(k).ok())
     }
 
+    /// The defaults with the TOML file at `path` over them.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading config file {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("parsing config file {}", path.display()))
+        Self::layered(Some(path), |_| None)
     }
 
-    /// Overrides from `DOCUVAULT_*` variables (and `DATABASE_URL`).
+    /// Replaces this configuration by the defaults with the variables `get` answers over them
+    /// (what [`Config::load`] does without a file); for callers that build a configuration
+    /// from a few variables, as the tests do.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<()> {
-        let secret = |k: &str| get(k).map(SecretString::from);
-        if let Some(v) = get("DOCUVAULT_BIND") {
-            self.bind = v.parse().context("DOCUVAULT_BIND")?;
-        }
-        if let Some(v) = get("DOCUVAULT_PUBLIC_URL") {
-            self.public_url = Some(v);
-        }
-        if let Some(v) = secret("DATABASE_URL") {
-            self.database_url = Some(v);
-        }
-        if let Some(v) = secret("DOCUVAULT_KURRENTDB_URL").filter(|v| !v.expose_secret().is_empty())
-        {
-            self.kurrentdb_url = Some(v);
-        }
-        if let Some(v) = get("DOCUVAULT_DATA_DIR") {
-            self.data_dir = v.into();
-        }
-        if let Some(v) = secret("DOCUVAULT_MASTER_KEY") {
-            self.master_key = Some(v);
-        }
-        if let Some(v) = secret("DOCUVAULT_JWT_KEYS") {
-            self.jwt_keys = Some(v);
-        }
-        if let Some(v) = secret("DOCUVAULT_URL_SIGNING_KEY") {
-            self.url_signing_key = Some(v);
-        }
-        if let Some(v) = secret("DOCUVAULT_AUDIT_SIGNING_KEY") {
-            self.audit_signing_key = Some(v);
-        }
-        if let Some(v) = get("DOCUVAULT_BLOB_STORE") {
-            self.blob.store = v;
-        }
-        if let Some(v) = get("DOCUVAULT_BLOB_FS_ROOT") {
-            self.blob.fs_root = Some(v.into());
-        }
-        if let Some(v) = get("DOCUVAULT_S3_ENDPOINT") {
-            self.blob.s3_endpoint = Some(v);
-        }
-        if let Some(v) = get("DOCUVAULT_S3_REGION") {
-            self.blob.s3_region = v;
-        }
-        if let Some(v) = get("DOCUVAULT_S3_BUCKET") {
-            self.blob.s3_bucket = Some(v);
-        }
-        if let Some(v) = get("DOCUVAULT_S3_PATH_STYLE") {
-            self.blob.s3_path_style = parse_bool(&v).context("DOCUVAULT_S3_PATH_STYLE")?;
-        }
-        if let Some(v) = secret("DOCUVAULT_S3_ACCESS_KEY") {
-            self.blob.s3_access_key = Some(v);
-        }
-        if let Some(v) = secret("DOCUVAULT_S3_SECRET_KEY") {
-            self.blob.s3_secret_key = Some(v);
-        }
-        if let Some(v) = get("DOCUVAULT_DEFAULT_QUOTA_BYTES") {
-            self.default_quota_bytes = v.parse().context("DOCUVAULT_DEFAULT_QUOTA_BYTES")?;
-        }
-        if let Some(v) = get("DOCUVAULT_TRASH_RETENTION_DAYS") {
-            self.trash_retention_days = v.parse().context("DOCUVAULT_TRASH_RETENTION_DAYS")?;
-        }
-        if let Some(v) = get("DOCUVAULT_TRUSTED_PROXIES") {
-            self.trusted_proxies = v
-                .split(',')
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| s.trim().parse())
-                .collect::<Result<_, _>>()
-                .context("DOCUVAULT_TRUSTED_PROXIES")?;
-        }
-        if let Some(v) = get("DOCUVAULT_WEB_DIR") {
-            self.web_dir = v.into();
-        }
-        if let Some(v) = get("DOCUVAULT_CONSISTENCY_WAIT_MS") {
-            self.consistency_wait_ms = v.parse().context("DOCUVAULT_CONSISTENCY_WAIT_MS")?;
-        }
-        if let Some(v) = get("DOCUVAULT_PAGE_CONNECTIONS") {
-            let n: u32 = v.parse().context("DOCUVAULT_PAGE_CONNECTIONS")?;
-            anyhow::ensure!(n > 0, "DOCUVAULT_PAGE_CONNECTIONS must be at least 1");
-            self.page_connections = Some(n);
-        }
-        if let Some(v) = get("DOCUVAULT_BREACH_API_URL") {
-            self.breach_api_url = Some(v);
-        }
-        if let Some(v) = get("DOCUVAULT_LOG_JSON") {
-            self.log_json = parse_bool(&v).context("DOCUVAULT_LOG_JSON")?;
-        }
+        *self = Self::layered(None, get)?;
         Ok(())
+    }
+
+    /// Defaults ← the TOML file at `file` (which must exist) ← the variables of [`ENV`] that
+    /// `get` answers, merged and checked by `figment`; an error names the variable (or the
+    /// file's key) whose value is wrong.
+    pub fn layered(file: Option<&Path>, get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let mut figment = Figment::new();
+        if let Some(path) = file {
+            anyhow::ensure!(
+                path.is_file(),
+                "config file {} does not exist",
+                path.display()
+            );
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let mut given = Vec::new();
+        for var in ENV {
+            let Some(text) = get(var.name) else { continue };
+            // An empty KurrentDB URL means "not set" (as an unset variable does).
+            if var.kind == EnvKind::UnlessEmpty && text.is_empty() {
+                continue;
+            }
+            let value = var.kind.value(&text).with_context(|| var.name.to_owned())?;
+            figment = figment.merge(Serialized::default(var.key, value));
+            given.push(var);
+        }
+        let cfg: Config = figment.extract().map_err(|e| {
+            let key = e.path.join(".");
+            match given.iter().find(|v| v.key == key) {
+                Some(var) => anyhow::anyhow!("{}: {}", var.name, e.kind),
+                None => match file {
+                    Some(path) => anyhow::anyhow!("config file {}: {e}", path.display()),
+                    None => anyhow::anyhow!("{e}"),
+                },
+            }
+        })?;
+        if cfg.page_connections == Some(0) && given.iter().any(|v| v.key == "page_connections") {
+            anyhow::bail!("DOCUVAULT_PAGE_CONNECTIONS must be at least 1");
+        }
+        Ok(cfg)
     }
 
     pub fn database_url(&self) -> Option<&str> {
@@ -226,6 +185,127 @@ impl Config {
         self.kurrentdb_url.as_ref().map(|s| s.expose_secret())
     }
 }
+
+/// How a variable's text becomes a setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EnvKind {
+    /// As it is.
+    Text,
+    /// As it is, and an empty value is no value.
+    UnlessEmpty,
+    /// A whole number (anything else is reported against the variable).
+    Number,
+    /// `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`.
+    Bool,
+    /// A comma-separated list.
+    List,
+}
+
+impl EnvKind {
+    fn value(self, text: &str) -> Result<Value> {
+        Ok(match self {
+            EnvKind::Text | EnvKind::UnlessEmpty => Value::from(text),
+            EnvKind::Number => match text.trim().parse::<u64>() {
+                Ok(n) => Value::from(n),
+                // Left as text: the setting's type then says what was expected.
+                Err(_) => Value::from(text),
+            },
+            EnvKind::Bool => Value::from(parse_bool(text)?),
+            EnvKind::List => Value::from(
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>(),
+            ),
+        })
+    }
+}
+
+/// An environment variable and the key it sets (a dotted path, as in the TOML file).
+#[derive(Debug)]
+struct EnvVar {
+    name: &'static str,
+    key: &'static str,
+    kind: EnvKind,
+}
+
+const fn var(name: &'static str, key: &'static str, kind: EnvKind) -> EnvVar {
+    EnvVar { name, key, kind }
+}
+
+/// Every setting the environment can give.
+const ENV: &[EnvVar] = &[
+    var("DOCUVAULT_BIND", "bind", EnvKind::Text),
+    var("DOCUVAULT_PUBLIC_URL", "public_url", EnvKind::Text),
+    var("DATABASE_URL", "database_url", EnvKind::Text),
+    var(
+        "DOCUVAULT_KURRENTDB_URL",
+        "kurrentdb_url",
+        EnvKind::UnlessEmpty,
+    ),
+    var("DOCUVAULT_DATA_DIR", "data_dir", EnvKind::Text),
+    var("DOCUVAULT_MASTER_KEY", "master_key", EnvKind::Text),
+    var("DOCUVAULT_JWT_KEYS", "jwt_keys", EnvKind::Text),
+    var(
+        "DOCUVAULT_URL_SIGNING_KEY",
+        "url_signing_key",
+        EnvKind::Text,
+    ),
+    var(
+        "DOCUVAULT_AUDIT_SIGNING_KEY",
+        "audit_signing_key",
+        EnvKind::Text,
+    ),
+    var("DOCUVAULT_BLOB_STORE", "blob.store", EnvKind::Text),
+    var("DOCUVAULT_BLOB_FS_ROOT", "blob.fs_root", EnvKind::Text),
+    var("DOCUVAULT_S3_ENDPOINT", "blob.s3_endpoint", EnvKind::Text),
+    var("DOCUVAULT_S3_REGION", "blob.s3_region", EnvKind::Text),
+    var("DOCUVAULT_S3_BUCKET", "blob.s3_bucket", EnvKind::Text),
+    var(
+        "DOCUVAULT_S3_PATH_STYLE",
+        "blob.s3_path_style",
+        EnvKind::Bool,
+    ),
+    var(
+        "DOCUVAULT_S3_ACCESS_KEY",
+        "blob.s3_access_key",
+        EnvKind::Text,
+    ),
+    var(
+        "DOCUVAULT_S3_SECRET_KEY",
+        "blob.s3_secret_key",
+        EnvKind::Text,
+    ),
+    var(
+        "DOCUVAULT_DEFAULT_QUOTA_BYTES",
+        "default_quota_bytes",
+        EnvKind::Number,
+    ),
+    var(
+        "DOCUVAULT_TRASH_RETENTION_DAYS",
+        "trash_retention_days",
+        EnvKind::Number,
+    ),
+    var(
+        "DOCUVAULT_TRUSTED_PROXIES",
+        "trusted_proxies",
+        EnvKind::List,
+    ),
+    var("DOCUVAULT_WEB_DIR", "web_dir", EnvKind::Text),
+    var(
+        "DOCUVAULT_CONSISTENCY_WAIT_MS",
+        "consistency_wait_ms",
+        EnvKind::Number,
+    ),
+    var(
+        "DOCUVAULT_PAGE_CONNECTIONS",
+        "page_connections",
+        EnvKind::Number,
+    ),
+    var("DOCUVAULT_BREACH_API_URL", "breach_api_url", EnvKind::Text),
+    var("DOCUVAULT_LOG_JSON", "log_json", EnvKind::Bool),
+];
 
 fn parse_bool(v: &str) -> Result<bool> {
     match v.to_ascii_lowercase().as_str() {
@@ -309,5 +389,55 @@ mod tests {
         }
         let from_toml: Config = toml::from_str("page_connections = 0").unwrap();
         assert_eq!(from_toml.page_connections(), 1, "never an empty pool");
+    }
+
+    #[test]
+    fn the_environment_goes_over_the_file_and_errors_name_the_key() {
+        let dir = std::env::temp_dir().join(format!("docuvault-config-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("docuvault.toml");
+        std::fs::write(
+            &file,
+            "bind = \"127.0.0.1:7000\"\ntrash_retention_days = 7\n[blob]\nstore = \"s3\"\ns3_bucket = \"from-file\"\n",
+        )
+        .unwrap();
+        let env = |k: &str| match k {
+            "DOCUVAULT_S3_BUCKET" => Some("from-env".to_owned()),
+            "DOCUVAULT_LOG_JSON" => Some("yes".to_owned()),
+            _ => None,
+        };
+        let c = Config::layered(Some(&file), env).unwrap();
+        assert_eq!(c.bind.port(), 7000, "the file over the defaults");
+        assert_eq!(c.trash_retention_days, 7);
+        assert_eq!(c.blob.store, "s3");
+        assert_eq!(
+            c.blob.s3_bucket.as_deref(),
+            Some("from-env"),
+            "the environment over the file"
+        );
+        assert_eq!(
+            c.blob.s3_region, "us-east-1",
+            "untouched keys keep their defaults"
+        );
+        assert!(c.log_json);
+
+        std::fs::write(&file, "trash_retention_days = \"soon\"\n").unwrap();
+        let err = Config::layered(Some(&file), |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("trash_retention_days"), "{err}");
+        std::fs::write(&file, "no_such_setting = 1\n").unwrap();
+        let err = Config::layered(Some(&file), |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no_such_setting"), "{err}");
+        let err = Config::layered(None, |k| {
+            (k == "DOCUVAULT_LOG_JSON").then(|| "perhaps".into())
+        })
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("DOCUVAULT_LOG_JSON"), "{err:#}");
+        let missing = dir.join("missing.toml");
+        assert!(Config::layered(Some(&missing), |_| None).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
