@@ -1,12 +1,14 @@
 //! `audit`: an index of every event by actor, subject user, document, type and time, for the
-//! audit API. It reads the envelope and a few id fields as plain JSON, never decoding into the
-//! aggregates' enums, so events of any type (present or future) are indexed, none refused.
+//! audit API. Who an event is about it reads from the envelope and a few id fields as plain JSON,
+//! so events of any type (present or future, of any aggregate) are indexed, none refused; a
+//! document's owner it takes from the upload request, decoded as the documents' event type.
 //! What the audit explorer, exports and replay ask of the index is the [`query`] port beside it.
 
 pub mod query;
 
 use async_trait::async_trait;
-use domain::RecordedEvent;
+use domain::document::{Document, DocumentEvent};
+use domain::{Aggregate, RecordedEvent};
 use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -49,6 +51,18 @@ pub fn subjects_of(e: &RecordedEvent) -> (Vec<Uuid>, Option<Uuid>) {
     (users, document)
 }
 
+/// The owner a document's upload request names, decoded through the documents' event type (an
+/// event that does not decode is still indexed, without an owner: the index refuses nothing).
+fn upload_owner(e: &RecordedEvent) -> Option<Uuid> {
+    if e.stream_id.category() != Document::CATEGORY {
+        return None;
+    }
+    match e.decode::<DocumentEvent>() {
+        Ok(DocumentEvent::DocumentUploadRequested { owner_id, .. }) => Some(owner_id.0),
+        _ => None,
+    }
+}
+
 #[async_trait]
 impl Projection for Audit {
     fn name(&self) -> &str {
@@ -71,17 +85,15 @@ impl Projection for Audit {
         for e in events {
             let (mut users, document) = subjects_of(e);
             if let Some(doc) = document {
-                if e.event_type == "DocumentUploadRequested" {
-                    if let Some(owner) = uuid_field(&e.data, "owner_id") {
-                        sqlx::query(
-                            "insert into audit_document_owners (document_id, owner_id) \
-                             values ($1, $2) on conflict (document_id) do nothing",
-                        )
-                        .bind(doc)
-                        .bind(owner)
-                        .execute(&mut *conn)
-                        .await?;
-                    }
+                if let Some(owner) = upload_owner(e) {
+                    sqlx::query(
+                        "insert into audit_document_owners (document_id, owner_id) \
+                         values ($1, $2) on conflict (document_id) do nothing",
+                    )
+                    .bind(doc)
+                    .bind(owner)
+                    .execute(&mut *conn)
+                    .await?;
                 }
                 let owner: Option<Uuid> = sqlx::query_scalar(
                     "select owner_id from audit_document_owners where document_id = $1",

@@ -7,6 +7,7 @@ use domain::document::DocumentEvent;
 use domain::folder::FolderEvent;
 use domain::processing::ProcessingEvent;
 use domain::quota::QuotaEvent;
+use domain::user::UserEvent;
 use domain::{Personal, RecordedEvent};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -69,10 +70,14 @@ pub async fn apply(conn: &mut PgConnection, events: &[RecordedEvent]) -> Result<
                 let ev: ProcessingEvent = e.decode().map_err(|err| decode_error(e, err))?;
                 processing(conn, stream_uuid(e)?, ev).await?;
             }
-            // Of the user streams only erasure concerns documents: the account's documents,
-            // folders and shares (both ways) leave the read models with its blobs.
-            "user" if e.event_type == "UserErased" => {
-                erase_user(conn, stream_uuid(e)?).await?;
+            "user" => {
+                let ev: UserEvent = e.decode().map_err(|err| decode_error(e, err))?;
+                // Of the user streams only erasure concerns documents: the account's
+                // documents, folders and shares (both ways) leave the read models with its
+                // blobs.
+                if let UserEvent::UserErased { .. } = ev {
+                    erase_user(conn, stream_uuid(e)?).await?;
+                }
             }
             _ => {}
         }

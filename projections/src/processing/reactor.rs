@@ -5,21 +5,14 @@
 //! here; the workers' claims and leases on those rows are `infra::processing::JobQueue`'s.
 
 use async_trait::async_trait;
+use domain::document::{Document, DocumentEvent};
 use domain::ids::{DocumentId, UserId};
 use domain::processing::{DocumentProcessing, ProcessingEvent};
 use domain::{Aggregate, RecordedEvent};
-use serde::Deserialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::projection::{Projection, ProjectionError};
-
-/// The only field this reactor needs from the documents aggregate's upload request; decoded
-/// tolerantly so the documents event can grow without touching this reactor.
-#[derive(Deserialize)]
-struct UploadRequested {
-    owner_id: Uuid,
-}
 
 pub struct ProcessingReactor;
 
@@ -46,28 +39,38 @@ impl Projection for ProcessingReactor {
             let Some(id) = event.stream_id.id() else {
                 continue;
             };
-            match (event.stream_id.category(), event.event_type.as_str()) {
-                ("document", "DocumentUploadRequested") => {
-                    let r: UploadRequested = serde_json::from_value(event.data.clone())
+            match event.stream_id.category() {
+                Document::CATEGORY => {
+                    let decoded: DocumentEvent = event
+                        .decode()
                         .map_err(|e| ProjectionError::decode(event, e))?;
-                    sqlx::query(
-                        "insert into processing_owners (document_id, owner_id) values ($1, $2) \
-                         on conflict on constraint processing_owners_pkey do nothing",
-                    )
-                    .bind(id)
-                    .bind(r.owner_id)
-                    .execute(&mut *conn)
-                    .await?;
+                    match decoded {
+                        DocumentEvent::DocumentUploadRequested { owner_id, .. } => {
+                            sqlx::query(
+                                "insert into processing_owners (document_id, owner_id) \
+                                 values ($1, $2) \
+                                 on conflict on constraint processing_owners_pkey do nothing",
+                            )
+                            .bind(id)
+                            .bind(owner_id.0)
+                            .execute(&mut *conn)
+                            .await?;
+                        }
+                        DocumentEvent::DocumentUploaded { .. } => {
+                            enqueue_for_owner(conn, event, id, 1).await?
+                        }
+                        // Nothing else about a document starts a processing run.
+                        _ => {}
+                    }
                 }
-                ("document", "DocumentUploaded") => enqueue_for_owner(conn, event, id, 1).await?,
-                (category, "ReclassificationRequested")
-                    if category == DocumentProcessing::CATEGORY =>
-                {
+                DocumentProcessing::CATEGORY => {
                     let decoded: ProcessingEvent = event
                         .decode()
                         .map_err(|e| ProjectionError::decode(event, e))?;
+                    // The other processing events are a run's own outcomes, appended by the
+                    // worker: nothing to enqueue.
                     if let ProcessingEvent::ReclassificationRequested { run } = decoded {
-                        enqueue_for_owner(conn, event, id, run).await?;
+                        enqueue_for_owner(conn, event, id, run).await?
                     }
                 }
                 _ => {}

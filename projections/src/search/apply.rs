@@ -1,5 +1,5 @@
-//! The `search` projection. Document events are decoded tolerantly by name (only the fields it
-//! needs), processing events through their domain type; the extracted text is read back from the
+//! The `search` projection. Document and processing events are decoded through their domain
+//! types (so through the one upcast of older shapes); the extracted text is read back from the
 //! derived object its `TextExtracted` event names, so a rebuild needs no other source.
 //!
 //! A batch is folded in memory for the documents it creates (a rebuild's batches are mostly
@@ -15,11 +15,9 @@ use futures::{StreamExt, TryStreamExt};
 
 use async_trait::async_trait;
 use domain::blob::BlobError;
+use domain::document::DocumentEvent;
 use domain::processing::{DocumentProcessing, ProcessingEvent};
 use domain::{Aggregate, RecordedEvent};
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
-use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -53,49 +51,6 @@ impl SearchProjection {
     pub fn new(texts: Arc<dyn TextLoader>) -> Self {
         Self { texts }
     }
-}
-
-#[derive(Deserialize)]
-struct UploadRequested {
-    owner_id: Uuid,
-    filename: Value,
-    #[serde(default)]
-    folder_id: Option<Uuid>,
-    #[serde(default)]
-    declared_content_type: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Uploaded {
-    #[serde(default)]
-    content_type: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Renamed {
-    filename: Value,
-}
-
-#[derive(Deserialize)]
-struct Moved {
-    #[serde(default)]
-    folder_id: Option<Uuid>,
-}
-
-#[derive(Deserialize)]
-struct ShareChange {
-    recipient_id: Uuid,
-}
-
-/// A `Personal<String>` as the store hands it back: `{"$pii": "…"}`, or erased.
-fn personal(v: &Value) -> Option<String> {
-    v.get(domain::personal::PII_MARKER)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-}
-
-fn data<T: DeserializeOwned>(event: &RecordedEvent) -> Result<T, ProjectionError> {
-    serde_json::from_value(event.data.clone()).map_err(|e| ProjectionError::decode(event, e))
 }
 
 /// Text objects loaded at once per batch.
@@ -276,18 +231,27 @@ impl SearchProjection {
         event: &RecordedEvent,
         doc: Uuid,
     ) -> Result<(), ProjectionError> {
-        if event.event_type == "DocumentUploadRequested" {
-            let r: UploadRequested = data(event)?;
+        let decoded: DocumentEvent = event
+            .decode()
+            .map_err(|e| ProjectionError::decode(event, e))?;
+        if let DocumentEvent::DocumentUploadRequested {
+            owner_id,
+            filename,
+            folder_id,
+            declared_content_type,
+            ..
+        } = decoded
+        {
             if !fresh.rows.contains_key(&doc) {
                 fresh.order.push(doc);
             }
             fresh.rows.insert(
                 doc,
                 Fresh {
-                    owner_id: r.owner_id,
-                    filename: personal(&r.filename),
-                    folder_id: r.folder_id,
-                    content_type: r.declared_content_type,
+                    owner_id: owner_id.0,
+                    filename: filename.value().cloned(),
+                    folder_id: folder_id.map(|f| f.as_uuid()),
+                    content_type: Some(declared_content_type),
                     created_at: event.recorded_at,
                     uploaded: false,
                     trashed: false,
@@ -298,91 +262,82 @@ impl SearchProjection {
             return Ok(());
         }
         if let Some(row) = fresh.rows.get_mut(&doc) {
-            match event.event_type.as_str() {
-                "DocumentUploaded" => {
-                    let u: Uploaded = data(event)?;
+            match &decoded {
+                DocumentEvent::DocumentUploaded { content_type, .. } => {
                     row.uploaded = true;
-                    if u.content_type.is_some() {
-                        row.content_type = u.content_type;
-                    }
+                    row.content_type = Some(content_type.clone());
                     return Ok(());
                 }
-                "DocumentRenamed" => {
-                    let r: Renamed = data(event)?;
-                    row.filename = personal(&r.filename);
+                DocumentEvent::DocumentRenamed { filename } => {
+                    row.filename = filename.value().cloned();
                     return Ok(());
                 }
-                "DocumentMoved" | "DocumentRestored" => {
-                    let m: Moved = data(event)?;
-                    row.folder_id = m.folder_id;
+                DocumentEvent::DocumentMoved { folder_id }
+                | DocumentEvent::DocumentRestored { folder_id } => {
+                    row.folder_id = folder_id.map(|f| f.as_uuid());
                     row.trashed = false;
                     return Ok(());
                 }
-                "DocumentTrashed" => {
+                DocumentEvent::DocumentTrashed { .. } => {
                     row.trashed = true;
                     return Ok(());
                 }
-                "DocumentPurged" | "DocumentUploadRejected" | "DocumentUploadExpired" => {
+                DocumentEvent::DocumentPurged { .. }
+                | DocumentEvent::DocumentUploadRejected { .. }
+                | DocumentEvent::DocumentUploadExpired {} => {
                     fresh.rows.remove(&doc);
                     // Shares go to the table directly; fall through to delete them.
                 }
-                _ => {}
+                // Shares are rows of their own; an earlier request was handled above.
+                DocumentEvent::DocumentShared { .. }
+                | DocumentEvent::ShareRevoked { .. }
+                | DocumentEvent::DocumentUploadRequested { .. } => {}
             }
         }
-        let q = match event.event_type.as_str() {
-            "DocumentUploaded" => {
-                let u: Uploaded = data(event)?;
-                sqlx::query(
-                    "update search_documents set uploaded = true, \
-                         content_type = coalesce($2, content_type) where document_id = $1",
-                )
-                .bind(doc)
-                .bind(u.content_type)
-            }
-            "DocumentRenamed" => {
-                let r: Renamed = data(event)?;
+        let q = match decoded {
+            DocumentEvent::DocumentUploaded { content_type, .. } => sqlx::query(
+                "update search_documents set uploaded = true, \
+                     content_type = coalesce($2, content_type) where document_id = $1",
+            )
+            .bind(doc)
+            .bind(Some(content_type)),
+            DocumentEvent::DocumentRenamed { filename } => {
                 sqlx::query("update search_documents set filename = $2 where document_id = $1")
                     .bind(doc)
-                    .bind(personal(&r.filename))
+                    .bind(filename.value().cloned())
             }
-            "DocumentMoved" | "DocumentRestored" => {
-                let m: Moved = data(event)?;
-                sqlx::query(
-                    "update search_documents set folder_id = $2, trashed = false \
-                     where document_id = $1",
-                )
-                .bind(doc)
-                .bind(m.folder_id)
-            }
-            "DocumentTrashed" => {
+            DocumentEvent::DocumentMoved { folder_id }
+            | DocumentEvent::DocumentRestored { folder_id } => sqlx::query(
+                "update search_documents set folder_id = $2, trashed = false \
+                 where document_id = $1",
+            )
+            .bind(doc)
+            .bind(folder_id.map(|f| f.as_uuid())),
+            DocumentEvent::DocumentTrashed { .. } => {
                 sqlx::query("update search_documents set trashed = true where document_id = $1")
                     .bind(doc)
             }
-            "DocumentPurged" | "DocumentUploadRejected" | "DocumentUploadExpired" => {
+            DocumentEvent::DocumentPurged { .. }
+            | DocumentEvent::DocumentUploadRejected { .. }
+            | DocumentEvent::DocumentUploadExpired {} => {
                 sqlx::query("delete from search_shares where document_id = $1")
                     .bind(doc)
                     .execute(&mut *conn)
                     .await?;
                 sqlx::query("delete from search_documents where document_id = $1").bind(doc)
             }
-            "DocumentShared" => {
-                let s: ShareChange = data(event)?;
-                sqlx::query(
-                    "insert into search_shares (document_id, recipient_id) values ($1, $2) \
-                     on conflict on constraint search_shares_pkey do nothing",
-                )
-                .bind(doc)
-                .bind(s.recipient_id)
-            }
-            "ShareRevoked" => {
-                let s: ShareChange = data(event)?;
-                sqlx::query(
-                    "delete from search_shares where document_id = $1 and recipient_id = $2",
-                )
-                .bind(doc)
-                .bind(s.recipient_id)
-            }
-            _ => return Ok(()),
+            DocumentEvent::DocumentShared { recipient_id, .. } => sqlx::query(
+                "insert into search_shares (document_id, recipient_id) values ($1, $2) \
+                 on conflict on constraint search_shares_pkey do nothing",
+            )
+            .bind(doc)
+            .bind(recipient_id.0),
+            DocumentEvent::ShareRevoked { recipient_id, .. } => sqlx::query(
+                "delete from search_shares where document_id = $1 and recipient_id = $2",
+            )
+            .bind(doc)
+            .bind(recipient_id.0),
+            DocumentEvent::DocumentUploadRequested { .. } => return Ok(()),
         };
         q.execute(&mut *conn).await?;
         Ok(())

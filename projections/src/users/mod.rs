@@ -111,10 +111,10 @@ async fn apply_user(conn: &mut PgConnection, e: &RecordedEvent) -> Result<(), Pr
         UserEvent::TotpDisabled { .. } => {
             set_user(conn, user_id, position, "totp_enabled = false").await?
         }
-        UserEvent::PasswordChanged { not_before, .. }
+        ref ev @ (UserEvent::PasswordChanged { not_before, .. }
         | UserEvent::UserDeactivated { not_before }
-        | UserEvent::SignedOutEverywhere { not_before } => {
-            let deactivate = matches!(e.event_type.as_str(), "UserDeactivated");
+        | UserEvent::SignedOutEverywhere { not_before }) => {
+            let deactivate = matches!(ev, UserEvent::UserDeactivated { .. });
             sqlx::query(
                 "update users set not_before = greatest(not_before, $2), \
                  is_active = is_active and not $3, last_position = greatest(last_position, $4) \

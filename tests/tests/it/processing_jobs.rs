@@ -171,7 +171,8 @@ async fn the_reactor_enqueues_uploads_and_reclassifications() {
         data_key: None,
         recorded_at: chrono::Utc::now(),
     };
-    // The documents aggregate's events, in the shape its branch defines (only owner_id is read).
+    // The documents aggregate's events, in their stored shape (the reactor decodes them as
+    // `DocumentEvent`s; the file name reads as erased, no key being involved).
     store
         .append(
             &StreamId::new("document", doc),
@@ -179,7 +180,11 @@ async fn the_reactor_enqueues_uploads_and_reclassifications() {
             vec![
                 raw(
                     "DocumentUploadRequested",
-                    serde_json::json!({"document_id": doc, "owner_id": owner, "size_bytes": 3}),
+                    serde_json::json!({
+                        "document_id": doc, "owner_id": owner, "size_bytes": 3,
+                        "filename": {"$erased": true}, "declared_content_type": "text/plain",
+                        "expires_at": "2030-01-01T00:00:00Z",
+                    }),
                 ),
                 raw(
                     "DocumentUploaded",
