@@ -1,5 +1,7 @@
 //! The command executor: load → decide → append(expected version) → retry on conflict.
 
+use std::future::Future;
+
 use domain::event::{ExpectedVersion, NewEvent, StreamId};
 use domain::ports::StoreError;
 use domain::{Aggregate, RecordedEvent};
@@ -75,15 +77,39 @@ async fn decide_and_append<A, T, E, F>(
     ctx: &CommandContext,
     id: Uuid,
     data_key: Option<Uuid>,
-    mut decide: F,
+    decide: F,
 ) -> Result<Executed<A, T>, CommandError<E>>
 where
     A: Aggregate,
     F: FnMut(&A) -> Result<(Vec<A::Event>, T), E>,
 {
     let stream = StreamId::new(A::CATEGORY, id);
-    for attempt in 1..=MAX_ATTEMPTS {
-        let loaded = load::<A>(ctx, id).await?;
+    let load = || async move { Ok(load::<A>(ctx, id).await?) };
+    retry_decision(ctx, &stream, MAX_ATTEMPTS, data_key, None, load, decide).await
+}
+
+/// The loop every command runs: load the state (`load`), decide, append with the loaded version,
+/// and on a concurrency conflict start again, up to `attempts` times. `event_id` derives each
+/// event's id where a repeat must be recognised across retries, races and processes (the store
+/// refuses a stored id twice, which is then answered as done, unchanged); without it each event
+/// gets a fresh id.
+pub(crate) async fn retry_decision<A, T, E, F, L, Fut>(
+    ctx: &CommandContext,
+    stream: &StreamId,
+    attempts: usize,
+    data_key: Option<Uuid>,
+    event_id: Option<fn(&A::Event) -> Uuid>,
+    mut load: L,
+    mut decide: F,
+) -> Result<Executed<A, T>, CommandError<E>>
+where
+    A: Aggregate,
+    F: FnMut(&A) -> Result<(Vec<A::Event>, T), E>,
+    L: FnMut() -> Fut,
+    Fut: Future<Output = Result<Loaded<A>, CommandError<E>>>,
+{
+    for attempt in 1..=attempts {
+        let loaded = load().await?;
         let (events, output) = decide(&loaded.state).map_err(CommandError::Domain)?;
         if events.is_empty() {
             return Ok(Executed {
@@ -96,12 +122,21 @@ where
         let metadata = ctx.metadata(data_key.is_some());
         let new_events: Vec<NewEvent> = events
             .iter()
-            .map(|e| NewEvent::from_domain(e, metadata.clone(), data_key, now))
+            .map(|e| {
+                let new = NewEvent::from_domain(e, metadata.clone(), data_key, now);
+                match event_id {
+                    Some(derive) => NewEvent {
+                        event_id: derive(e),
+                        ..new
+                    },
+                    None => new,
+                }
+            })
             .collect();
         match ctx
             .store
             .append(
-                &stream,
+                stream,
                 ExpectedVersion::from_loaded(loaded.version),
                 new_events,
             )
@@ -118,6 +153,13 @@ where
             Err(StoreError::Conflict { .. }) => {
                 tracing::debug!(%stream, attempt, "append conflict, retrying decision");
                 continue;
+            }
+            Err(StoreError::DuplicateEventId(_)) if event_id.is_some() => {
+                return Ok(Executed {
+                    state: loaded.state,
+                    output,
+                    position: None,
+                });
             }
             Err(e) => return Err(e.into()),
         }

@@ -4,9 +4,8 @@
 //! The stream gains an event per upload and per purge, so it is loaded from a snapshot plus the
 //! events after it; the decision and the expected-version append are the usual ones.
 
-use domain::event::{ExpectedVersion, NewEvent, StreamId};
+use domain::event::StreamId;
 use domain::ids::{DocumentId, UserId};
-use domain::ports::StoreError;
 use domain::quota::{decide, Quota, QuotaError, QuotaEvent};
 use domain::Aggregate;
 use sha2::{Digest, Sha256};
@@ -16,7 +15,7 @@ use super::error::{infra, DocError, DocResult};
 use super::ports::SnapshotStore;
 use super::Done;
 use crate::context::CommandContext;
-use crate::error::CommandError;
+use crate::executor::{retry_decision, Loaded};
 
 /// Take a new snapshot once this many events were folded on top of the last one.
 const SNAPSHOT_EVERY: u64 = 64;
@@ -79,45 +78,34 @@ pub fn event_id(event: &QuotaEvent) -> Uuid {
     Uuid::from_bytes(bytes)
 }
 
-/// Load → decide → append with the expected version, retried on conflict. An event whose id is
-/// already stored (a charge or release that happened before) is answered as done, unchanged.
+/// Load (from the snapshot) → decide → append with the expected version, retried on conflict
+/// by the executor's loop; each charge and release has its derived [`event_id`], so one that
+/// happened before is answered as done, unchanged.
 async fn run(
     ctx: &CommandContext,
     snapshots: &dyn SnapshotStore,
     user: UserId,
     decide: impl Fn(&Quota) -> Result<Vec<QuotaEvent>, QuotaError>,
 ) -> DocResult<(Quota, Option<u64>)> {
-    let s = stream(user);
-    for _ in 0..ATTEMPTS {
-        let (quota, version) = load(ctx, snapshots, user).await?;
-        let events = decide(&quota).map_err(|e| CommandError::Domain(DocError::Quota(e)))?;
-        if events.is_empty() {
-            return Ok((quota, None));
-        }
-        let now = ctx.clock.now();
-        let metadata = ctx.metadata(false);
-        let batch: Vec<NewEvent> = events
-            .iter()
-            .map(|e| NewEvent {
-                event_id: event_id(e),
-                ..NewEvent::from_domain(e, metadata.clone(), None, now)
-            })
-            .collect();
-        match ctx
-            .store
-            .append(&s, ExpectedVersion::from_loaded(version), batch)
-            .await
-        {
-            Ok(outcome) => {
-                let quota = events.iter().fold(quota, |q, e| q.evolve(e));
-                return Ok((quota, Some(outcome.last_position)));
-            }
-            Err(StoreError::Conflict { .. }) => continue,
-            Err(StoreError::DuplicateEventId(_)) => return Ok((quota, None)),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(CommandError::Conflict)
+    let load = || async move {
+        let (state, version) = load(ctx, snapshots, user).await?;
+        Ok(Loaded { state, version })
+    };
+    let done = retry_decision(
+        ctx,
+        &stream(user),
+        ATTEMPTS,
+        None,
+        Some(event_id),
+        load,
+        |q: &Quota| {
+            decide(q)
+                .map(|events| (events, ()))
+                .map_err(DocError::Quota)
+        },
+    )
+    .await?;
+    Ok((done.state, done.position))
 }
 
 /// Charges `size` bytes for `document` to `owner`'s quota, or refuses with `QuotaError`.
