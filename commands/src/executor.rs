@@ -73,6 +73,37 @@ where
     result
 }
 
+/// [`execute`] starting from a state the caller has just loaded (and decided on already, e.g.
+/// to check a request before another stream's step): the first attempt appends against it with
+/// no second read; a conflict reloads as usual.
+pub async fn execute_loaded<A, T, E, F>(
+    ctx: &CommandContext,
+    id: Uuid,
+    data_key: Option<Uuid>,
+    loaded: Loaded<A>,
+    decide: F,
+) -> Result<Executed<A, T>, CommandError<E>>
+where
+    A: Aggregate,
+    F: FnMut(&A) -> Result<(Vec<A::Event>, T), E>,
+{
+    let started = std::time::Instant::now();
+    let stream = StreamId::new(A::CATEGORY, id);
+    let mut first = Some(loaded);
+    let load = || {
+        let given = first.take();
+        async move {
+            match given {
+                Some(loaded) => Ok(loaded),
+                None => Ok(load::<A>(ctx, id).await?),
+            }
+        }
+    };
+    let result = retry_decision(ctx, &stream, MAX_ATTEMPTS, data_key, None, load, decide).await;
+    crate::metrics::command_executed(A::CATEGORY, result.as_ref().err(), started.elapsed());
+    result
+}
+
 async fn decide_and_append<A, T, E, F>(
     ctx: &CommandContext,
     id: Uuid,

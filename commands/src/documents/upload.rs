@@ -18,7 +18,7 @@ use super::error::{infra, lift, DocError, DocResult};
 use super::{chrono_duration, quota, DocumentServices, Done};
 use crate::context::CommandContext;
 use crate::error::CommandError;
-use crate::executor::{execute, load};
+use crate::executor::{execute, execute_loaded, load};
 
 /// What a client asks for before uploading.
 #[derive(Debug, Clone)]
@@ -152,10 +152,12 @@ pub async fn confirm(
         Err(e) => return Err(e),
     };
 
-    let result = execute::<Document, _, _, _>(
+    // Appended against the state read above (read once); a concurrent change reloads.
+    let result = execute_loaded::<Document, _, _, _>(
         ctx,
         document_id.as_uuid(),
         Some(pending.owner.as_uuid()),
+        loaded,
         |s| {
             decide::confirm_upload(s, caller, stored.as_ref(), now).map(|e| {
                 let appended = !e.is_empty();
