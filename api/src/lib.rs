@@ -2,10 +2,12 @@
 //! `docuvault` binary's subcommands are made of.
 //!
 //! The outermost crate; nothing depends on it but the tests. Handlers reach the core through
-//! `commands` and the ports in `AppState` (the documents, topics, processing and search read
-//! models so far), whose adapters `wiring` builds. Not yet everywhere: the audit and identity
-//! reads still run SQL here (`audit/`, some routes) and some routes call `infra` directly;
-//! issue 19 moves them behind ports.
+//! `commands` and the ports in `AppState` (every read model: documents, identity, audit, topics,
+//! processing, search; the projections' operations), whose adapters `wiring` builds; `api` runs
+//! no SQL and does not depend on sqlx. Still used from `infra` directly outside `wiring`: the
+//! auth primitives (token signing, password hashing), the audit chain's canonical hashing, the
+//! processing worker and classifier builders, and the operator commands in `run` (issue 19
+//! leaves these for a later step).
 
 pub mod app;
 pub mod audit;
