@@ -8,24 +8,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use projections::audit::query::{AuditReads, IndexRow, Order, Selection};
 use projections::ReadError;
-use sqlx::{FromRow, PgPool};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::database;
 
-/// Every filter is optional: a `null` parameter matches every row.
-const FILTER: &str = "($1::uuid is null or actor_id = $1) \
-     and ($2::uuid is null or subject_users @> array[$2::uuid]) \
-     and ($3::uuid is null or document_id = $3) \
-     and ($4::text[] is null or event_type = any($4)) \
-     and ($5::timestamptz is null or recorded_at >= $5) \
-     and ($6::timestamptz is null or recorded_at < $6)";
-
-const DOCUMENTS_OF_SQL: &str = "select distinct document_id from audit_events \
-     where subject_users @> array[$1::uuid] and document_id is not null and recorded_at <= $2 \
-     order by document_id";
-
-#[derive(FromRow)]
 struct Row {
     position: i64,
     actor_id: Option<Uuid>,
@@ -54,30 +41,58 @@ impl AuditReads for PgAuditReads {
         after: Option<i64>,
         limit: i64,
     ) -> Result<Vec<IndexRow>, ReadError> {
-        let sql = match order {
-            Order::Newest => format!(
-                "select position, actor_id, subject_users, document_id from audit_events \
-                 where {FILTER} and ($7::int8 is null or position < $7) \
-                 order by position desc limit $8"
-            ),
-            Order::Oldest => format!(
-                "select position, actor_id, subject_users, document_id from audit_events \
-                 where {FILTER} and ($7::int8 is null or position > $7) \
-                 order by position limit $8"
-            ),
-        };
-        let rows = sqlx::query_as::<_, Row>(&sql)
-            .bind(sel.actor)
-            .bind(sel.subject_user)
-            .bind(sel.document_id)
-            .bind(sel.types.as_deref())
-            .bind(sel.from)
-            .bind(sel.to)
-            .bind(after)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(database)?;
+        // One statement per order (the filters are the same; a null parameter matches all).
+        let rows = match order {
+            Order::Newest => {
+                sqlx::query_as!(
+                    Row,
+                    "select position, actor_id, subject_users, document_id from audit_events \
+                     where ($1::uuid is null or actor_id = $1) \
+                       and ($2::uuid is null or subject_users @> array[$2::uuid]) \
+                       and ($3::uuid is null or document_id = $3) \
+                       and ($4::text[] is null or event_type = any($4)) \
+                       and ($5::timestamptz is null or recorded_at >= $5) \
+                       and ($6::timestamptz is null or recorded_at < $6) \
+                       and ($7::int8 is null or position < $7) \
+                     order by position desc limit $8",
+                    sel.actor,
+                    sel.subject_user,
+                    sel.document_id,
+                    sel.types.as_deref(),
+                    sel.from,
+                    sel.to,
+                    after,
+                    limit
+                )
+                .fetch_all(&self.pool)
+                .await
+            }
+            Order::Oldest => {
+                sqlx::query_as!(
+                    Row,
+                    "select position, actor_id, subject_users, document_id from audit_events \
+                     where ($1::uuid is null or actor_id = $1) \
+                       and ($2::uuid is null or subject_users @> array[$2::uuid]) \
+                       and ($3::uuid is null or document_id = $3) \
+                       and ($4::text[] is null or event_type = any($4)) \
+                       and ($5::timestamptz is null or recorded_at >= $5) \
+                       and ($6::timestamptz is null or recorded_at < $6) \
+                       and ($7::int8 is null or position > $7) \
+                     order by position limit $8",
+                    sel.actor,
+                    sel.subject_user,
+                    sel.document_id,
+                    sel.types.as_deref(),
+                    sel.from,
+                    sel.to,
+                    after,
+                    limit
+                )
+                .fetch_all(&self.pool)
+                .await
+            }
+        }
+        .map_err(database)?;
         Ok(rows
             .into_iter()
             .map(|r| IndexRow {
@@ -90,12 +105,17 @@ impl AuditReads for PgAuditReads {
     }
 
     async fn documents_of(&self, user: Uuid, at: DateTime<Utc>) -> Result<Vec<Uuid>, ReadError> {
-        sqlx::query_scalar(DOCUMENTS_OF_SQL)
-            .bind(user)
-            .bind(at)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(database)
+        sqlx::query_scalar!(
+            r#"select distinct document_id as "document_id!" from audit_events
+               where subject_users @> array[$1::uuid] and document_id is not null
+                 and recorded_at <= $2
+               order by 1"#,
+            user,
+            at
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)
     }
 
     async fn handles(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>, ReadError> {

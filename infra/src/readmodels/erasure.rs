@@ -23,11 +23,11 @@ impl PgOwnedDocuments {
 #[async_trait]
 impl OwnedDocuments for PgOwnedDocuments {
     async fn owned_by(&self, user: UserId) -> Result<Vec<DocumentId>, OwnedDocumentsError> {
-        let ids: Vec<Uuid> = sqlx::query_scalar(
-            "select id from documents where owner_id = $1 \
-             union select document_id from audit_document_owners where owner_id = $1",
+        let ids: Vec<Uuid> = sqlx::query_scalar!(
+            r#"select id as "id!" from documents where owner_id = $1
+               union select document_id from audit_document_owners where owner_id = $1"#,
+            user.as_uuid()
         )
-        .bind(user.as_uuid())
         .fetch_all(&self.pool)
         .await
         .map_err(|e| OwnedDocumentsError::Database(Box::new(e)))?;

@@ -28,11 +28,12 @@ impl ProcessingQuery for PgProcessing {
         &self,
         document: Uuid,
     ) -> Result<Option<ProcessingRow>, ReadError> {
-        sqlx::query_as(
+        sqlx::query_as!(
+            ProcessingRow,
             "select status, topic_ids, suggested, topics_source, extraction, provider, fell_back, \
                  last_error from document_processing where document_id = $1",
+            document
         )
-        .bind(document)
         .fetch_optional(&self.pool)
         .await
         .map_err(super::database)

@@ -6,29 +6,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use projections::users::query::{AdminUserRow, AuthFacts, UserReads, UserRow};
 use projections::ReadError;
-use sqlx::{FromRow, PgPool};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::database;
 
-const AUTH_FACTS_SQL: &str =
-    "select role, is_active, not_before, last_position from users where id = $1";
-
-const USER_SQL: &str =
-    "select id, email, handle, role, is_active, totp_enabled, created_at from users where id = $1";
-
-const ADMIN_PAGE_SQL: &str = "select u.id, u.email, u.handle, u.role, u.is_active, \
-            u.totp_enabled, u.created_at, \
-            q.limit_bytes as quota_limit, coalesce(q.used_bytes, 0) as quota_used, \
-            (select coalesce(sum(d.size_bytes), 0)::int8 from documents d \
-              where d.owner_id = u.id and d.state = 'pending' \
-                and d.upload_expires_at > $4) as quota_reserved \
-     from users u left join quotas q on q.user_id = u.id \
-     where ($1::uuid is null or u.id > $1) \
-       and ($2::text is null or lower(u.handle) like $2 or u.email like $2) \
-     order by u.id limit $3";
-
-#[derive(FromRow)]
 struct AuthRow {
     role: String,
     is_active: bool,
@@ -36,7 +18,6 @@ struct AuthRow {
     last_position: i64,
 }
 
-#[derive(FromRow)]
 struct Row {
     id: Uuid,
     email: Option<String>,
@@ -61,10 +42,14 @@ impl From<Row> for UserRow {
     }
 }
 
-#[derive(FromRow)]
 struct AdminRow {
-    #[sqlx(flatten)]
-    user: Row,
+    id: Uuid,
+    email: Option<String>,
+    handle: String,
+    role: String,
+    is_active: bool,
+    totp_enabled: bool,
+    created_at: DateTime<Utc>,
     quota_limit: Option<i64>,
     quota_used: i64,
     quota_reserved: i64,
@@ -85,11 +70,14 @@ impl PgUserReads {
 #[async_trait]
 impl UserReads for PgUserReads {
     async fn auth_facts(&self, user: Uuid) -> Result<Option<AuthFacts>, ReadError> {
-        let row: Option<AuthRow> = sqlx::query_as(AUTH_FACTS_SQL)
-            .bind(user)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(database)?;
+        let row = sqlx::query_as!(
+            AuthRow,
+            "select role, is_active, not_before, last_position from users where id = $1",
+            user
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(database)?;
         Ok(row.map(|r| AuthFacts {
             role: r.role,
             is_active: r.is_active,
@@ -99,11 +87,15 @@ impl UserReads for PgUserReads {
     }
 
     async fn user(&self, user: Uuid) -> Result<Option<UserRow>, ReadError> {
-        let row: Option<Row> = sqlx::query_as(USER_SQL)
-            .bind(user)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(database)?;
+        let row = sqlx::query_as!(
+            Row,
+            "select id, email, handle, role, is_active, totp_enabled, created_at \
+             from users where id = $1",
+            user
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(database)?;
         Ok(row.map(UserRow::from))
     }
 
@@ -114,18 +106,40 @@ impl UserReads for PgUserReads {
         limit: i64,
         now: DateTime<Utc>,
     ) -> Result<Vec<AdminUserRow>, ReadError> {
-        let rows: Vec<AdminRow> = sqlx::query_as(ADMIN_PAGE_SQL)
-            .bind(after)
-            .bind(pattern)
-            .bind(limit)
-            .bind(now)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(database)?;
+        // The quota read model joined in, so the admin sees everyone's usage without a request
+        // per user; reserved is what unconfirmed, unexpired uploads hold.
+        let rows = sqlx::query_as!(
+            AdminRow,
+            r#"select u.id, u.email, u.handle, u.role, u.is_active, u.totp_enabled, u.created_at,
+                   q.limit_bytes as "quota_limit?",
+                   coalesce(q.used_bytes, 0) as "quota_used!",
+                   (select coalesce(sum(d.size_bytes), 0)::int8 from documents d
+                     where d.owner_id = u.id and d.state = 'pending'
+                       and d.upload_expires_at > $4) as "quota_reserved!"
+               from users u left join quotas q on q.user_id = u.id
+               where ($1::uuid is null or u.id > $1)
+                 and ($2::text is null or lower(u.handle) like $2 or u.email like $2)
+               order by u.id limit $3"#,
+            after,
+            pattern,
+            limit,
+            now
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
         Ok(rows
             .into_iter()
             .map(|r| AdminUserRow {
-                user: r.user.into(),
+                user: UserRow {
+                    id: r.id,
+                    email: r.email,
+                    handle: r.handle,
+                    role: r.role,
+                    is_active: r.is_active,
+                    totp_enabled: r.totp_enabled,
+                    created_at: r.created_at,
+                },
                 quota_limit: r.quota_limit,
                 quota_used: r.quota_used,
                 quota_reserved: r.quota_reserved,
