@@ -90,12 +90,12 @@ pub(crate) fn db_u64(v: u64) -> i64 {
 
 /// Creates the row on first sight of a projection (at the start of the log, at `version`).
 pub(crate) async fn ensure(pool: &PgPool, name: &str, version: u32) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "insert into projection_checkpoints (name, version) values ($1, $2) \
          on conflict (name) do nothing",
+        name,
+        version as i32
     )
-    .bind(name)
-    .bind(version as i32)
     .execute(pool)
     .await?;
     Ok(())
@@ -184,13 +184,13 @@ pub(crate) async fn set_state(
     leader: &str,
     state: ProjectionState,
 ) -> Result<(), RuntimeError> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "update projection_checkpoints set state = $3, updated_at = now() \
          where name = $1 and leader_id = $2",
+        name,
+        leader,
+        state.as_str()
     )
-    .bind(name)
-    .bind(leader)
-    .bind(state.as_str())
     .execute(conn)
     .await?;
     if done.rows_affected() == 0 {
@@ -206,14 +206,14 @@ pub(crate) async fn halt(
     leader: &str,
     error: &str,
 ) -> Result<(), RuntimeError> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "update projection_checkpoints \
          set state = 'halted', last_error = $3, events_per_second = 0, updated_at = now() \
          where name = $1 and leader_id = $2",
+        name,
+        leader,
+        error
     )
-    .bind(name)
-    .bind(leader)
-    .bind(error)
     .execute(pool)
     .await?;
     if done.rows_affected() == 0 {
@@ -226,27 +226,26 @@ pub(crate) async fn halt(
 /// halted. Call it after deploying a fix (or when the cause was outside the code).
 pub async fn resume(pool: &PgPool, name: &str) -> Result<bool, RuntimeError> {
     let mut tx = pool.begin().await?;
-    let exists: Option<String> =
-        sqlx::query_scalar("select state from projection_checkpoints where name = $1 for update")
-            .bind(name)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let exists: Option<String> = sqlx::query_scalar!(
+        "select state from projection_checkpoints where name = $1 for update",
+        name
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     let Some(state) = exists else {
         return Err(RuntimeError::UnknownProjection(name.to_owned()));
     };
     if state != ProjectionState::Halted.as_str() {
         return Ok(false);
     }
-    sqlx::query(
-        "update projection_checkpoints set state = 'running', last_error = null, updated_at = now() \
+    sqlx::query!(
+"update projection_checkpoints set state = 'running', last_error = null, updated_at = now() \
          where name = $1",
-    )
-    .bind(name)
+name
+)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("select pg_notify($1, $2)")
-        .bind(CONTROL_CHANNEL)
-        .bind(name)
+    sqlx::query!("select pg_notify($1, $2)", CONTROL_CHANNEL, name)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -255,14 +254,14 @@ pub async fn resume(pool: &PgPool, name: &str) -> Result<bool, RuntimeError> {
 
 /// Gives the projection up on a clean stop: no leader, `standby` unless halted.
 pub(crate) async fn release(pool: &PgPool, name: &str, leader: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "update projection_checkpoints \
          set leader_id = null, events_per_second = 0, updated_at = now(), \
              state = case when state = 'halted' then 'halted' else 'standby' end \
          where name = $1 and leader_id = $2",
+        name,
+        leader
     )
-    .bind(name)
-    .bind(leader)
     .execute(pool)
     .await?;
     Ok(())

@@ -45,11 +45,13 @@ impl LockCandidate {
     /// Tries once to take the lock of `name`: the held lock, or the candidate back when another
     /// session holds it.
     pub async fn try_lock(mut self, name: &str) -> Result<Result<LeaderLock, Self>, sqlx::Error> {
-        let got: bool = sqlx::query_scalar("select pg_try_advisory_lock($1, $2)")
-            .bind(LOCK_NAMESPACE)
-            .bind(lock_key(name))
-            .fetch_one(&mut self.conn)
-            .await?;
+        let got: bool = sqlx::query_scalar!(
+            r#"select pg_try_advisory_lock($1, $2) as "got!""#,
+            LOCK_NAMESPACE,
+            lock_key(name)
+        )
+        .fetch_one(&mut self.conn)
+        .await?;
         Ok(if got {
             Ok(LeaderLock {
                 conn: self.conn,
@@ -91,7 +93,7 @@ impl LeaderLock {
             return true;
         }
         self.last_check = Instant::now();
-        sqlx::query_scalar::<_, i32>("select 1")
+        sqlx::query_scalar!("select 1")
             .fetch_one(&mut self.conn)
             .await
             .is_ok()
@@ -105,13 +107,13 @@ impl LeaderLock {
 
 /// Whether some session currently holds the lock of `name`, and that session's backend pid.
 pub async fn holder_pid(pool: &PgPool, name: &str) -> Result<Option<i32>, sqlx::Error> {
-    sqlx::query_scalar(
-        "select pid from pg_locks \
+    sqlx::query_scalar!(
+"select pid as \"pid!\" from pg_locks \
          where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = current_database()) \
            and classid = $1::int4::oid and objid = $2::int4::oid and objsubid = 2",
-    )
-    .bind(LOCK_NAMESPACE)
-    .bind(lock_key(name))
+LOCK_NAMESPACE,
+lock_key(name)
+)
     .fetch_optional(pool)
     .await
 }

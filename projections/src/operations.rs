@@ -62,7 +62,7 @@ impl Operations {
 
     /// Whether the read-model database answers a trivial statement.
     pub async fn database_answers(&self) -> Result<(), RuntimeError> {
-        sqlx::query_scalar::<_, i32>("select 1")
+        sqlx::query_scalar!("select 1")
             .fetch_one(&self.pool)
             .await?;
         Ok(())

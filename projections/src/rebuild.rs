@@ -130,21 +130,19 @@ pub async fn progress(pool: &PgPool, name: &str) -> Result<Option<RebuildProgres
 /// in progress (the request is then already served).
 pub async fn request(pool: &PgPool, name: &str) -> Result<bool, RuntimeError> {
     let mut tx = pool.begin().await?;
-    let filed = sqlx::query(
+    let filed = sqlx::query!(
         "insert into projection_rebuilds as r (name, state) values ($1, 'requested') \
          on conflict (name) do update set state = 'requested', requested_at = now(), \
              started_at = null, finished_at = null, events_done = 0, events_total = 0, \
              events_per_second = 0, eta_seconds = null, error = null, updated_at = now() \
          where r.state in ('done', 'failed')",
+        name
     )
-    .bind(name)
     .execute(&mut *tx)
     .await?
     .rows_affected()
         > 0;
-    sqlx::query("select pg_notify($1, $2)")
-        .bind(CONTROL_CHANNEL)
-        .bind(name)
+    sqlx::query!("select pg_notify($1, $2)", CONTROL_CHANNEL, name)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -153,11 +151,12 @@ pub async fn request(pool: &PgPool, name: &str) -> Result<bool, RuntimeError> {
 
 /// Whether a rebuild waits for the leader: requested, or started by a leader that died.
 pub(crate) async fn pending(pool: &PgPool, name: &str) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "select exists (select 1 from projection_rebuilds \
-                        where name = $1 and state in ('requested', 'running', 'swapping'))",
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from projection_rebuilds
+                        where name = $1 and state in ('requested', 'running', 'swapping'))
+                    as "pending!""#,
+        name
     )
-    .bind(name)
     .fetch_one(pool)
     .await
 }
@@ -236,13 +235,13 @@ pub(crate) async fn perform(
     let pool = leader.shared.pool.clone();
     let was_halted = leader.halted;
     tracing::info!(projection = %name, "rebuild started");
-    sqlx::query(
-        "insert into projection_rebuilds as r (name, state, started_at) values ($1, 'running', now()) \
+    sqlx::query!(
+"insert into projection_rebuilds as r (name, state, started_at) values ($1, 'running', now()) \
          on conflict (name) do update set state = 'running', started_at = now(), finished_at = null, \
              events_done = 0, events_total = 0, events_per_second = 0, eta_seconds = null, \
              error = null, updated_at = now()",
-    )
-    .bind(&name)
+&name
+)
     .execute(&pool)
     .await?;
     {
@@ -271,14 +270,14 @@ pub(crate) async fn perform(
                 RuntimeError::ShutDown => (RebuildState::Requested, None),
                 other => (RebuildState::Failed, Some(other.to_string())),
             };
-            sqlx::query(
+            sqlx::query!(
                 "update projection_rebuilds set state = $2, error = $3, \
                      finished_at = case when $2 = 'failed' then now() end, updated_at = now() \
                  where name = $1",
+                &name,
+                state.as_str(),
+                error.as_deref()
             )
-            .bind(&name)
-            .bind(state.as_str())
-            .bind(&error)
             .execute(&pool)
             .await?;
             let back = if leader.halted || was_halted {
@@ -388,13 +387,13 @@ impl LiveKeeper {
             Err(e) => {
                 self.broken = true;
                 tracing::warn!(projection = %leader.name(), error = %e, "live batch failed during rebuild; the rebuild continues");
-                sqlx::query(
+                sqlx::query!(
                     "update projection_checkpoints set last_error = $3, updated_at = now() \
                      where name = $1 and leader_id = $2",
+                    leader.name(),
+                    leader.id(),
+                    format!("live update failed during rebuild: {e}")
                 )
-                .bind(leader.name())
-                .bind(leader.id())
-                .bind(format!("live update failed during rebuild: {e}"))
                 .execute(&leader.shared.pool)
                 .await?;
                 Ok(())
@@ -418,7 +417,7 @@ async fn apply_shadow(
     ))
     .execute(&mut *tx)
     .await?;
-    sqlx::query("set local synchronous_commit = off")
+    sqlx::query!("set local synchronous_commit = off")
         .execute(&mut *tx)
         .await?;
     projection.apply(&mut tx, batch).await?;
@@ -529,11 +528,11 @@ async fn build_and_swap(
     // 4. Last catch-up and swap, one transaction. The checkpoint row is locked first: fencing
     // (only the leader gets it) and no live batch can commit in between.
     let mut tx = pool.begin().await?;
-    let fenced: Option<String> = sqlx::query_scalar(
+    let fenced: Option<String> = sqlx::query_scalar!(
         "select name from projection_checkpoints where name = $1 and leader_id = $2 for update",
+        &name,
+        leader.id()
     )
-    .bind(&name)
-    .bind(leader.id())
     .fetch_optional(&mut *tx)
     .await?;
     if fenced.is_none() {
@@ -565,20 +564,20 @@ async fn build_and_swap(
             cp.tx, cp.pos, leader.cp.tx, leader.cp.pos
         )));
     }
-    sqlx::query("set local search_path = public")
+    sqlx::query!("set local search_path = public")
         .execute(&mut *tx)
         .await?;
     shadow.swap(&mut tx).await?;
-    sqlx::query(
+    sqlx::query!(
         "update projection_checkpoints set tx = $2, pos = $3, version = $4, state = 'running', \
              last_error = null, last_event_at = coalesce($5, last_event_at), updated_at = now() \
          where name = $1",
+        &name,
+        checkpoint::db_u64(cp.tx),
+        checkpoint::db_u64(cp.pos),
+        projection.version() as i32,
+        last_event_at
     )
-    .bind(&name)
-    .bind(checkpoint::db_u64(cp.tx))
-    .bind(checkpoint::db_u64(cp.pos))
-    .bind(projection.version() as i32)
-    .bind(last_event_at)
     .execute(&mut *tx)
     .await?;
     let elapsed = tracker.started.elapsed().as_secs_f64().max(1e-3);
@@ -594,9 +593,7 @@ async fn build_and_swap(
     .bind(tracker.done as f64 / elapsed)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query("select pg_notify($1, $2)")
-        .bind(CHECKPOINT_CHANNEL)
-        .bind(&name)
+    sqlx::query!("select pg_notify($1, $2)", CHECKPOINT_CHANNEL, &name)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;

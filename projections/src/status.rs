@@ -55,9 +55,10 @@ struct StatusRow {
 /// The head of the log: the highest global position. Reads the PostgreSQL store's `events`
 /// table directly (a primary-key lookup); lag figures are approximate by nature.
 pub async fn head_position(pool: &PgPool) -> Result<u64, sqlx::Error> {
-    let head: i64 = sqlx::query_scalar("select coalesce(max(global_position), 0) from events")
-        .fetch_one(pool)
-        .await?;
+    let head: i64 =
+        sqlx::query_scalar!(r#"select coalesce(max(global_position), 0) as "head!" from events"#)
+            .fetch_one(pool)
+            .await?;
     Ok(head.max(0) as u64)
 }
 
@@ -76,13 +77,13 @@ pub async fn status(pool: &PgPool) -> Result<Vec<ProjectionStatus>, RuntimeError
     )
     .fetch_all(pool)
     .await?;
-    let held: HashSet<i64> = sqlx::query_scalar(
-        "select objid::int8 from pg_locks \
+    let held: HashSet<i64> = sqlx::query_scalar!(
+        "select objid::int8 as \"objid!\" from pg_locks \
          where locktype = 'advisory' and granted and objsubid = 2 \
            and database = (select oid from pg_database where datname = current_database()) \
            and classid = $1::int4::oid",
+        LOCK_NAMESPACE
     )
-    .bind(LOCK_NAMESPACE)
     .fetch_all(pool)
     .await?
     .into_iter()

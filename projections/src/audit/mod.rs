@@ -86,38 +86,38 @@ impl Projection for Audit {
             let (mut users, document) = subjects_of(e);
             if let Some(doc) = document {
                 if let Some(owner) = upload_owner(e) {
-                    sqlx::query(
+                    sqlx::query!(
                         "insert into audit_document_owners (document_id, owner_id) \
                          values ($1, $2) on conflict (document_id) do nothing",
+                        doc,
+                        owner
                     )
-                    .bind(doc)
-                    .bind(owner)
                     .execute(&mut *conn)
                     .await?;
                 }
-                let owner: Option<Uuid> = sqlx::query_scalar(
+                let owner: Option<Uuid> = sqlx::query_scalar!(
                     "select owner_id from audit_document_owners where document_id = $1",
+                    doc
                 )
-                .bind(doc)
                 .fetch_optional(&mut *conn)
                 .await?;
                 users.extend(owner);
             }
             users.sort();
             users.dedup();
-            sqlx::query(
+            sqlx::query!(
                 "insert into audit_events (position, recorded_at, event_type, stream_id, \
                      stream_version, actor_id, subject_users, document_id) \
                  values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (position) do nothing",
+                e.global_position as i64,
+                e.recorded_at,
+                &e.event_type,
+                e.stream_id.as_str(),
+                e.stream_version as i64,
+                e.metadata.actor_id,
+                &users,
+                document
             )
-            .bind(e.global_position as i64)
-            .bind(e.recorded_at)
-            .bind(&e.event_type)
-            .bind(e.stream_id.as_str())
-            .bind(e.stream_version as i64)
-            .bind(e.metadata.actor_id)
-            .bind(&users)
-            .bind(document)
             .execute(&mut *conn)
             .await?;
         }

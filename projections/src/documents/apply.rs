@@ -130,21 +130,21 @@ async fn document(
             ..
         } => {
             let filename = name(&filename);
-            sqlx::query(
-                "insert into documents (id, owner_id, folder_key, filename, filename_key, \
+            sqlx::query!(
+"insert into documents (id, owner_id, folder_key, filename, filename_key, \
                  content_type, size_bytes, sha256, state, created_at, updated_at, upload_expires_at) \
                  values ($1, $2, $3, $4, lower($4), $5, $6, $7, 'pending', $8, $8, $9) \
                  on conflict (id) do nothing",
-            )
-            .bind(id)
-            .bind(owner_id.as_uuid())
-            .bind(folder_key(folder_id))
-            .bind(filename)
-            .bind(declared_content_type)
-            .bind(size_bytes as i64)
-            .bind(sha256)
-            .bind(at)
-            .bind(expires_at)
+id,
+owner_id.as_uuid(),
+folder_key(folder_id),
+filename,
+declared_content_type,
+size_bytes as i64,
+sha256,
+at,
+expires_at
+)
             .execute(&mut *conn)
             .await?;
             point_at_original(conn, id).await?;
@@ -173,8 +173,7 @@ async fn document(
         DocumentEvent::DocumentUploadRejected { .. }
         | DocumentEvent::DocumentUploadExpired {}
         | DocumentEvent::DocumentPurged { .. } => {
-            sqlx::query("delete from document_shares where document_id = $1")
-                .bind(id)
+            sqlx::query!("delete from document_shares where document_id = $1", id)
                 .execute(&mut *conn)
                 .await?;
             let gone: Option<(Uuid, Option<String>)> =
@@ -187,43 +186,45 @@ async fn document(
             }
         }
         DocumentEvent::DocumentRenamed { filename } => {
-            sqlx::query(
+            sqlx::query!(
                 "update documents set filename = $2, filename_key = lower($2), updated_at = $3 \
                  where id = $1",
+                id,
+                name(&filename),
+                at
             )
-            .bind(id)
-            .bind(name(&filename))
-            .bind(at)
             .execute(&mut *conn)
             .await?;
         }
         DocumentEvent::DocumentMoved { folder_id } => {
-            sqlx::query("update documents set folder_key = $2, updated_at = $3 where id = $1")
-                .bind(id)
-                .bind(folder_key(folder_id))
-                .bind(at)
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query!(
+                "update documents set folder_key = $2, updated_at = $3 where id = $1",
+                id,
+                folder_key(folder_id),
+                at
+            )
+            .execute(&mut *conn)
+            .await?;
         }
         DocumentEvent::DocumentTrashed { trashed_at } => {
-            sqlx::query(
+            sqlx::query!(
                 "update documents set state = 'trashed', trashed_at = $2, updated_at = $3 \
                  where id = $1",
+                id,
+                trashed_at,
+                at
             )
-            .bind(id)
-            .bind(trashed_at)
-            .bind(at)
             .execute(&mut *conn)
             .await?;
         }
         DocumentEvent::DocumentRestored { folder_id } => {
-            sqlx::query(
+            sqlx::query!(
                 "update documents set state = 'active', trashed_at = null, folder_key = $2, \
                  updated_at = $3 where id = $1",
+                id,
+                folder_key(folder_id),
+                at
             )
-            .bind(id)
-            .bind(folder_key(folder_id))
-            .bind(at)
             .execute(&mut *conn)
             .await?;
         }
@@ -232,26 +233,28 @@ async fn document(
             recipient_id,
             permission,
         } => {
-            sqlx::query(
+            sqlx::query!(
                 "insert into document_shares (share_id, document_id, owner_id, recipient_id, \
                  permission, created_at) \
                  select $1, d.id, d.owner_id, $3, $4, $5 from documents d where d.id = $2 \
                  on conflict do nothing",
+                share_id.as_uuid(),
+                id,
+                recipient_id.as_uuid(),
+                permission.as_str(),
+                at
             )
-            .bind(share_id.as_uuid())
-            .bind(id)
-            .bind(recipient_id.as_uuid())
-            .bind(permission.as_str())
-            .bind(at)
             .execute(&mut *conn)
             .await?;
             recount_shares(conn, id).await?;
         }
         DocumentEvent::ShareRevoked { share_id, .. } => {
-            sqlx::query("delete from document_shares where share_id = $1")
-                .bind(share_id.as_uuid())
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query!(
+                "delete from document_shares where share_id = $1",
+                share_id.as_uuid()
+            )
+            .execute(&mut *conn)
+            .await?;
             recount_shares(conn, id).await?;
         }
     }
@@ -343,11 +346,11 @@ async fn processing(
 }
 
 async fn recount_shares(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "update documents set shared_with_count = \
          (select count(*) from document_shares s where s.document_id = $1) where id = $1",
+        id
     )
-    .bind(id)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -367,40 +370,43 @@ async fn folder(
             parent_id,
             ..
         } => {
-            sqlx::query(
+            sqlx::query!(
                 "insert into folders (id, owner_id, parent_id, name, created_at, updated_at) \
                  values ($1, $2, $3, $4, $5, $5) on conflict (id) do nothing",
+                folder_id.as_uuid(),
+                owner,
+                parent_id.map(|p| p.as_uuid()),
+                name(&n),
+                at
             )
-            .bind(folder_id.as_uuid())
-            .bind(owner)
-            .bind(parent_id.map(|p| p.as_uuid()))
-            .bind(name(&n))
-            .bind(at)
             .execute(&mut *conn)
             .await?;
         }
         FolderEvent::FolderRenamed { folder_id, name: n } => {
-            sqlx::query("update folders set name = $2, updated_at = $3 where id = $1")
-                .bind(folder_id.as_uuid())
-                .bind(name(&n))
-                .bind(at)
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query!(
+                "update folders set name = $2, updated_at = $3 where id = $1",
+                folder_id.as_uuid(),
+                name(&n),
+                at
+            )
+            .execute(&mut *conn)
+            .await?;
         }
         FolderEvent::FolderMoved {
             folder_id,
             parent_id,
         } => {
-            sqlx::query("update folders set parent_id = $2, updated_at = $3 where id = $1")
-                .bind(folder_id.as_uuid())
-                .bind(parent_id.map(|p| p.as_uuid()))
-                .bind(at)
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query!(
+                "update folders set parent_id = $2, updated_at = $3 where id = $1",
+                folder_id.as_uuid(),
+                parent_id.map(|p| p.as_uuid()),
+                at
+            )
+            .execute(&mut *conn)
+            .await?;
         }
         FolderEvent::FolderDeleted { folder_id } => {
-            sqlx::query("delete from folders where id = $1")
-                .bind(folder_id.as_uuid())
+            sqlx::query!("delete from folders where id = $1", folder_id.as_uuid())
                 .execute(&mut *conn)
                 .await?;
         }
@@ -420,22 +426,24 @@ async fn quota(
             document_id,
             size_bytes,
         } => {
-            sqlx::query(
+            sqlx::query!(
                 "insert into quota_charges (document_id, user_id, size_bytes, charged_at) \
                  values ($1, $2, $3, $4) on conflict (document_id) do nothing",
+                document_id.as_uuid(),
+                user,
+                *size_bytes as i64,
+                e.recorded_at
             )
-            .bind(document_id.as_uuid())
-            .bind(user)
-            .bind(*size_bytes as i64)
-            .bind(e.recorded_at)
             .execute(&mut *conn)
             .await?;
         }
         QuotaEvent::QuotaReleased { document_id, .. } => {
-            sqlx::query("delete from quota_charges where document_id = $1")
-                .bind(document_id.as_uuid())
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query!(
+                "delete from quota_charges where document_id = $1",
+                document_id.as_uuid()
+            )
+            .execute(&mut *conn)
+            .await?;
         }
         QuotaEvent::QuotaLimitChanged { .. } => {}
     }
@@ -445,20 +453,20 @@ async fn quota(
         QuotaEvent::QuotaLimitChanged { limit_bytes } => (0, Some(limit_bytes as i64)),
     };
     // Only an event newer than the row's version changes it: redelivery is harmless.
-    sqlx::query(
+    sqlx::query!(
         "insert into quotas (user_id, limit_bytes, used_bytes, updated_at, stream_version) \
-         values ($1, $2, greatest($3, 0), $4, $5) \
+         values ($1, $2, greatest($3::int8, 0), $4, $5) \
          on conflict (user_id) do update set \
            limit_bytes = coalesce($2, quotas.limit_bytes), \
            used_bytes = greatest(quotas.used_bytes + $3, 0), \
            updated_at = $4, stream_version = $5 \
          where quotas.stream_version < $5",
+        user,
+        limit,
+        delta,
+        e.recorded_at,
+        version
     )
-    .bind(user)
-    .bind(limit)
-    .bind(delta)
-    .bind(e.recorded_at)
-    .bind(version)
     .execute(&mut *conn)
     .await?;
     Ok(())

@@ -59,13 +59,13 @@ impl Projection for ProcessingProjection {
             // Every event may be the stream's first one seen (a document set by hand before its
             // first run finished): make sure the row exists. Values below are absolute, so a
             // replayed batch writes the same row again.
-            sqlx::query(
+            sqlx::query!(
                 "insert into document_processing (document_id, run, status, updated_at) \
                  values ($1, 1, 'pending', $2) \
                  on conflict on constraint document_processing_pkey do nothing",
+                doc,
+                event.recorded_at
             )
-            .bind(doc)
-            .bind(event.recorded_at)
             .execute(&mut *conn)
             .await?;
             let q = match &decoded {

@@ -46,13 +46,13 @@ impl Projection for ProcessingReactor {
                         .map_err(|e| ProjectionError::decode(event, e))?;
                     match decoded {
                         DocumentEvent::DocumentUploadRequested { owner_id, .. } => {
-                            sqlx::query(
+                            sqlx::query!(
                                 "insert into processing_owners (document_id, owner_id) \
                                  values ($1, $2) \
                                  on conflict on constraint processing_owners_pkey do nothing",
+                                id,
+                                owner_id.0
                             )
-                            .bind(id)
-                            .bind(owner_id.0)
                             .execute(&mut *conn)
                             .await?;
                         }
@@ -87,11 +87,12 @@ async fn enqueue_for_owner(
     document: Uuid,
     run: u32,
 ) -> Result<(), ProjectionError> {
-    let owner: Option<Uuid> =
-        sqlx::query_scalar("select owner_id from processing_owners where document_id = $1")
-            .bind(document)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let owner: Option<Uuid> = sqlx::query_scalar!(
+        "select owner_id from processing_owners where document_id = $1",
+        document
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     let owner = owner.ok_or_else(|| {
         ProjectionError::handler(event, "a document without a recorded upload request")
     })?;
@@ -107,13 +108,13 @@ pub async fn enqueue(
     run: u32,
     owner_id: UserId,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "insert into processing_jobs (document_id, run, owner_id) values ($1, $2, $3) \
          on conflict on constraint processing_jobs_pkey do nothing",
+        document_id.as_uuid(),
+        run as i32,
+        owner_id.as_uuid()
     )
-    .bind(document_id.as_uuid())
-    .bind(run as i32)
-    .bind(owner_id.as_uuid())
     .execute(conn)
     .await?;
     Ok(())

@@ -48,41 +48,42 @@ impl Projection for TopicsProjection {
                     shadows,
                     ..
                 } => {
-                    sqlx::query(
+                    sqlx::query!(
                         "insert into topics (topic_id, owner_id, name, keywords, shadows, \
                              created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $6) \
                          on conflict on constraint topics_pkey do nothing",
+                        id,
+                        owner.map(|o| o.as_uuid()),
+                        name.into_value(),
+                        &keywords.into_value().unwrap_or_default(),
+                        shadows.map(|s| s.as_uuid()),
+                        at
                     )
-                    .bind(id)
-                    .bind(owner.map(|o| o.as_uuid()))
-                    .bind(name.into_value())
-                    .bind(keywords.into_value().unwrap_or_default())
-                    .bind(shadows.map(|s| s.as_uuid()))
-                    .bind(at)
                     .execute(&mut *conn)
                     .await?;
                 }
                 TopicEvent::TopicRenamed { name } => {
-                    sqlx::query("update topics set name = $2, updated_at = $3 where topic_id = $1")
-                        .bind(id)
-                        .bind(name.into_value())
-                        .bind(at)
-                        .execute(&mut *conn)
-                        .await?;
+                    sqlx::query!(
+                        "update topics set name = $2, updated_at = $3 where topic_id = $1",
+                        id,
+                        name.into_value(),
+                        at
+                    )
+                    .execute(&mut *conn)
+                    .await?;
                 }
                 TopicEvent::TopicKeywordsChanged { keywords } => {
-                    sqlx::query(
+                    sqlx::query!(
                         "update topics set keywords = $2, updated_at = $3 where topic_id = $1",
+                        id,
+                        &keywords.into_value().unwrap_or_default(),
+                        at
                     )
-                    .bind(id)
-                    .bind(keywords.into_value().unwrap_or_default())
-                    .bind(at)
                     .execute(&mut *conn)
                     .await?;
                 }
                 TopicEvent::TopicDeleted {} => {
-                    sqlx::query("delete from topics where topic_id = $1")
-                        .bind(id)
+                    sqlx::query!("delete from topics where topic_id = $1", id)
                         .execute(&mut *conn)
                         .await?;
                 }

@@ -86,16 +86,16 @@ async fn apply_user(conn: &mut PgConnection, e: &RecordedEvent) -> Result<(), Pr
             registered_at,
             ..
         } => {
-            sqlx::query(
-                "insert into users (id, email, handle, role, is_active, totp_enabled, created_at, last_position) \
+            sqlx::query!(
+"insert into users (id, email, handle, role, is_active, totp_enabled, created_at, last_position) \
                  values ($1, $2, $3, $4, true, false, $5, $6) on conflict (id) do nothing",
-            )
-            .bind(user_id)
-            .bind(email.into_value())
-            .bind(handle)
-            .bind(role.as_str())
-            .bind(registered_at)
-            .bind(position)
+user_id,
+email.into_value(),
+handle,
+role.as_str(),
+registered_at,
+position
+)
             .execute(&mut *conn)
             .await?;
         }
@@ -115,15 +115,15 @@ async fn apply_user(conn: &mut PgConnection, e: &RecordedEvent) -> Result<(), Pr
         | UserEvent::UserDeactivated { not_before }
         | UserEvent::SignedOutEverywhere { not_before }) => {
             let deactivate = matches!(ev, UserEvent::UserDeactivated { .. });
-            sqlx::query(
+            sqlx::query!(
                 "update users set not_before = greatest(not_before, $2), \
                  is_active = is_active and not $3, last_position = greatest(last_position, $4) \
                  where id = $1",
+                user_id,
+                not_before,
+                deactivate,
+                position
             )
-            .bind(user_id)
-            .bind(not_before)
-            .bind(deactivate)
-            .bind(position)
             .execute(&mut *conn)
             .await?;
         }
@@ -131,12 +131,12 @@ async fn apply_user(conn: &mut PgConnection, e: &RecordedEvent) -> Result<(), Pr
             set_user(conn, user_id, position, "is_active = true").await?
         }
         UserEvent::RoleChanged { to, .. } => {
-            sqlx::query(
-                "update users set role = $2, last_position = greatest(last_position, $3) where id = $1",
-            )
-            .bind(user_id)
-            .bind(to.as_str())
-            .bind(position)
+            sqlx::query!(
+"update users set role = $2, last_position = greatest(last_position, $3) where id = $1",
+user_id,
+to.as_str(),
+position
+)
             .execute(&mut *conn)
             .await?;
         }
@@ -146,66 +146,66 @@ async fn apply_user(conn: &mut PgConnection, e: &RecordedEvent) -> Result<(), Pr
             expires_at,
             ..
         } => {
-            sqlx::query(
+            sqlx::query!(
                 "insert into refresh_token_families (id, user_id, issued_at, expires_at) \
                  values ($1, $2, $3, $4) on conflict (id) do nothing",
+                family_id,
+                user_id,
+                issued_at,
+                expires_at
             )
-            .bind(family_id)
-            .bind(user_id)
-            .bind(issued_at)
-            .bind(expires_at)
             .execute(&mut *conn)
             .await?;
         }
         UserEvent::RefreshTokenRotated { family_id, .. } => {
             // Idempotent: a replayed rotation finds `last_rotated_at` already at this instant.
-            sqlx::query(
-                "update refresh_token_families set rotations = rotations + 1, last_rotated_at = $2 \
+            sqlx::query!(
+"update refresh_token_families set rotations = rotations + 1, last_rotated_at = $2 \
                  where id = $1 and (last_rotated_at is null or last_rotated_at < $2)",
-            )
-            .bind(family_id)
-            .bind(e.recorded_at)
+family_id,
+e.recorded_at
+)
             .execute(&mut *conn)
             .await?;
         }
         UserEvent::RefreshTokenRevoked { family_id, reason } => {
-            sqlx::query(
+            sqlx::query!(
                 "update refresh_token_families set revoked_at = coalesce(revoked_at, $2), \
                  revoke_reason = coalesce(revoke_reason, $3) where id = $1",
+                family_id,
+                e.recorded_at,
+                name_of(&reason)
             )
-            .bind(family_id)
-            .bind(e.recorded_at)
-            .bind(name_of(&reason))
             .execute(&mut *conn)
             .await?;
         }
         UserEvent::RefreshTokenReuseDetected { family_id } => {
-            sqlx::query(
-                "update refresh_token_families set reuse_detected_at = coalesce(reuse_detected_at, $2) \
+            sqlx::query!(
+"update refresh_token_families set reuse_detected_at = coalesce(reuse_detected_at, $2) \
                  where id = $1",
-            )
-            .bind(family_id)
-            .bind(e.recorded_at)
+family_id,
+e.recorded_at
+)
             .execute(&mut *conn)
             .await?;
         }
         UserEvent::UserErased { erased_at, .. } => {
             // Anonymise: the email is gone with the key (a rebuild would read it as erased too),
             // and so are the addresses and user agents of the account's logins.
-            sqlx::query(
-                "update users set email = null, is_active = false, totp_enabled = false, \
+            sqlx::query!(
+"update users set email = null, is_active = false, totp_enabled = false, \
                  not_before = greatest(not_before, $2), last_position = greatest(last_position, $3) \
                  where id = $1",
-            )
-            .bind(user_id)
-            .bind(erased_at)
-            .bind(position)
+user_id,
+erased_at,
+position
+)
             .execute(&mut *conn)
             .await?;
-            sqlx::query(
+            sqlx::query!(
                 "update login_history set client_ip = null, user_agent = null where user_id = $1",
+                user_id
             )
-            .bind(user_id)
             .execute(&mut *conn)
             .await?;
         }
@@ -240,18 +240,18 @@ async fn login(
     reason: Option<LoginFailure>,
     method: Option<String>,
 ) -> Result<(), ProjectionError> {
-    sqlx::query(
-        "insert into login_history (event_id, user_id, occurred_at, succeeded, reason, method, client_ip, user_agent) \
+    sqlx::query!(
+"insert into login_history (event_id, user_id, occurred_at, succeeded, reason, method, client_ip, user_agent) \
          values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (event_id) do nothing",
-    )
-    .bind(e.event_id)
-    .bind(user_id)
-    .bind(e.recorded_at)
-    .bind(succeeded)
-    .bind(reason.as_ref().map(name_of))
-    .bind(method)
-    .bind(plain(&e.metadata.client_ip))
-    .bind(plain(&e.metadata.user_agent))
+e.event_id,
+user_id,
+e.recorded_at,
+succeeded,
+reason.as_ref().map(name_of),
+method,
+plain(&e.metadata.client_ip),
+plain(&e.metadata.user_agent)
+)
     .execute(&mut *conn)
     .await?;
     Ok(())
