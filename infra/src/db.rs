@@ -28,11 +28,12 @@ pub async fn ensure_database(admin_url: &str, name: &str) -> Result<(), sqlx::Er
         .max_connections(1)
         .connect(admin_url)
         .await?;
-    let exists: bool =
-        sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
-            .bind(name)
-            .fetch_one(&pool)
-            .await?;
+    let exists: bool = sqlx::query_scalar!(
+        r#"select exists(select 1 from pg_database where datname = $1) as "exists!""#,
+        name
+    )
+    .fetch_one(&pool)
+    .await?;
     if !exists {
         sqlx::query(&format!("create database {name}"))
             .execute(&pool)

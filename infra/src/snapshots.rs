@@ -32,15 +32,15 @@ impl SnapshotStore for PgSnapshots {
         version: u64,
         state: serde_json::Value,
     ) -> Result<(), FactsError> {
-        sqlx::query(
-            "insert into aggregate_snapshots (stream_id, stream_version, state) values ($1, $2, $3) \
+        sqlx::query!(
+"insert into aggregate_snapshots (stream_id, stream_version, state) values ($1, $2, $3) \
              on conflict (stream_id) do update set stream_version = excluded.stream_version, \
              state = excluded.state, updated_at = now() \
              where aggregate_snapshots.stream_version < excluded.stream_version",
-        )
-        .bind(stream.as_str())
-        .bind(version as i64)
-        .bind(state)
+stream.as_str(),
+version as i64,
+state
+)
         .execute(&self.pool)
         .await
         .map_err(|e| FactsError(e.to_string()))?;

@@ -195,12 +195,12 @@ impl DataKeys for PgDataKeys {
             let mut bytes = [0u8; 32];
             rand::rngs::OsRng.fill_bytes(&mut bytes);
             let key = DataKey(bytes);
-            let inserted = sqlx::query(
+            let inserted = sqlx::query!(
                 "insert into data_keys (subject_id, wrapped_key) values ($1, $2) \
                  on conflict (subject_id) do nothing",
+                subject,
+                self.master.wrap(subject, &key)
             )
-            .bind(subject)
-            .bind(self.master.wrap(subject, &key))
             .execute(&self.pool)
             .await
             .map_err(backend)?
@@ -269,12 +269,12 @@ impl DataKeys for PgDataKeys {
 
     async fn destroy(&self, subject: Uuid) -> Result<(), KeyError> {
         // An upsert, so that destroying a subject that never had a key still leaves the tombstone.
-        sqlx::query(
-            "insert into data_keys (subject_id, wrapped_key, destroyed_at) values ($1, null, now()) \
+        sqlx::query!(
+"insert into data_keys (subject_id, wrapped_key, destroyed_at) values ($1, null, now()) \
              on conflict (subject_id) do update \
              set wrapped_key = null, destroyed_at = coalesce(data_keys.destroyed_at, now())",
-        )
-        .bind(subject)
+subject
+)
         .execute(&self.pool)
         .await
         .map_err(backend)?;

@@ -73,10 +73,11 @@ struct LinkRow {
 
 /// The highest global position (0 for an empty log): a primary-key lookup.
 pub(super) async fn head_position(pool: &PgPool) -> Result<u64, StoreError> {
-    let head: i64 = sqlx::query_scalar("select coalesce(max(global_position), 0) from events")
-        .fetch_one(pool)
-        .await
-        .map_err(backend)?;
+    let head: i64 =
+        sqlx::query_scalar!(r#"select coalesce(max(global_position), 0) as "head!" from events"#)
+            .fetch_one(pool)
+            .await
+            .map_err(backend)?;
     Ok(head.max(0) as u64)
 }
 

@@ -174,18 +174,18 @@ impl JobQueue {
                 ("failed", Some(code.as_str()), Duration::ZERO)
             }
         };
-        let updated = sqlx::query(
+        let updated = sqlx::query!(
             "update processing_jobs set status = $1, last_error = $2, \
                  available_at = now() + make_interval(secs => $3), \
                  locked_by = null, locked_until = null, updated_at = now() \
              where document_id = $4 and run = $5 and locked_by = $6 and status = 'processing'",
+            status,
+            error,
+            delay.as_secs_f64(),
+            job.document_id.as_uuid(),
+            job.run as i32,
+            worker
         )
-        .bind(status)
-        .bind(error)
-        .bind(delay.as_secs_f64())
-        .bind(job.document_id.as_uuid())
-        .bind(job.run as i32)
-        .bind(worker)
         .execute(&self.pool)
         .await?;
         Ok(updated.rows_affected() == 1)

@@ -429,12 +429,12 @@ pub async fn quota_of(
             .fetch_optional(pool)
             .await
             .map_err(super::database)?;
-    let reserved: Option<i64> = sqlx::query_scalar(
+    let reserved: Option<i64> = sqlx::query_scalar!(
         "select sum(size_bytes)::int8 from documents \
          where owner_id = $1 and state = 'pending' and upload_expires_at > $2",
+        user,
+        now
     )
-    .bind(user)
-    .bind(now)
     .fetch_one(pool)
     .await
     .map_err(super::database)?;
@@ -474,12 +474,12 @@ impl DocumentFacts for SqlFacts {
         owner: UserId,
         folder: FolderId,
     ) -> Result<bool, FactsError> {
-        sqlx::query_scalar(
-            "select exists(select 1 from documents where owner_id = $1 \
-             and state in ('active', 'pending') and folder_key = $2)",
+        sqlx::query_scalar!(
+            r#"select exists(select 1 from documents where owner_id = $1
+                 and state in ('active', 'pending') and folder_key = $2) as "exists!""#,
+            owner.as_uuid(),
+            folder.as_uuid()
         )
-        .bind(owner.as_uuid())
-        .bind(folder.as_uuid())
         .fetch_one(&self.pool)
         .await
         .map_err(err)
@@ -491,12 +491,12 @@ impl DocumentFacts for SqlFacts {
         folders: &[FolderId],
     ) -> Result<Vec<DocumentId>, FactsError> {
         let keys: Vec<Uuid> = folders.iter().map(|f| f.as_uuid()).collect();
-        let ids: Vec<Uuid> = sqlx::query_scalar(
+        let ids: Vec<Uuid> = sqlx::query_scalar!(
             "select id from documents where owner_id = $1 and state = 'active' \
              and folder_key = any($2)",
+            owner.as_uuid(),
+            &keys
         )
-        .bind(owner.as_uuid())
-        .bind(keys)
         .fetch_all(&self.pool)
         .await
         .map_err(err)?;
@@ -508,12 +508,12 @@ impl DocumentFacts for SqlFacts {
         before: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<DocumentId>, FactsError> {
-        let ids: Vec<Uuid> = sqlx::query_scalar(
+        let ids: Vec<Uuid> = sqlx::query_scalar!(
             "select id from documents where state = 'pending' and upload_expires_at < $1 \
              order by upload_expires_at limit $2",
+            before,
+            limit as i64
         )
-        .bind(before)
-        .bind(limit as i64)
         .fetch_all(&self.pool)
         .await
         .map_err(err)?;
@@ -544,12 +544,12 @@ impl DocumentFacts for SqlFacts {
         before: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<DocumentId>, FactsError> {
-        let ids: Vec<Uuid> = sqlx::query_scalar(
+        let ids: Vec<Uuid> = sqlx::query_scalar!(
             "select id from documents where state = 'trashed' and trashed_at < $1 \
              order by trashed_at limit $2",
+            before,
+            limit as i64
         )
-        .bind(before)
-        .bind(limit as i64)
         .fetch_all(&self.pool)
         .await
         .map_err(err)?;
@@ -566,12 +566,13 @@ pub struct SqlUsers {
 #[async_trait]
 impl UserDirectory for SqlUsers {
     async fn find_by_handle(&self, handle: &str) -> Result<Option<UserId>, FactsError> {
-        let id: Option<Uuid> =
-            sqlx::query_scalar("select id from users where lower(handle) = lower($1)")
-                .bind(handle)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(err)?;
+        let id: Option<Uuid> = sqlx::query_scalar!(
+            "select id from users where lower(handle) = lower($1)",
+            handle
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
         Ok(id.map(UserId))
     }
 }
