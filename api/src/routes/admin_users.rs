@@ -111,12 +111,6 @@ fn decode_cursor(raw: &str) -> ApiResult<Uuid> {
 }
 
 /// `%`, `_` and `\` taken literally inside a LIKE pattern.
-fn like_literal(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
-
 /// List accounts, oldest first (ids are time-ordered), optionally filtered by text.
 #[utoipa::path(get, path = "/api/admin/users", tag = "admin",
     security(("bearer" = [])),
@@ -132,14 +126,10 @@ async fn list_users(
 ) -> ApiResult<Json<UserPage>> {
     let limit = q.limit.unwrap_or(50).clamp(1, 200) as i64;
     let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
-    let pattern =
-        q.q.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| format!("%{}%", like_literal(&s.to_lowercase())));
+    let text = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let rows = state
         .users
-        .admin_page(after, pattern.as_deref(), limit + 1, state.clock.now())
+        .admin_page(after, text, limit + 1, state.clock.now())
         .await?;
     let default_limit = state.documents.services.settings.default_quota_bytes;
     let mut items = rows

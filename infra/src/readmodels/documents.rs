@@ -209,7 +209,10 @@ pub async fn list_documents(
     }
     if let Some(q) = l.q.as_deref().filter(|q| !q.trim().is_empty()) {
         qb.push(" and d.filename_key like ")
-            .push_bind(format!("%{}%", escape_like(&q.trim().to_lowercase())))
+            .push_bind(format!(
+                "%{}%",
+                super::escape_like(&q.trim().to_lowercase())
+            ))
             .push(" escape '\\'");
     }
     if let Some(raw) = &l.cursor {
@@ -273,12 +276,6 @@ pub async fn documents_by_ids(
     let mut rows: Vec<DocRow> = rows.into_iter().map(|d| d.0).collect();
     rows.sort_by_key(|r| ids.iter().position(|i| *i == r.id));
     Ok(rows)
-}
-
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// Documents shared with `recipient`, newest share first, with the permission.

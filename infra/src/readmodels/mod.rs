@@ -15,3 +15,10 @@ pub mod users;
 pub(crate) fn database(e: sqlx::Error) -> projections::ReadError {
     projections::ReadError::Database(Box::new(e))
 }
+
+/// `s` as a literal inside a `LIKE` pattern (PostgreSQL's default escape character, a backslash).
+pub(crate) fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

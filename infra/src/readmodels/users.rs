@@ -102,10 +102,11 @@ impl UserReads for PgUserReads {
     async fn admin_page(
         &self,
         after: Option<Uuid>,
-        pattern: Option<&str>,
+        text: Option<&str>,
         limit: i64,
         now: DateTime<Utc>,
     ) -> Result<Vec<AdminUserRow>, ReadError> {
+        let pattern = text.map(|t| format!("%{}%", super::escape_like(&t.to_lowercase())));
         // The quota read model joined in, so the admin sees everyone's usage without a request
         // per user; reserved is what unconfirmed, unexpired uploads hold.
         let rows = sqlx::query_as!(
@@ -121,7 +122,7 @@ impl UserReads for PgUserReads {
                  and ($2::text is null or lower(u.handle) like $2 or u.email like $2)
                order by u.id limit $3"#,
             after,
-            pattern,
+            pattern.as_deref(),
             limit,
             now
         )

@@ -56,13 +56,13 @@ pub trait UserReads: Send + Sync {
     /// One account.
     async fn user(&self, user: Uuid) -> Result<Option<UserRow>, ReadError>;
 
-    /// Up to `limit` accounts after `after` by id, those whose handle (lower-cased) or email
-    /// matches the SQL `LIKE` pattern `pattern` when one is given; uploads count as reserved
-    /// while their upload window is open at `now`.
+    /// Up to `limit` accounts after `after` by id, those whose handle or email contains `text`
+    /// (case-insensitively) when one is given; uploads count as reserved while their upload
+    /// window is open at `now`.
     async fn admin_page(
         &self,
         after: Option<Uuid>,
-        pattern: Option<&str>,
+        text: Option<&str>,
         limit: i64,
         now: DateTime<Utc>,
     ) -> Result<Vec<AdminUserRow>, ReadError>;
