@@ -80,11 +80,19 @@ export const useAdminStore = defineStore('admin', () => {
         ? { ...u, quota: { used_bytes: 0, reserved_bytes: 0, ...u.quota, ...answered, limit_bytes: limitBytes } }
         : u,
     )
+    searchAgainIfStale()
+  }
+
+  /** A search still in flight was sent before the change just made and would answer with the old
+   * figures, overwriting it: ask again (the new request waits for the change to be projected). */
+  function searchAgainIfStale(): void {
+    if (usersLoading.value) void searchUsers()
   }
 
   function patchUser(id: string, updated: AdminUser | undefined, change: Partial<AdminUser>): void {
     const useServer = updated && typeof updated === 'object' && 'id' in updated
     users.value = users.value.map((u) => (u.id === id ? { ...u, ...(useServer ? updated : change) } : u))
+    searchAgainIfStale()
   }
 
   async function loadProjections(): Promise<void> {
