@@ -15,6 +15,7 @@ pub mod event;
 pub mod extraction;
 pub mod folder;
 pub mod ids;
+pub mod known;
 pub mod name;
 pub mod personal;
 pub mod ports;

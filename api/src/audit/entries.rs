@@ -133,7 +133,7 @@ pub fn entry(
     inline_personal(&mut data, "data", &mut personal);
     personal_meta("client_ip", &e.metadata.client_ip, &mut personal);
     personal_meta("user_agent", &e.metadata.user_agent, &mut personal);
-    let summary = summary::summarize(&e.event_type, &data, names);
+    let summary = summary::summarize(e, names);
     AuditEntry {
         position: e.global_position,
         event_id: e.event_id,
@@ -166,7 +166,7 @@ pub async fn render(
         ids.extend(r.subject_users.iter().copied());
     }
     for e in &events {
-        ids.extend(summary::referenced_users(&e.data));
+        ids.extend(summary::referenced_users(e));
     }
     let names = reads.handles(&ids.into_iter().collect::<Vec<_>>()).await?;
     let by_position: HashMap<u64, &RecordedEvent> =

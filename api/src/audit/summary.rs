@@ -1,48 +1,52 @@
-//! One human-readable sentence per audit entry, from the event type and its payload (personal
-//! values already inlined or `[erased]`). Unknown types fall back to their words.
+//! One human-readable sentence per audit entry, from the event decoded into its domain enum
+//! ([`KnownEvent`], through the one upcast); personal values read as they are, or `[erased]`
+//! once their subject's key is gone. Events the sentences do not cover, and events that do not
+//! decode, fall back to the words of their type.
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use domain::document::{DocumentEvent, DocumentReadEvent};
+use domain::folder::FolderEvent;
+use domain::ids::{FolderId, UserId};
+use domain::known::KnownEvent;
+use domain::quota::event::QuotaEvent;
+use domain::user::UserEvent;
+use domain::{audit::AuditAccessEvent, RecordedEvent};
+use serde::Serialize;
 use uuid::Uuid;
 
-/// Payload fields naming users, whose handles a summary shows.
-const USER_FIELDS: &[&str] = &["recipient_id", "by", "owner_id", "user_id"];
-
-/// User ids a summary may mention.
-pub fn referenced_users(data: &Value) -> Vec<Uuid> {
-    USER_FIELDS
-        .iter()
-        .filter_map(|f| data.get(*f)?.as_str()?.parse().ok())
-        .collect()
+/// The users a summary names by handle.
+pub fn referenced_users(e: &RecordedEvent) -> Vec<Uuid> {
+    match KnownEvent::decode(e) {
+        Some(Ok(KnownEvent::Document(
+            DocumentEvent::DocumentShared { recipient_id, .. }
+            | DocumentEvent::ShareRevoked { recipient_id, .. },
+        ))) => vec![recipient_id.0],
+        Some(Ok(KnownEvent::DocumentRead(DocumentReadEvent::DocumentDownloaded { by }))) => {
+            vec![by.0]
+        }
+        _ => Vec::new(),
+    }
 }
 
-fn s<'a>(data: &'a Value, field: &str) -> &'a str {
-    data.get(field).and_then(Value::as_str).unwrap_or("?")
+/// A value's serialized name (`snake_case` enums such as a login method or a reject reason).
+fn label<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => "?".into(),
+    }
 }
 
-fn n(data: &Value, field: &str) -> String {
-    data.get(field)
-        .map(|v| v.to_string())
-        .unwrap_or_else(|| "?".into())
-}
-
-fn who(data: &Value, field: &str, names: &HashMap<Uuid, String>) -> String {
-    let Some(id) = data
-        .get(field)
-        .and_then(Value::as_str)
-        .and_then(|v| v.parse::<Uuid>().ok())
-    else {
-        return "someone".into();
-    };
+fn who(id: UserId, names: &HashMap<Uuid, String>) -> String {
     names
-        .get(&id)
+        .get(&id.0)
         .map(|h| format!("@{h}"))
         .unwrap_or_else(|| format!("user {id}"))
 }
 
-fn folder(data: &Value, field: &str) -> String {
-    match data.get(field).and_then(Value::as_str) {
+fn folder(id: Option<FolderId>) -> String {
+    match id {
         Some(id) => format!("folder {id}"),
         None => "the root folder".into(),
     }
@@ -63,80 +67,159 @@ fn words(event_type: &str) -> String {
 }
 
 /// The sentence for one event.
-pub fn summarize(event_type: &str, d: &Value, names: &HashMap<Uuid, String>) -> String {
-    match event_type {
-        "UserRegistered" => format!(
-            "Account @{} registered as {} ({})",
-            s(d, "handle"),
-            s(d, "role"),
-            s(d, "email")
-        ),
-        "LoginSucceeded" => format!("Signed in ({})", s(d, "method")),
-        "LoginFailed" => format!("Sign-in failed ({})", s(d, "reason")),
-        "PasswordChanged" => "Password changed".into(),
-        "RoleChanged" => format!("Role changed from {} to {}", s(d, "from"), s(d, "to")),
-        "UserDeactivated" => "Account deactivated".into(),
-        "SignedOutEverywhere" => "Signed out on every device".into(),
-        "UserReactivated" => "Account reactivated".into(),
-        "UserErased" => format!("Account erased: {}", s(d, "reason")),
-        "DocumentUploadRequested" => format!(
-            "Upload of “{}” ({} bytes) requested",
-            s(d, "filename"),
-            n(d, "size_bytes")
-        ),
-        "DocumentUploaded" => format!(
-            "Upload confirmed ({}, {} bytes)",
-            s(d, "content_type"),
-            n(d, "size_bytes")
-        ),
-        "DocumentUploadRejected" => format!("Upload rejected ({})", s(d, "reason")),
-        "DocumentRenamed" => format!("Renamed to “{}”", s(d, "filename")),
-        "DocumentMoved" => format!("Moved to {}", folder(d, "folder_id")),
-        "DocumentTrashed" => "Moved to the trash".into(),
-        "DocumentRestored" => format!("Restored from the trash to {}", folder(d, "folder_id")),
-        "DocumentPurged" => format!("Purged ({} bytes released)", n(d, "size_bytes")),
-        "DocumentShared" => format!(
-            "Shared with {} ({})",
-            who(d, "recipient_id", names),
-            s(d, "permission")
-        ),
-        "ShareRevoked" => format!("Share with {} revoked", who(d, "recipient_id", names)),
-        "DocumentDownloaded" => format!("Downloaded by {}", who(d, "by", names)),
-        "FolderCreated" => format!("Folder “{}” created", s(d, "name")),
-        "FolderRenamed" => format!("Folder renamed to “{}”", s(d, "name")),
-        "QuotaLimitChanged" => format!("Quota limit set to {} bytes", n(d, "limit_bytes")),
-        "AuditLogQueried" => format!("Audit log queried ({} entries)", n(d, "returned")),
-        "AuditLogExported" => format!(
-            "Audit log exported as {} ({} entries)",
-            s(d, "format"),
-            n(d, "events")
-        ),
-        "AuditReplayed" => format!("Point-in-time view as of {}", s(d, "at")),
-        other => words(other),
-    }
+pub fn summarize(e: &RecordedEvent, names: &HashMap<Uuid, String>) -> String {
+    let Some(Ok(known)) = KnownEvent::decode(e) else {
+        return words(&e.event_type);
+    };
+    sentence(known, names).unwrap_or_else(|| words(&e.event_type))
+}
+
+/// The sentence for the events that have one of their own.
+fn sentence(known: KnownEvent, names: &HashMap<Uuid, String>) -> Option<String> {
+    use DocumentEvent as D;
+    use UserEvent as U;
+    Some(match known {
+        KnownEvent::User(u) => match u {
+            U::UserRegistered {
+                email,
+                handle,
+                role,
+                ..
+            } => format!(
+                "Account @{handle} registered as {role} ({})",
+                email.display()
+            ),
+            U::LoginSucceeded { method, .. } => format!("Signed in ({})", label(&method)),
+            U::LoginFailed { reason } => format!("Sign-in failed ({})", label(&reason)),
+            U::PasswordChanged { .. } => "Password changed".into(),
+            U::RoleChanged { from, to } => format!("Role changed from {from} to {to}"),
+            U::UserDeactivated { .. } => "Account deactivated".into(),
+            U::SignedOutEverywhere { .. } => "Signed out on every device".into(),
+            U::UserReactivated {} => "Account reactivated".into(),
+            U::UserErased { reason, .. } => format!("Account erased: {reason}"),
+            _ => return None,
+        },
+        KnownEvent::LoginAttempt(domain::user::attempts::LoginAttemptEvent::LoginFailed {
+            reason,
+        }) => format!("Sign-in failed ({})", label(&reason)),
+        KnownEvent::Document(d) => match d {
+            D::DocumentUploadRequested {
+                filename,
+                size_bytes,
+                ..
+            } => format!(
+                "Upload of “{}” ({size_bytes} bytes) requested",
+                filename.display()
+            ),
+            D::DocumentUploaded {
+                content_type,
+                size_bytes,
+                ..
+            } => format!("Upload confirmed ({content_type}, {size_bytes} bytes)"),
+            D::DocumentUploadRejected { reason } => {
+                format!("Upload rejected ({})", label(&reason))
+            }
+            D::DocumentRenamed { filename } => format!("Renamed to “{}”", filename.display()),
+            D::DocumentMoved { folder_id } => format!("Moved to {}", folder(folder_id)),
+            D::DocumentTrashed { .. } => "Moved to the trash".into(),
+            D::DocumentRestored { folder_id } => {
+                format!("Restored from the trash to {}", folder(folder_id))
+            }
+            D::DocumentPurged { size_bytes } => {
+                format!("Purged ({size_bytes} bytes released)")
+            }
+            D::DocumentShared {
+                recipient_id,
+                permission,
+                ..
+            } => format!(
+                "Shared with {} ({})",
+                who(recipient_id, names),
+                permission.as_str()
+            ),
+            D::ShareRevoked { recipient_id, .. } => {
+                format!("Share with {} revoked", who(recipient_id, names))
+            }
+            D::DocumentUploadExpired {} => return None,
+        },
+        KnownEvent::DocumentRead(DocumentReadEvent::DocumentDownloaded { by }) => {
+            format!("Downloaded by {}", who(by, names))
+        }
+        KnownEvent::Folder(f) => match f {
+            FolderEvent::FolderCreated { name, .. } => {
+                format!("Folder “{}” created", name.display())
+            }
+            FolderEvent::FolderRenamed { name, .. } => {
+                format!("Folder renamed to “{}”", name.display())
+            }
+            _ => return None,
+        },
+        KnownEvent::Quota(QuotaEvent::QuotaLimitChanged { limit_bytes }) => {
+            format!("Quota limit set to {limit_bytes} bytes")
+        }
+        KnownEvent::AuditAccess(a) => match a {
+            AuditAccessEvent::AuditLogQueried { returned, .. } => {
+                format!("Audit log queried ({returned} entries)")
+            }
+            AuditAccessEvent::AuditLogExported { format, events, .. } => {
+                format!("Audit log exported as {format} ({events} entries)")
+            }
+            AuditAccessEvent::AuditReplayed { at, .. } => {
+                format!("Point-in-time view as of {}", label(&at))
+            }
+        },
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use domain::event::{Checkpoint, EventMetadata, StreamId};
+    use serde_json::{json, Value};
+
+    fn recorded(stream: StreamId, event_type: &str, data: Value) -> RecordedEvent {
+        RecordedEvent {
+            event_id: Uuid::now_v7(),
+            stream_id: stream,
+            stream_version: 1,
+            global_position: 1,
+            checkpoint: Checkpoint::START,
+            event_type: event_type.into(),
+            schema_version: 1,
+            data,
+            metadata: EventMetadata::default(),
+            recorded_at: chrono::Utc::now(),
+        }
+    }
 
     #[test]
     fn sentences_name_users_by_handle_and_fall_back_to_words() {
         let bob = Uuid::now_v7();
         let names = HashMap::from([(bob, "bob".to_owned())]);
-        let d = json!({"recipient_id": bob.to_string(), "permission": "view"});
-        assert_eq!(
-            summarize("DocumentShared", &d, &names),
-            "Shared with @bob (view)"
+        let doc = StreamId::new("document", Uuid::now_v7());
+        let shared = recorded(
+            doc.clone(),
+            "DocumentShared",
+            json!({"share_id": Uuid::now_v7(), "recipient_id": bob, "permission": "view"}),
         );
-        assert_eq!(
-            summarize("SomethingNewHappened", &json!({}), &names),
-            "Something new happened"
+        assert_eq!(summarize(&shared, &names), "Shared with @bob (view)");
+        assert_eq!(referenced_users(&shared), vec![bob]);
+        let unknown = recorded(doc.clone(), "SomethingNewHappened", json!({}));
+        assert_eq!(summarize(&unknown, &names), "Something new happened");
+        let other_stream = recorded(StreamId::new("elsewhere", 1), "ThingDone", json!({}));
+        assert_eq!(summarize(&other_stream, &names), "Thing done");
+        let erased = recorded(
+            doc,
+            "DocumentRenamed",
+            json!({"filename": {"$erased": true}}),
         );
-        assert_eq!(
-            summarize("DocumentRenamed", &json!({"filename": "[erased]"}), &names),
-            "Renamed to “[erased]”"
+        assert_eq!(summarize(&erased, &names), "Renamed to “[erased]”");
+        let failed = recorded(
+            StreamId::new("user", bob),
+            "LoginFailed",
+            json!({"reason": "bad_password"}),
         );
+        assert_eq!(summarize(&failed, &names), "Sign-in failed (bad_password)");
     }
 }
