@@ -110,12 +110,10 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The size of the page-read pool: the configured one, else twice the CPUs (at least 4).
-    pub fn page_connections(&self) -> u32 {
-        match self.page_connections {
-            Some(n) => n.max(1),
-            None => infra::default_page_connections(),
-        }
+    /// The size of the page-read pool when configured (at least 1); `None`: the pool's default
+    /// (twice the CPUs, at least 4).
+    pub fn page_connections(&self) -> Option<u32> {
+        self.page_connections.map(|n| n.max(1))
     }
 
     /// Defaults ← `DOCUVAULT_CONFIG` TOML file ← environment.
@@ -370,14 +368,12 @@ mod tests {
     }
 
     #[test]
-    fn the_page_pool_is_twice_the_cpus_unless_configured() {
-        let c = Config::default();
-        let cpus = std::thread::available_parallelism().unwrap().get() as u32;
-        assert_eq!(c.page_connections(), (2 * cpus).clamp(4, 32));
+    fn the_page_pool_is_the_default_unless_configured() {
+        assert_eq!(Config::default().page_connections(), None);
         let mut set = Config::default();
         set.apply_env(|k| (k == "DOCUVAULT_PAGE_CONNECTIONS").then(|| "6".into()))
             .unwrap();
-        assert_eq!(set.page_connections(), 6);
+        assert_eq!(set.page_connections(), Some(6));
         for bad in ["0", "-1", "many"] {
             let err = Config::default()
                 .apply_env(|k| (k == "DOCUVAULT_PAGE_CONNECTIONS").then(|| bad.into()))
@@ -388,7 +384,7 @@ mod tests {
             );
         }
         let from_toml: Config = toml::from_str("page_connections = 0").unwrap();
-        assert_eq!(from_toml.page_connections(), 1, "never an empty pool");
+        assert_eq!(from_toml.page_connections(), Some(1), "never an empty pool");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use secrecy::SecretString;
 
 use crate::config::Config;
-use crate::wiring::core::{connect, event_store, open_core, Core};
+use crate::wiring::core::{open_core, Core, DevDatabase};
 
 /// Human-readable logs by default, JSON lines with `DOCUVAULT_LOG_JSON=true`.
 pub fn init_tracing(json: bool) {
@@ -53,20 +53,15 @@ pub async fn dev(mut cfg: Config, bind: SocketAddr, data_dir: PathBuf) -> Result
         cfg.blob.fs_root = Some(data_dir.join("blobs"));
     }
     let cluster = if cfg.database_url.is_none() {
-        let dir = data_dir.join("postgres");
-        let cluster =
-            tokio::task::spawn_blocking(move || infra::pgcluster::PgCluster::start(&dir)).await??;
-        infra::db::ensure_database(&cluster.url("postgres"), "docuvault")
-            .await
-            .context("creating the docuvault database")?;
-        cfg.database_url = Some(SecretString::from(cluster.url("docuvault")));
+        let (cluster, url) = DevDatabase::start(data_dir.join("postgres")).await?;
+        cfg.database_url = Some(SecretString::from(url));
         Some(cluster)
     } else {
         None
     };
     let result = run_services(cfg, Services::ALL, Mode::Dev).await;
     if let Some(cluster) = cluster {
-        tokio::task::spawn_blocking(move || cluster.stop()).await??;
+        cluster.stop().await?;
         eprintln!("PostgreSQL stopped.");
     }
     result
@@ -157,7 +152,7 @@ async fn run_services(cfg: Config, services: Services, mode: Mode) -> Result<Exi
         blob_store(&cfg).await?
     };
     let worker_task = services.worker.then(|| {
-        crate::intelligence::worker::spawn(
+        crate::wiring::worker::spawn(
             crate::wiring::worker_parts(worker_context(&core), core.pool.clone(), blobs.clone()),
             stopped(),
         )
@@ -248,8 +243,7 @@ async fn blob_store(cfg: &Config) -> Result<Arc<dyn domain::blob::BlobStore>> {
 
 /// `docuvault migrate`.
 pub async fn migrate(cfg: Config) -> Result<ExitCode> {
-    let pool = connect(&cfg).await?;
-    infra::migrate(&pool).await.context("applying migrations")?;
+    crate::wiring::core::migrate(&cfg).await?;
     println!("migrations applied");
     Ok(ExitCode::SUCCESS)
 }
@@ -296,12 +290,7 @@ pub async fn rebuild(cfg: Config, name: &str) -> Result<ExitCode> {
 
 /// `docuvault audit verify`: exits 1 and names the first broken stream and version on a break.
 pub async fn audit_verify(cfg: Config) -> Result<ExitCode> {
-    // The chain covers the sealed form: no master key needed, none used.
-    let pool = connect(&cfg).await?;
-    let store = event_store(&cfg, &pool, Arc::new(infra::eventstore::SealedOnly))?;
-    let report = infra::eventstore::verify_store(store.as_ref())
-        .await
-        .context("verifying the event log")?;
+    let report = crate::wiring::core::verify_log(&cfg).await?;
     println!("{report}");
     Ok(if report.is_intact() {
         ExitCode::SUCCESS

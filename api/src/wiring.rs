@@ -13,8 +13,11 @@ use crate::config::Config;
 use crate::state::{AppState, PositionWaiter};
 use crate::wiring::core::Core;
 
+pub mod classifier;
 pub mod core;
 pub mod documents;
+mod identity;
+pub mod worker;
 
 /// Every projection the product runs, in one place. `blobs` is the store the search projection
 /// reads extracted text from.
@@ -40,11 +43,11 @@ pub fn worker_parts(
     ctx: commands::CommandContext,
     pool: infra::db::PgPool,
     blobs: Arc<dyn BlobStore>,
-) -> crate::intelligence::worker::WorkerParts {
+) -> crate::wiring::worker::WorkerParts {
     use infra::processing::{JobQueue, PgModelStore, QueueConfig, StoreDocumentSource};
     let source = StoreDocumentSource::new(ctx.clone(), pool.clone(), blobs);
     let models = Arc::new(PgModelStore::new(pool.clone()));
-    crate::intelligence::worker::WorkerParts::new(
+    crate::wiring::worker::WorkerParts::new(
         ctx,
         JobQueue::new(pool, QueueConfig::default()),
         Arc::new(source),

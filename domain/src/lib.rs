@@ -9,6 +9,7 @@ pub mod aggregate;
 pub mod ai_settings;
 pub mod audit;
 pub mod blob;
+pub mod chain;
 pub mod classifier;
 pub mod document;
 pub mod event;

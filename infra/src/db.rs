@@ -43,9 +43,10 @@ pub async fn ensure_database(admin_url: &str, name: &str) -> Result<(), sqlx::Er
     Ok(())
 }
 
-/// [`crate::page_read_pool`] from a connection URL.
-pub fn page_read_pool_at(url: &str, connections: u32) -> Result<PgPool, sqlx::Error> {
+/// [`crate::page_read_pool`] from a connection URL; `None` connections: the default size.
+pub fn page_read_pool_at(url: &str, connections: Option<u32>) -> Result<PgPool, sqlx::Error> {
     use std::str::FromStr;
     let options = sqlx::postgres::PgConnectOptions::from_str(url)?;
+    let connections = connections.unwrap_or_else(crate::default_page_connections);
     Ok(crate::page_read_pool(options, connections))
 }

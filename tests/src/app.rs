@@ -97,7 +97,7 @@ impl TestApp {
             parts.config.idle = std::time::Duration::from_millis(50);
             parts.queue.base_backoff = std::time::Duration::from_millis(200);
             let mut worker_stop = stop_rx.clone();
-            api::intelligence::worker::spawn(parts, async move {
+            api::wiring::worker::spawn(parts, async move {
                 let _ = worker_stop.wait_for(|s| *s).await;
             });
         }

@@ -127,7 +127,7 @@ pub fn signed_bytes(manifest: &Value) -> Vec<u8> {
     if let Some(m) = unsigned.as_object_mut() {
         m.remove("signature");
     }
-    infra::eventstore::canonical::canonical_json(&unsigned)
+    domain::chain::canonical::canonical_json(&unsigned)
 }
 
 fn chain_json(c: &ChainLink) -> Value {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use infra::eventstore::canonical::{event_hash, CanonicalFields, GENESIS_HASH};
+use domain::chain::canonical::{event_hash, CanonicalFields, GENESIS_HASH};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;

@@ -1,9 +1,9 @@
 //! Identity failures as problem+json: statuses and stable codes of the auth contract.
 
+use super::{RetryAfter, TokenError};
 use axum::http::{header, HeaderValue, StatusCode};
 use commands::identity::IdentityError;
 use domain::user::ValueError;
-use infra::auth::{RetryAfter, TokenError};
 
 use crate::error::ApiError;
 

@@ -8,6 +8,7 @@
 //! A token must be a valid HS256 access token, and its user must still be active with no
 //! password change (or deactivation) after the token was issued.
 
+use super::AccessClaims;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
@@ -15,7 +16,6 @@ use commands::identity::AuthState;
 use commands::{Actor, CommandContext};
 use domain::ids::UserId;
 use domain::user::Role;
-use infra::auth::AccessClaims;
 
 use super::errors::unauthenticated;
 use crate::error::ApiError;

@@ -226,7 +226,7 @@ fn session_response(state: &AppState, session: Session, cookie: bool) -> Respons
         Json(TokenResponse {
             access_token,
             token_type: "Bearer",
-            expires_in: infra::auth::jwt::ACCESS_TOKEN_SECONDS,
+            expires_in: crate::auth::jwt::ACCESS_TOKEN_SECONDS,
             refresh_token,
         }),
     )
@@ -505,7 +505,7 @@ async fn totp_enroll(
 ) -> ApiResult<impl IntoResponse> {
     let ctx = command_ctx(&state, &client, who.actor());
     let enrolment = identity::totp::enroll(&ctx, &state.identity.deps, who.id).await?;
-    let qr_svg = infra::auth::qr_svg(&enrolment.otpauth_uri);
+    let qr_svg = crate::auth::qr::qr_svg(&enrolment.otpauth_uri);
     Ok((
         [(header::CACHE_CONTROL, "no-store")],
         ConsistencyToken(enrolment.position),

@@ -79,3 +79,42 @@ pub(crate) fn event_store(
         None => Arc::new(infra::eventstore::PgEventStore::new(pool.clone(), keys)),
     })
 }
+
+/// Applies every migration (event store and read models) on `DATABASE_URL`.
+pub async fn migrate(cfg: &Config) -> Result<()> {
+    let pool = connect(cfg).await?;
+    infra::migrate(&pool).await.context("applying migrations")
+}
+
+/// Recomputes every stream's hash chain through the configured event store, reading the
+/// sealed form: no master key is needed, and none is used.
+pub async fn verify_log(cfg: &Config) -> Result<domain::chain::VerifyReport> {
+    let pool = connect(cfg).await?;
+    let store = event_store(cfg, &pool, Arc::new(infra::eventstore::SealedOnly))?;
+    domain::chain::verify_store(store.as_ref())
+        .await
+        .context("verifying the event log")
+}
+
+/// The embedded PostgreSQL cluster `docuvault dev` runs when no `DATABASE_URL` is given.
+pub struct DevDatabase(infra::pgcluster::PgCluster);
+
+impl DevDatabase {
+    /// Starts (initialising on first use) the cluster in `dir` and creates the `docuvault`
+    /// database; returns it with that database's URL.
+    pub async fn start(dir: std::path::PathBuf) -> Result<(Self, String)> {
+        let cluster =
+            tokio::task::spawn_blocking(move || infra::pgcluster::PgCluster::start(&dir)).await??;
+        infra::db::ensure_database(&cluster.url("postgres"), "docuvault")
+            .await
+            .context("creating the docuvault database")?;
+        let url = cluster.url("docuvault");
+        Ok((Self(cluster), url))
+    }
+
+    /// Stops the cluster (fast shutdown).
+    pub async fn stop(self) -> Result<()> {
+        tokio::task::spawn_blocking(move || self.0.stop()).await??;
+        Ok(())
+    }
+}

@@ -3,8 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use commands::identity::ports::TotpCodes;
-use qrcode::render::svg;
-use qrcode::QrCode;
 use rand::rngs::OsRng;
 use rand::RngCore;
 use totp_rs::{Algorithm, Builder, Secret, Totp};
@@ -68,21 +66,6 @@ impl TotpCodes for Rfc6238 {
     }
 }
 
-/// An SVG QR code of `data` (the otpauth URI), for `<img src="data:image/svg+xml,…">` or inline.
-pub fn qr_svg(data: &str) -> String {
-    match QrCode::new(data.as_bytes()) {
-        Ok(code) => code
-            .render::<svg::Color<'_>>()
-            .min_dimensions(200, 200)
-            .quiet_zone(true)
-            .build(),
-        Err(e) => {
-            tracing::warn!(error = %e, "could not render a QR code");
-            String::new()
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,14 +102,12 @@ mod tests {
     }
 
     #[test]
-    fn provisioning_uri_and_qr() {
+    fn provisioning_uri() {
         let t = Rfc6238::new("DocuVault");
         let secret = t.new_secret();
         assert_eq!(secret.len(), 32, "160 bits in base32");
         let uri = t.provisioning_uri(&secret, "ann");
         assert!(uri.starts_with("otpauth://totp/DocuVault:ann?"), "{uri}");
         assert!(uri.contains(&format!("secret={secret}")));
-        let svg = qr_svg(&uri);
-        assert!(svg.contains("<svg") && svg.contains("</svg>"));
     }
 }

@@ -57,10 +57,9 @@
 //! Object keys starting with `$` are reserved in payloads: a value already in sealed form is
 //! rejected on append.
 
-pub mod canonical;
+pub use domain::chain::canonical;
 pub mod crypto;
 pub mod keys;
-pub mod verify;
 
 mod append;
 mod combine;
@@ -74,11 +73,11 @@ mod rows;
 mod subscribe;
 mod wake;
 
+pub use domain::chain::{verify_events, verify_store, BreakKind, ChainBreak, VerifyReport};
 pub use inner::StoreOptions;
 pub use keys::{encode_master_key, InvalidMasterKey, MasterKey, PgDataKeys, SealedOnly};
 pub use kurrent::{KurrentEventStore, KurrentOptions};
 pub use pg::PgEventStore;
 pub use pg_audit::verify_log;
 pub use rows::{read_positions, RawEvent};
-pub use verify::{verify_events, verify_store, BreakKind, ChainBreak, VerifyReport};
 pub use wake::NOTIFY_CHANNEL;

@@ -133,8 +133,8 @@ pub(super) fn sealed_streams(pool: PgPool) -> BoxStream<'static, Result<SealedEv
     .boxed()
 }
 
-/// [`verify_store`](super::verify::verify_store) on the PostgreSQL log behind `pool`, without a
+/// [`verify_store`](domain::chain::verify_store) on the PostgreSQL log behind `pool`, without a
 /// key ring (the walk reads sealed events only).
 pub async fn verify_log(pool: &PgPool) -> Result<super::VerifyReport, StoreError> {
-    super::verify::verify_events(sealed_streams(pool.clone())).await
+    domain::chain::verify_events(sealed_streams(pool.clone())).await
 }

@@ -236,7 +236,7 @@ async fn forged_tampered_and_alg_none_tokens_are_refused() {
     claims["sub"] = json!(uuid::Uuid::now_v7());
     let tampered = format!("{}.{}.{}", parts[0], b64(&claims), parts[2]);
     // A valid-looking token signed with someone else's key.
-    let foreign_keys = infra::auth::JwtKeys::parse(
+    let foreign_keys = api::auth::JwtKeys::parse(
         "t1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
         "docuvault",
         "docuvault-api",

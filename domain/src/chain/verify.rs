@@ -4,7 +4,7 @@
 //! the log is. Personal data is hashed in its stored (sealed) form, so a destroyed key
 //! (crypto-shredding) never breaks the chain.
 
-use domain::ports::{EventStore, SealedEvent, StoreError};
+use crate::ports::{EventStore, SealedEvent, StoreError};
 use futures::{Stream, StreamExt};
 
 use super::canonical::{self, CanonicalFields, GENESIS_HASH};
