@@ -183,6 +183,9 @@ pub enum BlobError {
     SignedMismatch(&'static str),
     #[error("invalid object key")]
     InvalidKey,
+    /// The store cannot do this (a WebDAV server cannot sign URLs): DocuVault relays the bytes.
+    #[error("not supported by this blob store")]
+    Unsupported,
     /// Anything the backend reports. For the log only; never contains object contents.
     #[error("blob store backend: {0}")]
     Backend(String),

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod docapp;
 pub mod fsblobs;
 pub mod s3server;
+pub mod webdav;
 
 use std::sync::OnceLock;
 
@@ -122,4 +123,55 @@ impl TestDb {
 async fn admin_conn(base: &str) -> sqlx::PgConnection {
     let opts: PgConnectOptions = format!("{base}/postgres").parse().expect("database url");
     opts.connect().await.expect("connect to the test server")
+}
+
+/// Statics are never dropped: a small shell process stops a server this test process started
+/// (`child`) once the test process is gone, and removes the server's data (`dir`).
+pub(crate) fn stop_with_this_process(child: u32, dir: &std::path::Path) {
+    use std::process::{Command, Stdio};
+    let pid = std::process::id();
+    let script = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; kill {child} 2>/dev/null; sleep 1; rm -rf '{}'",
+        dir.display()
+    );
+    let _ = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+}
+
+/// Starts a test server process (`command`, quiet), has it stopped (and `dir` removed) when this
+/// test process ends, and waits until it listens on `port`.
+pub(crate) fn start_server(
+    mut command: std::process::Command,
+    port: u16,
+    dir: &std::path::Path,
+    what: &str,
+) {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {what}: {e}"));
+    stop_with_this_process(child.id(), dir);
+    // Reaps the server once the watchdog has stopped it.
+    std::thread::spawn(move || {
+        let _ = child.wait();
+    });
+    // Starts in milliseconds; poll with a bound instead of sleeping a guess.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not start listening (its files: {})",
+            dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -2,10 +2,8 @@
 //! on a free loopback port, or an external one (Garage, MinIO, AWS) named by
 //! `DOCUVAULT_TEST_S3_ENDPOINT` with `…_REGION`, `…_BUCKET`, `…_ACCESS_KEY`, `…_SECRET_KEY`.
 
-use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 use infra::blob::S3Config;
 use secrecy::SecretString;
@@ -50,26 +48,12 @@ fn start() -> S3Config {
         "docuvault-test-access",
         "docuvault-test-secret-key-0123456789",
     );
-    let mut child = Command::new(bin)
+    let mut server = Command::new(bin);
+    server
         .args(["--host", "127.0.0.1", "--port", &port.to_string()])
         .args(["--access-key", access, "--secret-key", secret])
-        .arg(&root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn s3s-fs");
-    spawn_watchdog(child.id(), &root);
-    // Reaps the server once the watchdog has stopped it.
-    std::thread::spawn(move || {
-        let _ = child.wait();
-    });
-    // Starts in milliseconds; poll with a bound instead of sleeping a guess.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "s3s-fs did not start listening");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        .arg(&root);
+    crate::start_server(server, port, &root, "s3s-fs");
     S3Config {
         endpoint: Some(format!("http://127.0.0.1:{port}")),
         region: "us-east-1".into(),
@@ -90,21 +74,4 @@ fn find_binary() -> Option<std::path::PathBuf> {
     dirs.into_iter()
         .map(|d| d.join("s3s-fs"))
         .find(|p| p.is_file())
-}
-
-/// Statics are never dropped: a small shell process stops the server once this test process is
-/// gone and removes its data.
-fn spawn_watchdog(child: u32, root: &std::path::Path) {
-    let pid = std::process::id();
-    let script = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; kill {child} 2>/dev/null; rm -rf '{}'",
-        root.display()
-    );
-    let _ = Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
 }

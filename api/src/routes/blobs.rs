@@ -147,5 +147,6 @@ pub fn blob_error(e: BlobError) -> ApiError {
             "The content does not match the declared SHA-256.",
         ),
         BlobError::Backend(ctx) => ApiError::internal(ctx),
+        BlobError::Unsupported => ApiError::internal("the blob store cannot sign URLs"),
     }
 }

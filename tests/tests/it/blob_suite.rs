@@ -1,6 +1,8 @@
 //! The `BlobStore` port's contract, as tests any implementation must pass: presigned PUT and GET
 //! through a plain HTTP client, tampered/expired/mismatching requests refused, streaming put and
-//! get, size limits, head and delete. `blob_fs` and `blob_s3` instantiate it.
+//! get, size limits, head and delete. `blob_fs` and `blob_s3` instantiate it; `blob_webdav`
+//! instantiates the cases that need no presigned URL (a WebDAV server cannot sign one: DocuVault
+//! relays the bytes), and checks that presigning says so.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -362,9 +364,27 @@ pub async fn active_content_is_served_inert(store: Arc<dyn BlobStore>) {
         .starts_with("attachment"));
 }
 
+/// A store that cannot sign URLs says so (`Unsupported`), for both directions.
+pub async fn presigning_is_unsupported(store: Arc<dyn BlobStore>) {
+    let k = key();
+    let put = store.presign_put(&k, &upload_spec(b"x"), fresh()).await;
+    assert!(matches!(put, Err(BlobError::Unsupported)), "{put:?}");
+    let get = store.presign_get(&k, &download_spec(), fresh()).await;
+    assert!(matches!(get, Err(BlobError::Unsupported)), "{get:?}");
+}
+
 /// One `#[tokio::test]` per contract case, for a store made by `$make` (an async expression).
+/// `relayed: $make` is for a store that cannot presign: the cases without presigned URLs.
 #[macro_export]
 macro_rules! blob_port_suite {
+    (relayed: $make:expr) => {
+        $crate::blob_port_suite!(@tests $make;
+            presigning_is_unsupported,
+            streaming_put_get_prefix_and_delete,
+            put_refuses_bodies_over_the_limit,
+            derived_objects_live_beside_the_original
+        );
+    };
     ($make:expr) => {
         $crate::blob_port_suite!(@tests $make;
             presigned_put_then_get_round_trips,

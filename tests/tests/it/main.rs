@@ -23,6 +23,7 @@ mod blob_fs;
 mod blob_fs_stream;
 mod blob_s3;
 mod blob_suite;
+mod blob_webdav;
 mod documents_api;
 mod documents_bench;
 mod documents_readmodel;
