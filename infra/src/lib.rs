@@ -1,6 +1,7 @@
 //! Adapters behind DocuVault's ports: PostgreSQL event store and key ring, the read models'
-//! queries (`readmodels`, search among them), blob stores, extraction and classification, the job
-//! queue, and the embedded PostgreSQL cluster used by `docuvault dev` and the tests.
+//! queries (`readmodels`, search among them), blob stores (WebDAV among them), extraction and
+//! classification, the job queue, the outbound policy every request to a user-supplied URL goes
+//! through (`outbound`), and the embedded PostgreSQL cluster used by `docuvault dev` and the tests.
 //!
 //! Depends on `domain`, `commands` and `projections` (whose ports it implements); `api`, the
 //! tests and the benchmarks depend on it (in `api`, its wiring only).
@@ -11,6 +12,7 @@ pub mod classify;
 pub mod db;
 pub mod eventstore;
 pub mod extract;
+pub mod outbound;
 pub mod pgcluster;
 pub mod processing;
 pub mod readmodels;

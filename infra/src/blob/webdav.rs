@@ -10,7 +10,6 @@
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
@@ -25,10 +24,7 @@ use domain::blob::{
     UploadSpec, Validity,
 };
 
-/// How long connecting to the server may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long the server may stay silent while answering or while sending a body.
-const READ_TIMEOUT: Duration = Duration::from_secs(60);
+use crate::outbound::{CONNECT_TIMEOUT, READ_TIMEOUT};
 
 /// Where a WebDAV store keeps its objects and how it signs in (HTTP Basic).
 #[derive(Clone)]
@@ -59,11 +55,7 @@ pub struct WebDavBlobStore {
 impl WebDavBlobStore {
     /// A store on `config.root` (a trailing `/` is added when missing), with a client of its own
     /// that follows no redirects and bounds connecting and every read.
-    pub fn new(mut config: WebDavConfig) -> Result<Self, BlobError> {
-        if !config.root.path().ends_with('/') {
-            let path = format!("{}/", config.root.path());
-            config.root.set_path(&path);
-        }
+    pub fn new(config: WebDavConfig) -> Result<Self, BlobError> {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(CONNECT_TIMEOUT)
@@ -74,8 +66,13 @@ impl WebDavBlobStore {
     }
 
     /// A store that sends its requests through `http` (which decides timeouts, redirects and
-    /// which addresses it may reach).
-    pub fn with_client(http: reqwest::Client, config: WebDavConfig) -> Self {
+    /// which addresses it may reach: `infra::outbound::OutboundPolicy::client_for` for a URL a
+    /// user gave).
+    pub fn with_client(http: reqwest::Client, mut config: WebDavConfig) -> Self {
+        if !config.root.path().ends_with('/') {
+            let path = format!("{}/", config.root.path());
+            config.root.set_path(&path);
+        }
         Self {
             http,
             config,

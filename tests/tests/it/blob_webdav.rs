@@ -83,3 +83,37 @@ async fn objects_are_files_at_their_key_and_no_part_file_is_left() {
     assert_eq!(std::fs::read(&file).unwrap(), b"second!");
     assert_eq!(std::fs::read_dir(dir).unwrap().count(), 1);
 }
+
+#[tokio::test]
+async fn through_the_outbound_policy_only_an_allow_listed_server_is_reached() {
+    use infra::outbound::{OutboundError, OutboundPolicy};
+    let url: reqwest::Url = webdav::server().url("policy").parse().unwrap();
+    let refused = OutboundPolicy::default()
+        .client_for(&url)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused,
+        OutboundError::SchemeNotAllowed,
+        "plain http, not listed"
+    );
+    let listed: OutboundPolicy = "127.0.0.1".parse().unwrap();
+    let client = listed.client_for(&url).await.unwrap();
+    let store = WebDavBlobStore::with_client(
+        client,
+        WebDavConfig {
+            root: url,
+            username: USERNAME.into(),
+            password: SecretString::from(PASSWORD.to_owned()),
+        },
+    );
+    let key = ObjectKey::document(UserId::new(), DocumentId::new());
+    store
+        .put(&key, "text/plain", body(b"pinned"), 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.read_prefix(&key, 100).await.unwrap().as_ref(),
+        b"pinned"
+    );
+}
