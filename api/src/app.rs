@@ -51,6 +51,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::documents::router())
         .merge(routes::folders::router())
         .merge(routes::shares::router())
+        .merge(routes::storage::router())
         .merge(routes::trash::router())
         .merge(routes::quota::router())
         .merge(routes::topics::router())

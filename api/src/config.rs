@@ -52,6 +52,11 @@ pub struct Config {
     /// Optional k-anonymity breach API (the public one's format), e.g. `https://api.pwnedpasswords.com`.
     pub breach_api_url: Option<String>,
     pub log_json: bool,
+    /// Base64 of 32 bytes: seals the credentials of users' cloud storage backends.
+    pub cloud_creds_key: Option<SecretString>,
+    /// Hosts, addresses and CIDRs that users' cloud storage URLs may reach although they are not
+    /// public (or over plain http), e.g. `nas.home.arpa, 10.0.0.0/8`.
+    pub cloud_allowed_hosts: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -105,6 +110,8 @@ impl Default for Config {
             page_connections: None,
             breach_api_url: None,
             log_json: false,
+            cloud_creds_key: None,
+            cloud_allowed_hosts: String::new(),
         }
     }
 }
@@ -303,6 +310,16 @@ const ENV: &[EnvVar] = &[
     ),
     var("DOCUVAULT_BREACH_API_URL", "breach_api_url", EnvKind::Text),
     var("DOCUVAULT_LOG_JSON", "log_json", EnvKind::Bool),
+    var(
+        "DOCUVAULT_CLOUD_CREDS_KEY",
+        "cloud_creds_key",
+        EnvKind::Text,
+    ),
+    var(
+        "DOCUVAULT_CLOUD_ALLOWED_HOSTS",
+        "cloud_allowed_hosts",
+        EnvKind::Text,
+    ),
 ];
 
 fn parse_bool(v: &str) -> Result<bool> {

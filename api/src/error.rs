@@ -189,6 +189,39 @@ impl From<EraseError> for ApiError {
             EraseError::OwnedDocuments(e) => ApiError::internal(e.to_string()),
             EraseError::Blobs(e) => ApiError::internal(e.to_string()),
             EraseError::Keys(e) => ApiError::internal(e.to_string()),
+            EraseError::Credentials(e) => ApiError::internal(e.to_string()),
+        }
+    }
+}
+
+/// A storage backend command's refusal: the account check's findings as 422s with stable codes.
+impl From<commands::storage::StorageCommandError> for ApiError {
+    fn from(e: commands::storage::StorageCommandError) -> Self {
+        use commands::storage::{ConnectError as C, StorageCommandError as S};
+        use domain::storage::StorageError as E;
+        let unprocessable =
+            |code, detail: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail);
+        match e {
+            S::Storage(E::User(u)) => ApiError::internal(u.to_string()),
+            S::Storage(E::NoSuchBackend) => ApiError::not_found(),
+            S::Storage(e @ E::TooMany) => ApiError::conflict("too_many_backends", e.to_string()),
+            S::Storage(e @ E::InvalidDisplayName) => {
+                ApiError::bad_request("invalid_display_name", e.to_string())
+            }
+            S::Storage(e @ E::InUse { documents }) => {
+                ApiError::conflict("backend_in_use", e.to_string())
+                    .with("documents_count", documents)
+            }
+            S::Connect(e @ C::InvalidUrl(_)) => unprocessable("invalid_url", e.to_string()),
+            S::Connect(e @ C::NotAllowed(_)) => {
+                unprocessable("backend_url_not_allowed", e.to_string())
+            }
+            S::Connect(e @ C::AuthFailed) => unprocessable("backend_auth_failed", e.to_string()),
+            S::Connect(e @ C::Unreachable) => unprocessable("backend_unreachable", e.to_string()),
+            S::Connect(e @ C::Tls) => unprocessable("backend_tls_failed", e.to_string()),
+            S::Connect(e @ C::Protocol(_)) => {
+                unprocessable("backend_protocol_error", e.to_string())
+            }
         }
     }
 }

@@ -53,6 +53,10 @@ pub struct AppState {
     pub users: Arc<dyn projections::users::query::UserReads>,
     /// The projections' status, rebuilds and resumes, and the read-model database's liveness.
     pub projections: projections::Operations,
+    /// Connecting and disconnecting cloud storage backends; `None` without a credentials key.
+    pub storage: Option<commands::storage::StorageDeps>,
+    /// The storage backends read model (`infra::readmodels::storage` over PostgreSQL).
+    pub storage_reads: Arc<dyn projections::storage::StorageReads>,
 }
 
 impl FromRef<AppState> for FsBlobs {

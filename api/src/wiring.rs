@@ -28,6 +28,7 @@ pub fn projections(blobs: Arc<dyn BlobStore>) -> Vec<Arc<dyn Projection>> {
         Arc::new(projections::documents::DocumentsProjection),
         Arc::new(projections::audit::Audit),
         Arc::new(projections::topics::TopicsProjection),
+        Arc::new(projections::storage::StorageProjection),
         Arc::new(projections::processing::ProcessingProjection),
         // The processing worker's job queue is fed like a read model.
         Arc::new(projections::processing::ProcessingReactor),
@@ -129,6 +130,7 @@ pub async fn build_state_with(
     let names = projection_names(documents.services.blobs.clone());
     let waiter = ConsistencyWaiter::new(core.pool.clone(), store.clone(), names);
     let identity = Arc::new(crate::auth::Identity::from_config(&cfg)?);
+    let storage = storage_deps(&cfg, core)?;
     Ok(AppState {
         config: cfg,
         store,
@@ -152,5 +154,38 @@ pub async fn build_state_with(
             core.pool.clone(),
         )),
         projections: projections::Operations::new(core.pool.clone(), core.store.clone()),
+        storage,
+        storage_reads: Arc::new(infra::readmodels::storage::PgStorageReads::new(
+            core.pool.clone(),
+        )),
     })
+}
+
+/// The storage commands' adapters: the WebDAV account check under the outbound policy
+/// (`DOCUVAULT_CLOUD_ALLOWED_HOSTS`) and the credential vault sealed with
+/// `DOCUVAULT_CLOUD_CREDS_KEY`; `None` when no key is configured.
+fn storage_deps(
+    cfg: &Config,
+    core: &Core,
+) -> anyhow::Result<Option<commands::storage::StorageDeps>> {
+    use anyhow::Context;
+    use secrecy::ExposeSecret;
+    let Some(key) = &cfg.cloud_creds_key else {
+        return Ok(None);
+    };
+    let key = infra::storage::CloudCredsKey::from_base64(key.expose_secret()).map_err(|_| {
+        anyhow::anyhow!("DOCUVAULT_CLOUD_CREDS_KEY must be base64 of exactly 32 bytes")
+    })?;
+    let policy: infra::outbound::OutboundPolicy = cfg
+        .cloud_allowed_hosts
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!(e))
+        .context("DOCUVAULT_CLOUD_ALLOWED_HOSTS")?;
+    Ok(Some(commands::storage::StorageDeps {
+        connector: Arc::new(infra::storage::WebDavConnector::new(policy)),
+        vault: Arc::new(infra::storage::PgCredentialVault::new(
+            core.pool.clone(),
+            key,
+        )),
+    }))
 }

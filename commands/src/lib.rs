@@ -16,6 +16,7 @@ pub mod executor;
 pub mod identity;
 pub mod metrics;
 pub mod processing;
+pub mod storage;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 pub mod topic;

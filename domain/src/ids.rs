@@ -67,3 +67,7 @@ typed_id!(
     /// A topic (system-wide or per user).
     TopicId
 );
+typed_id!(
+    /// A cloud storage backend one user connected.
+    StorageBackendId
+);

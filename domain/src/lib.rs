@@ -22,6 +22,7 @@ pub mod personal;
 pub mod ports;
 pub mod processing;
 pub mod quota;
+pub mod storage;
 #[cfg(test)]
 mod testing;
 pub mod topic;

@@ -31,6 +31,7 @@ pub mod runtime;
 pub mod search;
 mod shadow;
 pub mod status;
+pub mod storage;
 pub mod stream_stats;
 pub mod topics;
 mod transient;

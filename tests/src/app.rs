@@ -51,6 +51,9 @@ pub fn test_config(db_url: &str) -> Config {
         master_key: Some(SecretString::from(random_key())),
         jwt_keys: Some(SecretString::from(format!("t1:{}", random_key()))),
         url_signing_key: Some(SecretString::from(random_key())),
+        cloud_creds_key: Some(SecretString::from(random_key())),
+        // The test WebDAV server listens on loopback over plain http.
+        cloud_allowed_hosts: "127.0.0.1".into(),
         data_dir: dir.clone(),
         consistency_wait_ms: 10_000,
         ..Config::default()

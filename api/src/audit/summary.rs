@@ -97,6 +97,29 @@ fn sentence(known: KnownEvent, names: &HashMap<Uuid, String>) -> Option<String> 
             U::SignedOutEverywhere { .. } => "Signed out on every device".into(),
             U::UserReactivated {} => "Account reactivated".into(),
             U::UserErased { reason, .. } => format!("Account erased: {reason}"),
+            U::StorageBackendConnected {
+                kind,
+                display_name,
+                endpoint_host,
+                ..
+            } => format!(
+                "Storage backend “{}” connected ({}, {})",
+                display_name.display(),
+                kind.as_str(),
+                endpoint_host.display()
+            ),
+            U::StorageBackendRenamed { display_name, .. } => {
+                format!("Storage backend renamed to “{}”", display_name.display())
+            }
+            U::DefaultStorageBackendChanged {
+                backend_id: Some(id),
+            } => format!("New uploads go to storage backend {id}"),
+            U::DefaultStorageBackendChanged { backend_id: None } => {
+                "New uploads go to DocuVault's own storage".into()
+            }
+            U::StorageBackendDisconnected {
+                documents_moved, ..
+            } => format!("Storage backend disconnected ({documents_moved} documents moved off it)"),
             _ => return None,
         },
         KnownEvent::LoginAttempt(domain::user::attempts::LoginAttemptEvent::LoginFailed {

@@ -72,6 +72,7 @@ async fn erase_user(
         documents: &state.documents.services,
         owned: state.owned_documents.as_ref(),
         keys: state.keys.as_ref(),
+        credentials: state.storage.as_ref().map(|s| s.vault.as_ref()),
     };
     // Sessions end as soon as the account is inactive, even if a later step fails.
     let erased = erasure::erase_user(&ctx, deps, user_id, reason, |user| {

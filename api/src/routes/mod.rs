@@ -14,5 +14,6 @@ pub mod health;
 pub mod quota;
 pub mod search;
 pub mod shares;
+pub mod storage;
 pub mod topics;
 pub mod trash;

@@ -1,5 +1,5 @@
 //! Erasure, the right to be forgotten: deactivate the account, purge every document it owned,
-//! destroy its data key (crypto-shredding) and record `UserErased`. Projections then drop or
+//! delete its cloud storage credentials, destroy its data key (crypto-shredding) and record `UserErased`. Projections then drop or
 //! anonymise the account's rows; the log itself stays intact and verifiable.
 //!
 //! The sequence is safe to repeat: each step is a no-op when a previous attempt already did it,
@@ -22,6 +22,7 @@ use crate::documents::{manage, DocumentServices};
 use crate::error::CommandError;
 use crate::identity::admin::{self, PatchUser};
 use crate::identity::IdentityError;
+use crate::storage::{CredentialVault, VaultError};
 
 /// What erasure talks to besides the command context.
 #[derive(Clone, Copy)]
@@ -29,6 +30,9 @@ pub struct ErasureDeps<'a> {
     pub documents: &'a DocumentServices,
     pub owned: &'a dyn OwnedDocuments,
     pub keys: &'a dyn DataKeys,
+    /// The credentials of the account's cloud storage backends (`None` where the server has
+    /// no cloud storage configured).
+    pub credentials: Option<&'a dyn CredentialVault>,
 }
 
 /// The outcome of an erasure.
@@ -57,6 +61,8 @@ pub enum EraseError {
     Blobs(#[source] BlobError),
     #[error("the data key could not be destroyed")]
     Keys(#[source] KeyError),
+    #[error("the cloud storage credentials could not be deleted")]
+    Credentials(#[source] VaultError),
 }
 
 /// Erases `user_id` for the admin in `ctx` (admins cannot erase themselves). `deactivated` is
@@ -90,7 +96,14 @@ pub async fn erase_user(
             purged += 1;
         }
     }
-    // 3. Crypto-shred: every personal value sealed with this key becomes unreadable.
+    // 3. Forget the cloud storage credentials (they never were in the log), then crypto-shred:
+    //    every personal value sealed with this key becomes unreadable.
+    if let Some(vault) = deps.credentials {
+        vault
+            .remove_user(user_id)
+            .await
+            .map_err(EraseError::Credentials)?;
+    }
     deps.keys
         .destroy(user_id.as_uuid())
         .await

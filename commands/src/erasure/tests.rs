@@ -133,6 +133,7 @@ impl World {
             documents: &self.svc,
             owned: &self.owned,
             keys: &self.keys,
+            credentials: None,
         }
     }
 

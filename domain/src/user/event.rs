@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::event::DomainEvent;
-use crate::ids::UserId;
+use crate::ids::{StorageBackendId, UserId};
 use crate::personal::Personal;
+use crate::storage::BackendKind;
 
 use super::role::Role;
 
@@ -100,6 +101,29 @@ pub enum UserEvent {
         /// Why (the admin's words, e.g. a ticket number); must not contain personal data.
         reason: String,
         erased_at: DateTime<Utc>,
+    },
+    /// A cloud storage backend was connected (its account checked, its credentials stored
+    /// outside the log).
+    StorageBackendConnected {
+        backend_id: StorageBackendId,
+        kind: BackendKind,
+        display_name: Personal<String>,
+        /// The server's host name (WebDAV), or the provider's.
+        endpoint_host: Personal<String>,
+    },
+    StorageBackendRenamed {
+        backend_id: StorageBackendId,
+        display_name: Personal<String>,
+    },
+    /// Where new uploads go: a backend, or (`None`) DocuVault's own store.
+    DefaultStorageBackendChanged {
+        #[serde(default)]
+        backend_id: Option<StorageBackendId>,
+    },
+    StorageBackendDisconnected {
+        backend_id: StorageBackendId,
+        /// How many documents were moved off it first.
+        documents_moved: u64,
     },
 }
 

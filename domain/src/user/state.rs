@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::aggregate::Aggregate;
 use crate::ids::UserId;
 use crate::personal::Personal;
+use crate::storage::StorageBackends;
 
 use super::event::{RevocationReason, UserEvent};
 use super::role::Role;
@@ -72,6 +73,8 @@ pub struct User {
     pub families: BTreeMap<Uuid, RefreshFamily>,
     /// Erased (right to be forgotten): never active again.
     pub erased: bool,
+    /// The cloud storage backends connected, and the default one.
+    pub storage: StorageBackends,
 }
 
 impl User {
@@ -222,6 +225,10 @@ impl Aggregate for User {
                 self.totp = Totp::default();
                 self.families.clear();
             }
+            UserEvent::StorageBackendConnected { .. }
+            | UserEvent::StorageBackendRenamed { .. }
+            | UserEvent::DefaultStorageBackendChanged { .. }
+            | UserEvent::StorageBackendDisconnected { .. } => self.storage.evolve(event),
         }
         self
     }

@@ -140,6 +140,18 @@ impl WebDavBlobStore {
         Ok(())
     }
 
+    /// Checks that objects can be written and removed: makes the root collection, then writes
+    /// and deletes a small probe file in it.
+    pub async fn probe(&self) -> Result<(), BlobError> {
+        let probe = format!(".probe-{}", Uuid::now_v7().simple());
+        self.ensure_parents(&probe).await?;
+        let res = send(self.request(Method::PUT, &probe).body("docuvault probe")).await?;
+        if !res.status().is_success() {
+            return Err(unexpected("PUT", res.status()));
+        }
+        self.delete_path(&probe).await
+    }
+
     /// Whether `path` is an existing resource (`PROPFIND`, `Depth: 0`, no properties asked).
     async fn is_collection(&self, path: &str) -> Result<bool, BlobError> {
         let res = send(

@@ -94,6 +94,11 @@ impl MasterKey {
     fn cipher(&self) -> ChaCha20Poly1305 {
         ChaCha20Poly1305::new(Key::from_slice(&self.0))
     }
+
+    /// The key's bytes, for another cipher of this crate keyed the same way.
+    pub(crate) fn expose(&self) -> &[u8; 32] {
+        &self.0
+    }
 }
 
 impl std::fmt::Debug for MasterKey {

@@ -8,6 +8,7 @@ pub mod documents;
 pub mod erasure;
 pub mod processing;
 pub mod search;
+pub mod storage;
 pub mod topics;
 pub mod users;
 

@@ -211,6 +211,11 @@ position
         }
         // Nothing in the read models depends on these.
         UserEvent::TotpEnrolled { .. } | UserEvent::RecoveryCodeUsed { .. } => {}
+        // Storage backends have a read model of their own (`projections::storage`).
+        UserEvent::StorageBackendConnected { .. }
+        | UserEvent::StorageBackendRenamed { .. }
+        | UserEvent::DefaultStorageBackendChanged { .. }
+        | UserEvent::StorageBackendDisconnected { .. } => {}
     }
     Ok(())
 }

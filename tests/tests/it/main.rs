@@ -50,3 +50,4 @@ mod projections_rebuild;
 mod projections_support;
 mod projections_takeover;
 mod search;
+mod storage_api;

@@ -1,0 +1,218 @@
+//! Storage backend use cases: connect a WebDAV/Nextcloud account (checked first, credentials
+//! stored outside the log before the event is appended), rename, make default, disconnect.
+//!
+//! The account check and the credential vault are ports ([`BackendConnector`],
+//! [`CredentialVault`]), implemented in `infra` (`infra::storage`).
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use domain::ids::{StorageBackendId, UserId};
+use domain::storage::{self, BackendKind, StorageError};
+use domain::user::User;
+
+use crate::context::CommandContext;
+use crate::error::CommandError;
+use crate::executor::execute;
+
+/// A backend's credentials, as the vault keeps them (encrypted) and the adapters use them.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// WebDAV and Nextcloud: HTTP Basic (an app password, for Nextcloud).
+    Basic { username: String, password: String },
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credentials::Basic { username, .. } => f
+                .debug_struct("Basic")
+                .field("username", username)
+                .field("password", &"[redacted]")
+                .finish(),
+        }
+    }
+}
+
+/// A WebDAV account a user asks to connect.
+#[derive(Debug, Clone)]
+pub struct WebDavAccount {
+    /// The collection the user gave (for Nextcloud `…/remote.php/dav/files/USER/`).
+    pub url: String,
+    pub credentials: Credentials,
+}
+
+/// Why an account could not be used. Each is shown to the user with a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectError {
+    #[error("the URL is not valid: {0}")]
+    InvalidUrl(String),
+    /// The outbound policy refuses the URL (scheme, or a non-public address).
+    #[error("this address may not be reached: {0}")]
+    NotAllowed(String),
+    #[error("the server refused the username or password")]
+    AuthFailed,
+    #[error("the server could not be reached")]
+    Unreachable,
+    #[error("the server's TLS certificate could not be verified")]
+    Tls,
+    /// The server answered, but not as a WebDAV server that lets us write should.
+    #[error("the server's answer was not usable: {0}")]
+    Protocol(String),
+}
+
+/// Checks accounts before they are connected.
+#[async_trait]
+pub trait BackendConnector: Send + Sync {
+    /// Checks that `account` can be read and written (a `PROPFIND Depth: 0`, then a write and
+    /// delete probe in a `.docuvault` collection); answers the server's host name.
+    async fn check_webdav(&self, account: &WebDavAccount) -> Result<String, ConnectError>;
+}
+
+/// A failure of the credential vault (the database, or a row that does not decrypt).
+#[derive(Debug, thiserror::Error)]
+#[error("credential vault: {0}")]
+pub struct VaultError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
+
+/// Credentials, encrypted at rest, keyed by user and backend.
+#[async_trait]
+pub trait CredentialVault: Send + Sync {
+    async fn store(
+        &self,
+        user: UserId,
+        backend: StorageBackendId,
+        credentials: &Credentials,
+    ) -> Result<(), VaultError>;
+    async fn load(
+        &self,
+        user: UserId,
+        backend: StorageBackendId,
+    ) -> Result<Option<Credentials>, VaultError>;
+    async fn remove(&self, user: UserId, backend: StorageBackendId) -> Result<(), VaultError>;
+    /// Every row of `user` (erasure); how many there were.
+    async fn remove_user(&self, user: UserId) -> Result<u64, VaultError>;
+}
+
+/// The ports the storage commands use.
+#[derive(Clone)]
+pub struct StorageDeps {
+    pub connector: Arc<dyn BackendConnector>,
+    pub vault: Arc<dyn CredentialVault>,
+}
+
+/// Why a storage command was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StorageCommandError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+}
+
+pub type StorageResult<T> = Result<T, CommandError<StorageCommandError>>;
+
+fn owner(ctx: &CommandContext) -> StorageResult<UserId> {
+    ctx.actor
+        .user_id()
+        .map(UserId)
+        .ok_or(CommandError::Forbidden)
+}
+
+fn vault_failure(e: VaultError) -> CommandError<StorageCommandError> {
+    CommandError::Infra(e.to_string())
+}
+
+/// Connects the caller's WebDAV or Nextcloud account: checks it, stores its credentials, then
+/// appends `StorageBackendConnected`. Nothing is kept when any step fails.
+#[tracing::instrument(skip_all, fields(kind = kind.as_str()))]
+pub async fn connect_webdav(
+    ctx: &CommandContext,
+    deps: &StorageDeps,
+    kind: BackendKind,
+    display_name: &str,
+    account: WebDavAccount,
+) -> StorageResult<(StorageBackendId, Option<u64>)> {
+    let user = owner(ctx)?;
+    let name = storage::display_name(display_name)
+        .map_err(|e| CommandError::Domain(StorageCommandError::Storage(e)))?;
+    let host = deps
+        .connector
+        .check_webdav(&account)
+        .await
+        .map_err(|e| CommandError::Domain(e.into()))?;
+    let backend_id = StorageBackendId::new();
+    deps.vault
+        .store(user, backend_id, &account.credentials)
+        .await
+        .map_err(vault_failure)?;
+    let appended = execute::<User, _, StorageError, _>(ctx, user.0, Some(user.0), |state| {
+        Ok((storage::connect(state, backend_id, kind, &name, &host)?, ()))
+    })
+    .await;
+    match appended {
+        Ok(done) => Ok((backend_id, done.position)),
+        Err(e) => {
+            if let Err(cleanup) = deps.vault.remove(user, backend_id).await {
+                tracing::warn!(error = %cleanup, "removing the credentials of a failed connect");
+            }
+            Err(e.map_domain(StorageCommandError::Storage))
+        }
+    }
+}
+
+/// Renames and/or makes default one of the caller's backends (`default: Some(false)` gives the
+/// default back to DocuVault's own store when it was this one).
+pub async fn patch(
+    ctx: &CommandContext,
+    backend_id: StorageBackendId,
+    display_name: Option<&str>,
+    default: Option<bool>,
+) -> StorageResult<Option<u64>> {
+    let user = owner(ctx)?;
+    execute::<User, _, StorageError, _>(ctx, user.0, Some(user.0), |state| {
+        let mut events = Vec::new();
+        if let Some(name) = display_name {
+            events.extend(storage::rename(state, backend_id, name)?);
+        }
+        match default {
+            Some(true) => events.extend(storage::set_default(state, Some(backend_id))?),
+            Some(false) if state.storage.default == Some(backend_id) => {
+                events.extend(storage::set_default(state, None)?)
+            }
+            _ => {
+                if !state.storage.connected.contains_key(&backend_id) {
+                    return Err(StorageError::NoSuchBackend);
+                }
+            }
+        }
+        Ok((events, ()))
+    })
+    .await
+    .map(|done| done.position)
+    .map_err(|e| e.map_domain(StorageCommandError::Storage))
+}
+
+/// Disconnects one of the caller's backends when no document lives on it (`documents_left`,
+/// from the documents read model), and forgets its credentials.
+pub async fn disconnect(
+    ctx: &CommandContext,
+    deps: &StorageDeps,
+    backend_id: StorageBackendId,
+    documents_left: u64,
+) -> StorageResult<Option<u64>> {
+    let user = owner(ctx)?;
+    let done = execute::<User, _, StorageError, _>(ctx, user.0, Some(user.0), |state| {
+        Ok((
+            storage::disconnect(state, backend_id, documents_left, 0)?,
+            (),
+        ))
+    })
+    .await
+    .map_err(|e| e.map_domain(StorageCommandError::Storage))?;
+    deps.vault
+        .remove(user, backend_id)
+        .await
+        .map_err(vault_failure)?;
+    Ok(done.position)
+}

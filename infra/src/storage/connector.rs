@@ -1,0 +1,168 @@
+//! Checking a WebDAV (or Nextcloud) account before it is connected, and opening a connected
+//! backend's blob store — both through the [`OutboundPolicy`], since the URL is the user's.
+
+use async_trait::async_trait;
+use commands::storage::{BackendConnector, ConnectError, Credentials, WebDavAccount};
+use reqwest::{Method, StatusCode, Url};
+use secrecy::SecretString;
+
+use crate::blob::{WebDavBlobStore, WebDavConfig};
+use crate::outbound::{OutboundError, OutboundPolicy};
+
+/// The collection, below the user's URL, that DocuVault keeps its objects in.
+pub const OBJECTS_COLLECTION: &str = ".docuvault/";
+
+/// [`BackendConnector`] for WebDAV servers, under an outbound policy.
+#[derive(Debug, Clone, Default)]
+pub struct WebDavConnector {
+    policy: OutboundPolicy,
+}
+
+impl WebDavConnector {
+    pub fn new(policy: OutboundPolicy) -> Self {
+        Self { policy }
+    }
+
+    /// The blob store of a backend at `url` with `credentials`: its objects live in
+    /// [`OBJECTS_COLLECTION`] below the URL.
+    pub async fn store(
+        &self,
+        url: &str,
+        credentials: &Credentials,
+    ) -> Result<WebDavBlobStore, ConnectError> {
+        let url = parse(url)?;
+        let client = self.policy.client_for(&url).await.map_err(refused)?;
+        Ok(WebDavBlobStore::with_client(
+            client,
+            config(&url, credentials)?,
+        ))
+    }
+}
+
+/// A user's URL: http(s), with a host, and without credentials, a query or a fragment (the
+/// credentials go in their own fields, never in a URL that could be logged).
+fn parse(raw: &str) -> Result<Url, ConnectError> {
+    let url: Url = raw
+        .trim()
+        .parse()
+        .map_err(|_| ConnectError::InvalidUrl("not a URL".into()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(ConnectError::InvalidUrl(
+            "an http(s) URL with a host".into(),
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ConnectError::InvalidUrl(
+            "put the username and password in their own fields, not in the URL".into(),
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConnectError::InvalidUrl("no query or fragment".into()));
+    }
+    Ok(url)
+}
+
+fn config(url: &Url, credentials: &Credentials) -> Result<WebDavConfig, ConnectError> {
+    let Credentials::Basic { username, password } = credentials;
+    let mut root = url.clone();
+    if !root.path().ends_with('/') {
+        let path = format!("{}/", root.path());
+        root.set_path(&path);
+    }
+    let root = root
+        .join(OBJECTS_COLLECTION)
+        .map_err(|_| ConnectError::InvalidUrl("not a URL".into()))?;
+    Ok(WebDavConfig {
+        root,
+        username: username.clone(),
+        password: SecretString::from(password.clone()),
+    })
+}
+
+fn refused(e: OutboundError) -> ConnectError {
+    match e {
+        OutboundError::InvalidUrl => ConnectError::InvalidUrl("not a URL".into()),
+        OutboundError::Unresolvable => ConnectError::Unreachable,
+        OutboundError::Client(_) => ConnectError::Unreachable,
+        e @ (OutboundError::SchemeNotAllowed | OutboundError::AddressNotAllowed(_)) => {
+            ConnectError::NotAllowed(e.to_string())
+        }
+    }
+}
+
+/// A transport failure as the user is told it: a certificate problem, or an unreachable server.
+fn transport(e: &reqwest::Error) -> ConnectError {
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    while let Some(err) = source {
+        let text = err.to_string().to_ascii_lowercase();
+        if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
+            return ConnectError::Tls;
+        }
+        source = err.source();
+    }
+    ConnectError::Unreachable
+}
+
+#[async_trait]
+impl BackendConnector for WebDavConnector {
+    async fn check_webdav(&self, account: &WebDavAccount) -> Result<String, ConnectError> {
+        let url = parse(&account.url)?;
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let client = self.policy.client_for(&url).await.map_err(refused)?;
+        let Credentials::Basic { username, password } = &account.credentials;
+        let res = client
+            .request(Method::from_bytes(b"PROPFIND").expect("valid"), url.clone())
+            .basic_auth(username, Some(password))
+            .header("Depth", "0")
+            .send()
+            .await
+            .map_err(|e| transport(&e))?;
+        match res.status() {
+            StatusCode::MULTI_STATUS => {}
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                return Err(ConnectError::AuthFailed)
+            }
+            StatusCode::NOT_FOUND => {
+                return Err(ConnectError::Protocol("no such collection".into()))
+            }
+            s if s.is_redirection() => {
+                return Err(ConnectError::Protocol(format!(
+                    "the server redirects ({s}); give the final URL"
+                )))
+            }
+            s => {
+                return Err(ConnectError::Protocol(format!(
+                    "PROPFIND answered {s}; is this a WebDAV URL?"
+                )))
+            }
+        }
+        let store = WebDavBlobStore::with_client(client, config(&url, &account.credentials)?);
+        store
+            .probe()
+            .await
+            .map_err(|e| ConnectError::Protocol(format!("writing a probe file: {e}")))?;
+        Ok(host)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_carry_no_credentials_query_or_other_scheme() {
+        assert!(parse("https://cloud.example.org/remote.php/dav/files/ann/").is_ok());
+        for bad in [
+            "cloud.example.org",
+            "ftp://cloud.example.org/",
+            "https://ann:pw@cloud.example.org/",
+            "https://cloud.example.org/dav?x=1",
+            "https://cloud.example.org/dav#top",
+        ] {
+            assert!(
+                matches!(parse(bad), Err(ConnectError::InvalidUrl(_))),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Cloud storage backends' adapters behind `commands::storage`'s ports: checking an account and
+//! opening its blob store ([`connector`]), and the credential vault ([`vault`]).
+
+pub mod connector;
+pub mod vault;
+
+pub use connector::WebDavConnector;
+pub use vault::{CloudCredsKey, PgCredentialVault};

@@ -1,0 +1,261 @@
+//! `/api/storage-backends` against a real WebDAV server (Apache `mod_dav`): connecting checks
+//! the account before storing anything, the list never carries a credential, the log and the
+//! credentials table never hold the password in the clear, and another user cannot see, change
+//! or remove someone's backend.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::auth_support::{Api, Session};
+use docuvault_tests::webdav;
+
+fn webdav_account(name: &str, password: &str) -> Value {
+    json!({
+        "kind": "webdav",
+        "display_name": name,
+        "url": webdav::server().url(&uuid::Uuid::now_v7().to_string()),
+        "username": webdav::USERNAME,
+        "password": password,
+    })
+}
+
+async fn connect(api: &Api, who: &Session, body: Value) -> crate::auth_support::Reply {
+    api.post("/api/storage-backends", Some(&who.access), body)
+        .await
+}
+
+/// Makes the collection `url` names on the WebDAV server.
+async fn mkcol(url: &str) {
+    let res = reqwest::Client::new()
+        .request(Method::from_bytes(b"MKCOL").unwrap(), url)
+        .basic_auth(webdav::USERNAME, Some(webdav::PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "MKCOL {url}");
+}
+
+#[tokio::test]
+async fn connect_list_rename_default_and_disconnect_a_webdav_account() {
+    let api = Api::spawn().await;
+    let ann = api.user("ann").await;
+    let body = webdav_account("My NAS", webdav::PASSWORD);
+    // The collection does not exist yet: connecting needs it to.
+    let missing = connect(&api, &ann, body.clone()).await;
+    missing.expect_problem(422, "backend_protocol_error");
+    let url = body["url"].as_str().unwrap();
+    mkcol(url).await;
+    let created = connect(&api, &ann, body.clone()).await.expect(201);
+    let b = &created.body;
+    assert_eq!(b["kind"], "webdav");
+    assert_eq!(b["display_name"], "My NAS");
+    assert_eq!(b["endpoint_host"], "127.0.0.1");
+    assert_eq!(b["is_default"], false);
+    assert_eq!(b["status"], "ok");
+    assert_eq!(b["documents_count"], 0);
+    let id = b["id"].as_str().unwrap().to_owned();
+    // The probe left nothing behind but DocuVault's (empty) collection.
+    let dir = webdav::server()
+        .root
+        .join(url.split("/dav/").nth(1).unwrap())
+        .join(".docuvault");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+
+    let list = api
+        .get("/api/storage-backends", Some(&ann.access))
+        .await
+        .expect(200);
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(list.body["items"][0]["id"], id.as_str());
+    let text = list.body.to_string();
+    assert!(!text.contains(webdav::PASSWORD), "{text}");
+    assert!(!text.contains("password"), "{text}");
+
+    let path = format!("/api/storage-backends/{id}");
+    let patched = api
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&ann.access),
+            Some(json!({"display_name": "Home", "is_default": true})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(patched.body["display_name"], "Home");
+    assert_eq!(patched.body["is_default"], true);
+    let back = api
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&ann.access),
+            Some(json!({"is_default": false})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(back.body["is_default"], false);
+
+    // The password is in neither the log nor, in the clear, the credentials table.
+    assert!(!api.log_text().await.contains(webdav::PASSWORD));
+    let sealed: Vec<Vec<u8>> = sqlx::query_scalar("select sealed from cloud_credentials")
+        .fetch_all(&api.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(sealed.len(), 1);
+    assert!(!sealed[0]
+        .windows(webdav::PASSWORD.len())
+        .any(|w| w == webdav::PASSWORD.as_bytes()));
+
+    let types: Vec<String> = api.events().await.into_iter().map(|e| e.1).collect();
+    for t in [
+        "StorageBackendConnected",
+        "StorageBackendRenamed",
+        "DefaultStorageBackendChanged",
+    ] {
+        assert!(types.iter().any(|x| x == t), "{t} in {types:?}");
+    }
+
+    api.call(Method::DELETE, &path, Some(&ann.access), None)
+        .await
+        .expect(204);
+    api.get(&path, Some(&ann.access)).await.expect(404);
+    let count: i64 = sqlx::query_scalar("select count(*) from cloud_credentials")
+        .fetch_one(&api.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 0, "credentials go with the backend");
+    assert!(api
+        .events()
+        .await
+        .iter()
+        .any(|e| e.1 == "StorageBackendDisconnected"));
+}
+
+#[tokio::test]
+async fn a_failed_check_stores_nothing_and_says_why() {
+    let api = Api::spawn().await;
+    let ann = api.user("ann").await;
+    let body = webdav_account("Wrong password", "not-the-password");
+    mkcol(body["url"].as_str().unwrap()).await;
+    connect(&api, &ann, body)
+        .await
+        .expect_problem(422, "backend_auth_failed");
+    // A closed port: nobody listens.
+    let port = infra::pgcluster::free_port().unwrap();
+    let mut unreachable = webdav_account("Nobody", webdav::PASSWORD);
+    unreachable["url"] = json!(format!("http://127.0.0.1:{port}/dav/"));
+    connect(&api, &ann, unreachable)
+        .await
+        .expect_problem(422, "backend_unreachable");
+    // Not allow-listed: a private address, and plain http to a public one.
+    for url in [
+        "https://10.1.2.3/dav/",
+        "http://1.1.1.1/dav/",
+        "https://[::1]/dav/",
+    ] {
+        let mut b = webdav_account("Private", webdav::PASSWORD);
+        b["url"] = json!(url);
+        connect(&api, &ann, b)
+            .await
+            .expect_problem(422, "backend_url_not_allowed");
+    }
+    let mut creds_in_url = webdav_account("In URL", webdav::PASSWORD);
+    creds_in_url["url"] = json!("http://user:pw@127.0.0.1/dav/");
+    connect(&api, &ann, creds_in_url)
+        .await
+        .expect_problem(422, "invalid_url");
+    let mut onedrive = webdav_account("Kind", webdav::PASSWORD);
+    onedrive["kind"] = json!("onedrive");
+    connect(&api, &ann, onedrive)
+        .await
+        .expect_problem(400, "invalid_kind");
+    let mut unnamed = webdav_account("  ", webdav::PASSWORD);
+    unnamed["display_name"] = json!("  ");
+    connect(&api, &ann, unnamed)
+        .await
+        .expect_problem(400, "invalid_display_name");
+
+    let count: i64 = sqlx::query_scalar("select count(*) from cloud_credentials")
+        .fetch_one(&api.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+    assert!(!api
+        .events()
+        .await
+        .iter()
+        .any(|e| e.1.starts_with("StorageBackend")));
+    let list = api
+        .get("/api/storage-backends", Some(&ann.access))
+        .await
+        .expect(200);
+    assert_eq!(list.body["items"], json!([]));
+    assert!(!api.log_text().await.contains("not-the-password"));
+}
+
+#[tokio::test]
+async fn someone_elses_backend_is_not_there() {
+    let api = Api::spawn().await;
+    let ann = api.user("ann").await;
+    let bob = api.user("bob").await;
+    let body = webdav_account("Ann's", webdav::PASSWORD);
+    mkcol(body["url"].as_str().unwrap()).await;
+    let id = connect(&api, &ann, body).await.expect(201).body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/storage-backends/{id}");
+    api.get(&path, Some(&bob.access)).await.expect(404);
+    api.call(
+        Method::PATCH,
+        &path,
+        Some(&bob.access),
+        Some(json!({"display_name": "Mine now"})),
+    )
+    .await
+    .expect(404);
+    api.call(Method::DELETE, &path, Some(&bob.access), None)
+        .await
+        .expect(404);
+    let list = api
+        .get("/api/storage-backends", Some(&bob.access))
+        .await
+        .expect(200);
+    assert_eq!(list.body["items"], json!([]));
+    api.get(&path, Some(&ann.access)).await.expect(200);
+    api.get("/api/storage-backends", None).await.expect(401);
+}
+
+#[tokio::test]
+async fn erasing_the_owner_forgets_the_backends_and_their_credentials() {
+    let api = Api::spawn().await;
+    let admin = api.with_role("root", domain::user::Role::Admin).await;
+    let ann = api.user("ann").await;
+    let body = webdav_account("Ann's", webdav::PASSWORD);
+    mkcol(body["url"].as_str().unwrap()).await;
+    connect(&api, &ann, body).await.expect(201);
+    api.post(
+        &format!("/api/admin/users/{}/erase", ann.id),
+        Some(&admin.access),
+        json!({"reason": "ticket 42"}),
+    )
+    .await
+    .expect(200);
+    let credentials: i64 = sqlx::query_scalar("select count(*) from cloud_credentials")
+        .fetch_one(&api.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(credentials, 0);
+    // The read model follows the log: wait (bounded) for the projection to drop the rows.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let rows: i64 = sqlx::query_scalar("select count(*) from storage_backends")
+            .fetch_one(&api.app.db.pool)
+            .await
+            .unwrap();
+        if rows == 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{rows} rows left");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
