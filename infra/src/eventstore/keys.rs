@@ -158,16 +158,17 @@ impl PgDataKeys {
 
     /// The stored state of a subject: `None` = no row, `Some(None)` = destroyed.
     async fn load(&self, subject: Uuid) -> Result<Option<Option<DataKey>>, KeyError> {
-        let row: Option<(Option<Vec<u8>>,)> =
-            sqlx::query_as("select wrapped_key from data_keys where subject_id = $1")
-                .bind(subject)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(backend)?;
+        let row: Option<Option<Vec<u8>>> = sqlx::query_scalar!(
+            "select wrapped_key from data_keys where subject_id = $1",
+            subject
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
         match row {
             None => Ok(None),
-            Some((None,)) => Ok(Some(None)),
-            Some((Some(wrapped),)) => Ok(Some(Some(self.master.unwrap(subject, &wrapped)?))),
+            Some(None) => Ok(Some(None)),
+            Some(Some(wrapped)) => Ok(Some(Some(self.master.unwrap(subject, &wrapped)?))),
         }
     }
 }
@@ -251,15 +252,16 @@ impl DataKeys for PgDataKeys {
         if missing.is_empty() {
             return Ok(out);
         }
-        let rows: Vec<(Uuid, Option<Vec<u8>>)> = sqlx::query_as(
+        let rows = sqlx::query!(
             "select subject_id, wrapped_key from data_keys where subject_id = any($1)",
+            &missing
         )
-        .bind(&missing)
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        for (subject, wrapped) in rows {
-            let key = match wrapped {
+        for row in rows {
+            let subject = row.subject_id;
+            let key = match row.wrapped_key {
                 Some(w) => Some(self.master.unwrap(subject, &w)?),
                 None => None,
             };

@@ -176,11 +176,14 @@ impl EventStore for PgEventStore {
         let Ok(pos) = i64::try_from(global_position) else {
             return Ok(None);
         };
-        let tx: Option<String> = sqlx::query_scalar(rows::CHECKPOINT_OF_SQL)
-            .bind(pos)
-            .fetch_optional(&self.inner.pool)
-            .await
-            .map_err(rows::backend)?;
+        let tx = sqlx::query_scalar!(
+            "select tx_id::text as \"tx_text!\" from events \
+             where global_position = $1 and tx_id < pg_snapshot_xmin(pg_current_snapshot())",
+            pos
+        )
+        .fetch_optional(&self.inner.pool)
+        .await
+        .map_err(rows::backend)?;
         tx.map(|t| {
             Ok(Checkpoint {
                 tx: rows::parse_tx(&t)?,

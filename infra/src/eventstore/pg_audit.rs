@@ -3,72 +3,33 @@
 //! `audit verify` recomputes. Behind [`EventStore`](domain::ports::EventStore)'s
 //! `head_position`, `read_chain_links` and `sealed_streams`.
 
-use chrono::{DateTime, Utc};
 use domain::ports::{ChainLink, SealedEvent, StoreError};
 use futures::stream::{self, BoxStream, StreamExt};
-use serde_json::Value;
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use super::rows::backend;
 
 /// Events per page of the stream-by-stream walk.
 const PAGE: i64 = 2_000;
 
-/// The walk pages through `(stream_id, stream_version)` with a keyset over the unique index, a
-/// bounded batch at a time, so memory stays flat however large the log is and no long-running
-/// query pins a snapshot.
-const SEALED_PAGE_SQL: &str = "select global_position, stream_id, stream_version, event_id, \
-         event_type, schema_version, recorded_at, data, metadata, hash \
-     from events \
-     where (stream_id, stream_version) > ($1, $2) \
-     order by stream_id, stream_version \
-     limit $3";
-
-const CHAIN_LINKS_SQL: &str = "select e.global_position, e.stream_id, e.stream_version, \
-         e.event_id, e.event_type, e.schema_version, e.recorded_at, e.data, e.metadata, e.hash, \
-         p.hash as prev_hash \
-     from events e \
-     left join events p on p.stream_id = e.stream_id and p.stream_version = e.stream_version - 1 \
-     where e.global_position = any($1) \
-     order by e.global_position";
-
-#[derive(sqlx::FromRow)]
-struct SealedRow {
-    global_position: i64,
-    stream_id: String,
-    stream_version: i64,
-    event_id: Uuid,
-    event_type: String,
-    schema_version: i32,
-    recorded_at: DateTime<Utc>,
-    data: Value,
-    metadata: Value,
-    hash: Vec<u8>,
-}
-
-impl From<SealedRow> for SealedEvent {
-    fn from(r: SealedRow) -> Self {
+/// The [`SealedEvent`] in a row of `events` columns (the record of a compile-checked query).
+/// A macro, not a `From`, because each query's record is a type of its own; it moves the event's
+/// fields out of `$row` and leaves any others (a chain link's `prev_hash`).
+macro_rules! sealed_event {
+    ($row:ident) => {
         SealedEvent {
-            global_position: r.global_position.max(0) as u64,
-            stream_id: r.stream_id,
-            stream_version: r.stream_version.max(0) as u64,
-            event_id: r.event_id,
-            event_type: r.event_type,
-            schema_version: r.schema_version.max(0) as u32,
-            recorded_at: r.recorded_at,
-            data: r.data,
-            metadata: r.metadata,
-            hash: r.hash,
+            global_position: $row.global_position.max(0) as u64,
+            stream_id: $row.stream_id,
+            stream_version: $row.stream_version.max(0) as u64,
+            event_id: $row.event_id,
+            event_type: $row.event_type,
+            schema_version: $row.schema_version.max(0) as u32,
+            recorded_at: $row.recorded_at,
+            data: $row.data,
+            metadata: $row.metadata,
+            hash: $row.hash,
         }
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct LinkRow {
-    #[sqlx(flatten)]
-    event: SealedRow,
-    prev_hash: Option<Vec<u8>>,
+    };
 }
 
 /// The highest global position (0 for an empty log): a primary-key lookup.
@@ -90,16 +51,25 @@ pub(super) async fn chain_links(
         .iter()
         .filter_map(|p| i64::try_from(*p).ok())
         .collect();
-    let rows: Vec<LinkRow> = sqlx::query_as(CHAIN_LINKS_SQL)
-        .bind(&positions)
-        .fetch_all(pool)
-        .await
-        .map_err(backend)?;
+    let rows = sqlx::query!(
+        "select e.global_position, e.stream_id, e.stream_version, \
+             e.event_id, e.event_type, e.schema_version, e.recorded_at, e.data, e.metadata, \
+             e.hash, p.hash as \"prev_hash?\" \
+         from events e \
+         left join events p \
+             on p.stream_id = e.stream_id and p.stream_version = e.stream_version - 1 \
+         where e.global_position = any($1) \
+         order by e.global_position",
+        &positions
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?;
     Ok(rows
         .into_iter()
         .map(|r| ChainLink {
-            event: r.event.into(),
             prev_hash: r.prev_hash,
+            event: sealed_event!(r),
         })
         .collect())
 }
@@ -112,18 +82,27 @@ pub(super) fn sealed_streams(pool: PgPool) -> BoxStream<'static, Result<SealedEv
         let pool = pool.clone();
         async move {
             let (stream_id, version) = after?;
-            let page: Result<Vec<SealedRow>, _> = sqlx::query_as(SEALED_PAGE_SQL)
-                .bind(&stream_id)
-                .bind(version)
-                .bind(PAGE)
-                .fetch_all(&pool)
-                .await;
+            // A keyset over the unique index, a bounded batch at a time, so memory stays flat
+            // however large the log is and no long-running query pins a snapshot.
+            let page = sqlx::query!(
+                "select global_position, stream_id, stream_version, event_id, \
+                     event_type, schema_version, recorded_at, data, metadata, hash \
+                 from events \
+                 where (stream_id, stream_version) > ($1, $2) \
+                 order by stream_id, stream_version \
+                 limit $3",
+                &stream_id,
+                version,
+                PAGE
+            )
+            .fetch_all(&pool)
+            .await;
             match page {
                 Err(e) => Some((vec![Err(backend(e))], None)),
                 Ok(page) => {
                     let last = page.last()?;
                     let next = (last.stream_id.clone(), last.stream_version);
-                    let items = page.into_iter().map(|r| Ok(r.into())).collect();
+                    let items = page.into_iter().map(|r| Ok(sealed_event!(r))).collect();
                     Some((items, Some(next)))
                 }
             }

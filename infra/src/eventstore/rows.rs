@@ -11,57 +11,22 @@ use uuid::Uuid;
 
 use super::decode::{self, StoredEvent};
 
-/// The columns every decoded read selects. The transaction id is converted under its own name:
-/// aliasing the text as `tx_id` would make `order by tx_id` sort the text, not the index column.
-macro_rules! event_columns {
-    () => {
-        "global_position, tx_id::text as tx_text, event_id, stream_id, stream_version, \
-         event_type, schema_version, recorded_at, data, metadata"
+/// `select` of the columns every decoded read, then `$rest` (from `from events` on), as a
+/// compile-checked `query_as!` into `$row` ([`EventRow`], or [`RawEvent`] with `, hash` first in
+/// `$rest`). The transaction id is converted under its own name: aliasing the text as `tx_id`
+/// would make `order by tx_id` sort the text, not the index column.
+macro_rules! select_events {
+    ($row:ident, $rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            $row,
+            "select global_position, tx_id::text as \"tx_text!\", event_id, stream_id, \
+             stream_version, event_type, schema_version, recorded_at, data, metadata"
+                + $rest
+            $(, $arg)*
+        )
     };
 }
 
-/// The never-skip read. An event is only returned once its transaction id is below the xmin of
-/// the reader's snapshot, i.e. once every transaction that could still commit an event ordered
-/// before it has ended; the order is `(tx_id, global_position)`, and both the bound and the
-/// keyset condition are conditions on the `events_tx_position_idx` index.
-pub(super) const READ_ALL_SQL: &str = concat!(
-    "select ",
-    event_columns!(),
-    " from events \
-     where (tx_id, global_position) > ($1::text::xid8, $2) \
-       and tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
-     order by tx_id, global_position \
-     limit $3"
-);
-
-const READ_STREAM_SQL: &str = concat!(
-    "select ",
-    event_columns!(),
-    " from events where stream_id = $1 and stream_version >= $2 order by stream_version"
-);
-
-const READ_BY_IDS_SQL: &str = concat!(
-    "select ",
-    event_columns!(),
-    " from events where event_id = any($1) order by stream_id, stream_version"
-);
-
-const READ_POSITIONS_SQL: &str = concat!(
-    "select ",
-    event_columns!(),
-    " from events where global_position = any($1) order by global_position"
-);
-
-pub(super) const CHECKPOINT_OF_SQL: &str = "select tx_id::text as tx_text from events \
-     where global_position = $1 and tx_id < pg_snapshot_xmin(pg_current_snapshot())";
-
-const READ_RAW_SQL: &str = concat!(
-    "select ",
-    event_columns!(),
-    ", hash from events where global_position > $1 order by global_position limit $2"
-);
-
-#[derive(sqlx::FromRow)]
 pub(super) struct EventRow {
     global_position: i64,
     tx_text: String,
@@ -77,7 +42,7 @@ pub(super) struct EventRow {
 
 /// An event exactly as stored: personal data still sealed, with its chain hash. For the audit
 /// tools and benchmarks; applications read `RecordedEvent`s.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RawEvent {
     pub global_position: i64,
     pub tx_text: String,
@@ -92,6 +57,10 @@ pub struct RawEvent {
     pub hash: Vec<u8>,
 }
 
+/// The never-skip read. An event is only returned once its transaction id is below the xmin of
+/// the reader's snapshot, i.e. once every transaction that could still commit an event ordered
+/// before it has ended; the order is `(tx_id, global_position)`, and both the bound and the
+/// keyset condition are conditions on the `events_tx_position_idx` index.
 pub(super) async fn read_all<'e, E>(
     exec: E,
     keys: &dyn DataKeys,
@@ -101,13 +70,20 @@ pub(super) async fn read_all<'e, E>(
 where
     E: sqlx::PgExecutor<'e>,
 {
-    let rows: Vec<EventRow> = sqlx::query_as(READ_ALL_SQL)
-        .bind(after.tx.to_string())
-        .bind(i64::try_from(after.pos).unwrap_or(i64::MAX))
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(exec)
-        .await
-        .map_err(backend)?;
+    let rows = select_events!(
+        EventRow,
+        " from events \
+         where (tx_id, global_position) > ($1::text::xid8, $2) \
+           and tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
+         order by tx_id, global_position \
+         limit $3",
+        after.tx.to_string(),
+        i64::try_from(after.pos).unwrap_or(i64::MAX),
+        i64::try_from(limit).unwrap_or(i64::MAX)
+    )
+    .fetch_all(exec)
+    .await
+    .map_err(backend)?;
     decode(keys, rows).await
 }
 
@@ -120,12 +96,15 @@ pub(super) async fn read_stream<'e, E>(
 where
     E: sqlx::PgExecutor<'e>,
 {
-    let rows: Vec<EventRow> = sqlx::query_as(READ_STREAM_SQL)
-        .bind(stream.as_str())
-        .bind(i64::try_from(from_version).unwrap_or(i64::MAX))
-        .fetch_all(exec)
-        .await
-        .map_err(backend)?;
+    let rows = select_events!(
+        EventRow,
+        " from events where stream_id = $1 and stream_version >= $2 order by stream_version",
+        stream.as_str(),
+        i64::try_from(from_version).unwrap_or(i64::MAX)
+    )
+    .fetch_all(exec)
+    .await
+    .map_err(backend)?;
     decode(keys, rows).await
 }
 
@@ -134,11 +113,14 @@ pub(super) async fn read_by_ids(
     keys: &dyn DataKeys,
     ids: &[Uuid],
 ) -> Result<Vec<RecordedEvent>, StoreError> {
-    let rows: Vec<EventRow> = sqlx::query_as(READ_BY_IDS_SQL)
-        .bind(ids)
-        .fetch_all(conn)
-        .await
-        .map_err(backend)?;
+    let rows = select_events!(
+        EventRow,
+        " from events where event_id = any($1) order by stream_id, stream_version",
+        ids
+    )
+    .fetch_all(conn)
+    .await
+    .map_err(backend)?;
     decode(keys, rows).await
 }
 
@@ -152,11 +134,14 @@ pub async fn read_positions<'e, E>(
 where
     E: sqlx::PgExecutor<'e>,
 {
-    let rows: Vec<EventRow> = sqlx::query_as(READ_POSITIONS_SQL)
-        .bind(positions)
-        .fetch_all(exec)
-        .await
-        .map_err(backend)?;
+    let rows = select_events!(
+        EventRow,
+        " from events where global_position = any($1) order by global_position",
+        positions
+    )
+    .fetch_all(exec)
+    .await
+    .map_err(backend)?;
     decode(keys, rows).await
 }
 
@@ -164,10 +149,11 @@ pub(super) async fn stream_version(
     conn: &mut PgConnection,
     stream: &StreamId,
 ) -> Result<u64, StoreError> {
-    let v: i64 = sqlx::query_scalar(
-        "select coalesce(max(stream_version), 0)::int8 from events where stream_id = $1",
+    let v = sqlx::query_scalar!(
+        "select coalesce(max(stream_version), 0)::int8 as \"version!\" from events \
+         where stream_id = $1",
+        stream.as_str()
     )
-    .bind(stream.as_str())
     .fetch_one(conn)
     .await
     .map_err(backend)?;
@@ -182,12 +168,15 @@ pub(super) async fn read_raw<'e, E>(
 where
     E: sqlx::PgExecutor<'e>,
 {
-    sqlx::query_as(READ_RAW_SQL)
-        .bind(i64::try_from(after_position).unwrap_or(i64::MAX))
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(exec)
-        .await
-        .map_err(backend)
+    select_events!(
+        RawEvent,
+        ", hash from events where global_position > $1 order by global_position limit $2",
+        i64::try_from(after_position).unwrap_or(i64::MAX),
+        i64::try_from(limit).unwrap_or(i64::MAX)
+    )
+    .fetch_all(exec)
+    .await
+    .map_err(backend)
 }
 
 pub(super) fn parse_tx(text: &str) -> Result<u64, StoreError> {

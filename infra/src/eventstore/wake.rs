@@ -90,11 +90,12 @@ async fn notifier(pool: PgPool, pending: Arc<Notify>, mut alive: watch::Receiver
         }
         // Committed asynchronously: a wake-up need not wait for a WAL flush (a crash losing it
         // costs nothing, subscribers poll), and the connection is free again sooner.
-        if let Err(e) =
-            sqlx::query("select set_config('synchronous_commit', 'off', true), pg_notify($1, '')")
-                .bind(NOTIFY_CHANNEL)
-                .execute(&pool)
-                .await
+        if let Err(e) = sqlx::query!(
+            "select set_config('synchronous_commit', 'off', true), pg_notify($1, '')",
+            NOTIFY_CHANNEL
+        )
+        .fetch_one(&pool)
+        .await
         {
             // Other processes fall back to polling until the next NOTIFY gets through.
             tracing::warn!(error = %e, "event store NOTIFY failed");
