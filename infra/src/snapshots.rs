@@ -16,14 +16,14 @@ impl SnapshotStore for PgSnapshots {
         &self,
         stream: &StreamId,
     ) -> Result<Option<(u64, serde_json::Value)>, FactsError> {
-        let row: Option<(i64, serde_json::Value)> = sqlx::query_as(
+        let row = sqlx::query!(
             "select stream_version, state from aggregate_snapshots where stream_id = $1",
+            stream.as_str()
         )
-        .bind(stream.as_str())
         .fetch_optional(&self.pool)
         .await
         .map_err(|e| FactsError(e.to_string()))?;
-        Ok(row.map(|(v, s)| (v.max(0) as u64, s)))
+        Ok(row.map(|r| (r.stream_version.max(0) as u64, r.state)))
     }
 
     async fn save(

@@ -11,7 +11,6 @@ use chrono::{DateTime, Utc};
 use domain::classifier::ClassifyError;
 use domain::ids::{DocumentId, TopicId, UserId};
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use crate::classify::{ModelStore, NaiveBayes};
 
@@ -40,46 +39,58 @@ fn unavailable(e: sqlx::Error) -> ClassifyError {
     ClassifyError::Unavailable(format!("model store: {e}"))
 }
 
-/// Hand-set documents of one owner (both tables are keyed by document; the owner filter is on
-/// the search read model, which carries it).
-const HAND_SET: &str = "from document_processing p \
-     join search_documents d on d.document_id = p.document_id \
-     where d.owner_id = $1 and p.topics_source in ('accepted', 'overridden')";
+/// `sqlx::query!` on `$select`, the hand-set documents of one owner ($1), and `$tail`: one
+/// literal, so it is compile-checked. Both tables are keyed by document; the owner filter is on
+/// the search read model, which carries it.
+macro_rules! hand_set {
+    ($select:literal, $tail:literal $(, $arg:expr)*) => {
+        sqlx::query!(
+            $select
+                + " from document_processing p \
+                   join search_documents d on d.document_id = p.document_id \
+                   where d.owner_id = $1 and p.topics_source in ('accepted', 'overridden')"
+                + $tail
+            $(, $arg)*
+        )
+    };
+}
 
 #[async_trait]
 impl ModelStore for PgModelStore {
     async fn model(&self, owner: UserId) -> Result<NaiveBayes, ClassifyError> {
-        let fingerprint: Fingerprint =
-            sqlx::query_as(&format!("select count(*), max(p.updated_at) {HAND_SET}"))
-                .bind(owner.as_uuid())
-                .fetch_one(&self.pool)
-                .await
-                .map_err(unavailable)?;
+        let fingerprint: Fingerprint = hand_set!(
+            "select count(*) as \"documents!\", max(p.updated_at) as newest",
+            "",
+            owner.as_uuid()
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map(|r| (r.documents, r.newest))
+        .map_err(unavailable)?;
         if let Some((fp, model)) = self.cache.lock().expect("model cache").get(&owner) {
             if *fp == fingerprint {
                 return Ok(model.clone());
             }
         }
-        let rows: Vec<(Uuid, Option<String>, Option<String>, Vec<Uuid>)> =
-            sqlx::query_as(&format!(
-                "select p.document_id, d.filename, d.body, p.topic_ids {HAND_SET} \
-             order by p.updated_at desc limit $2"
-            ))
-            .bind(owner.as_uuid())
-            .bind(MAX_EXAMPLES)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(unavailable)?;
+        let rows = hand_set!(
+            "select p.document_id, d.filename, d.body, p.topic_ids",
+            " order by p.updated_at desc limit $2",
+            owner.as_uuid(),
+            MAX_EXAMPLES
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?;
         let mut model = NaiveBayes::default();
-        for (document, filename, body, topics) in rows {
+        for row in rows {
             // The same text the classifier sees at prediction time: filename, then body.
             let text = format!(
                 "{}\n{}",
-                filename.unwrap_or_default(),
-                body.unwrap_or_default()
+                row.filename.unwrap_or_default(),
+                row.body.unwrap_or_default()
             );
-            let topics: Vec<TopicId> = topics.into_iter().map(TopicId::from).collect();
-            model.learn(DocumentId::from(document), &text, &topics);
+            let topics: Vec<TopicId> = row.topic_ids.into_iter().map(TopicId::from).collect();
+            model.learn(DocumentId::from(row.document_id), &text, &topics);
         }
         self.cache
             .lock()

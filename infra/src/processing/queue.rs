@@ -86,7 +86,6 @@ pub struct JobQueue {
     config: QueueConfig,
 }
 
-#[derive(sqlx::FromRow)]
 struct Row {
     document_id: uuid::Uuid,
     run: i32,
@@ -124,7 +123,8 @@ impl JobQueue {
     /// ones whose lease expired (their worker died). Rows another worker is claiming right now
     /// are skipped, never waited for.
     pub async fn claim(&self, worker: &str, limit: u32) -> Result<Vec<ClaimedJob>, sqlx::Error> {
-        let rows: Vec<Row> = sqlx::query_as(
+        let rows = sqlx::query_as!(
+            Row,
             "with next as ( \
                  select document_id, run from processing_jobs \
                  where (status = 'pending' and available_at <= now()) \
@@ -138,10 +138,10 @@ impl JobQueue {
                  locked_until = now() + make_interval(secs => $3), updated_at = now() \
              from next where j.document_id = next.document_id and j.run = next.run \
              returning j.document_id, j.run, j.owner_id, j.attempts",
+            limit as i64,
+            worker,
+            self.config.lease.as_secs_f64()
         )
-        .bind(limit as i64)
-        .bind(worker)
-        .bind(self.config.lease.as_secs_f64())
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -193,14 +193,14 @@ impl JobQueue {
 
     /// Open jobs as `(pending, processing)`, across every worker (what `/metrics` exports).
     pub async fn depth(&self) -> Result<(u64, u64), sqlx::Error> {
-        let (pending, processing): (i64, i64) = sqlx::query_as(
-            "select count(*) filter (where status = 'pending'), \
-                    count(*) filter (where status = 'processing') \
-             from processing_jobs where status in ('pending', 'processing')",
+        let depth = sqlx::query!(
+            "select count(*) filter (where status = 'pending') as \"pending!\", \
+                    count(*) filter (where status = 'processing') as \"processing!\" \
+             from processing_jobs where status in ('pending', 'processing')"
         )
         .fetch_one(&self.pool)
         .await?;
-        Ok((pending as u64, processing as u64))
+        Ok((depth.pending as u64, depth.processing as u64))
     }
 
     /// The latest run's status for a document; `None` when it was never enqueued.
@@ -208,14 +208,14 @@ impl JobQueue {
         &self,
         document_id: DocumentId,
     ) -> Result<Option<(JobStatus, u32, DateTime<Utc>)>, sqlx::Error> {
-        let row: Option<(String, i32, DateTime<Utc>)> = sqlx::query_as(
+        let row = sqlx::query!(
             "select status, attempts, updated_at from processing_jobs \
              where document_id = $1 order by run desc limit 1",
+            document_id.as_uuid()
         )
-        .bind(document_id.as_uuid())
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|(s, a, t)| (JobStatus::parse(&s), a as u32, t)))
+        Ok(row.map(|r| (JobStatus::parse(&r.status), r.attempts as u32, r.updated_at)))
     }
 }
 

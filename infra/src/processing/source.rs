@@ -67,7 +67,6 @@ async fn read_text(blobs: &dyn BlobStore, raw_key: &str) -> Result<Option<String
     }
 }
 
-#[derive(sqlx::FromRow)]
 struct TopicRow {
     topic_id: Uuid,
     name: String,
@@ -80,13 +79,14 @@ pub async fn candidate_topics(
     pool: &PgPool,
     owner: UserId,
 ) -> Result<Vec<TopicCandidate>, sqlx::Error> {
-    let rows: Vec<TopicRow> = sqlx::query_as(
-        "select t.topic_id, t.name, t.keywords from topics t \
+    let rows = sqlx::query_as!(
+        TopicRow,
+        "select t.topic_id, t.name as \"name!\", t.keywords from topics t \
          where t.name is not null and (t.owner_id = $1 or (t.owner_id is null and not exists ( \
              select 1 from topics u where u.owner_id = $1 and u.shadows = t.topic_id))) \
          order by lower(t.name), t.topic_id",
+        owner.as_uuid()
     )
-    .bind(owner.as_uuid())
     .fetch_all(pool)
     .await?;
     Ok(rows

@@ -19,39 +19,54 @@ impl PgTopics {
     }
 }
 
-/// Topics `user` ($1) sees: their own and the system topics they have not shadowed.
-const VISIBLE: &str = "(t.owner_id = $1 or (t.owner_id is null and not exists ( \
-     select 1 from topics u where u.owner_id = $1 and u.shadows = t.topic_id)))";
+/// `sqlx::$query!` on `$head`, the condition that topic `t` is one `user` ($1) sees (their own,
+/// or a system topic they have not shadowed), and `$tail`: one literal, so it is compile-checked.
+macro_rules! visible {
+    ($query:ident!($($record:ident,)? $head:literal, $tail:literal $(, $arg:expr)*)) => {
+        sqlx::$query!(
+            $($record,)?
+            $head
+                + "(t.owner_id = $1 or (t.owner_id is null and not exists ( \
+                   select 1 from topics u where u.owner_id = $1 and u.shadows = t.topic_id)))"
+                + $tail
+            $(, $arg)*
+        )
+    };
+}
 
 #[async_trait]
 impl TopicsQuery for PgTopics {
     async fn visible_topics(&self, user: Uuid) -> Result<Vec<TopicRow>, ReadError> {
-        sqlx::query_as(&format!(
-            "select t.* from topics t where {VISIBLE} order by lower(t.name), t.topic_id"
+        visible!(query_as!(
+            TopicRow,
+            "select t.* from topics t where ",
+            " order by lower(t.name), t.topic_id",
+            user
         ))
-        .bind(user)
         .fetch_all(&self.pool)
         .await
         .map_err(super::database)
     }
 
     async fn topic(&self, user: Uuid, id: Uuid) -> Result<Option<TopicRow>, ReadError> {
-        sqlx::query_as(
+        sqlx::query_as!(
+            TopicRow,
             "select t.* from topics t where t.topic_id = $2 and (t.owner_id = $1 or t.owner_id is null)",
+            user,
+            id
         )
-        .bind(user)
-        .bind(id)
         .fetch_optional(&self.pool)
         .await
         .map_err(super::database)
     }
 
     async fn unknown_topics(&self, user: Uuid, ids: &[Uuid]) -> Result<Vec<Uuid>, ReadError> {
-        let known: Vec<Uuid> = sqlx::query_scalar(&format!(
-            "select t.topic_id from topics t where t.topic_id = any($2) and {VISIBLE}"
+        let known: Vec<Uuid> = visible!(query_scalar!(
+            "select t.topic_id from topics t where t.topic_id = any($2) and ",
+            "",
+            user,
+            ids
         ))
-        .bind(user)
-        .bind(ids)
         .fetch_all(&self.pool)
         .await
         .map_err(super::database)?;
