@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::Checkpoint;
-use sqlx::{FromRow, PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool};
 
 use crate::error::RuntimeError;
 
@@ -52,7 +52,7 @@ impl ProjectionState {
 }
 
 /// One row of `projection_checkpoints`.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct CheckpointRow {
     pub name: String,
     pub version: i32,
@@ -79,8 +79,20 @@ impl CheckpointRow {
     }
 }
 
-const COLUMNS: &str = "name, version, tx, pos, state, last_error, leader_id, last_event_at, \
-                       events_per_second, updated_at";
+/// `sqlx::query_as!` into a [`CheckpointRow`] on `$head`, the row's columns, and `$tail`: one
+/// literal, so it is compile-checked.
+macro_rules! checkpoint_row {
+    ($head:literal, $tail:literal $(, $arg:expr)*) => {
+        sqlx::query_as!(
+            CheckpointRow,
+            $head
+                + "name, version, tx, pos, state, last_error, leader_id, last_event_at, \
+                   events_per_second, updated_at"
+                + $tail
+            $(, $arg)*
+        )
+    };
+}
 
 /// A `u64` checkpoint component as stored (bigint). Transaction ids and positions stay far below
 /// 2^63; saturating keeps a corrupt value from wrapping to a negative one.
@@ -106,10 +118,11 @@ pub async fn load(
     conn: &mut PgConnection,
     name: &str,
 ) -> Result<Option<CheckpointRow>, sqlx::Error> {
-    sqlx::query_as::<_, CheckpointRow>(&format!(
-        "select {COLUMNS} from projection_checkpoints where name = $1"
-    ))
-    .bind(name)
+    checkpoint_row!(
+        "select ",
+        " from projection_checkpoints where name = $1",
+        name
+    )
     .fetch_optional(conn)
     .await
 }
@@ -121,22 +134,23 @@ pub(crate) async fn take_over(
     name: &str,
     leader: &str,
 ) -> Result<CheckpointRow, RuntimeError> {
-    sqlx::query_as::<_, CheckpointRow>(&format!(
+    checkpoint_row!(
         "update projection_checkpoints \
          set leader_id = $2, \
              state = case when state = 'halted' then 'halted' else 'running' end, \
              updated_at = now() \
-         where name = $1 returning {COLUMNS}"
-    ))
-    .bind(name)
-    .bind(leader)
+         where name = $1 returning ",
+        "",
+        name,
+        leader
+    )
     .fetch_optional(pool)
     .await?
     .ok_or_else(|| RuntimeError::UnknownProjection(name.to_owned()))
 }
 
 /// What a committed checkpoint move tells the leader.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub(crate) struct Advanced {
     /// `projection_rebuilds.state` of this projection, if any: a pending request is noticed here.
     pub rebuild_state: Option<String>,
@@ -154,7 +168,8 @@ pub(crate) async fn advance(
     rate: f64,
 ) -> Result<Advanced, RuntimeError> {
     // One round trip: the update, the rebuild-request peek and the notification.
-    sqlx::query_as::<_, Advanced>(
+    sqlx::query_as!(
+        Advanced,
         "with moved as ( \
              update projection_checkpoints c \
              set tx = $5, pos = $6, last_event_at = $7, events_per_second = $8, updated_at = now() \
@@ -162,16 +177,16 @@ pub(crate) async fn advance(
              returning c.name, \
                  (select r.state from projection_rebuilds r where r.name = c.name) as rebuild_state) \
          select moved.rebuild_state from moved, pg_notify($9, moved.name)",
+        name,
+        leader,
+        db_u64(from.tx),
+        db_u64(from.pos),
+        db_u64(to.tx),
+        db_u64(to.pos),
+        last_event_at,
+        rate,
+        CHECKPOINT_CHANNEL
     )
-    .bind(name)
-    .bind(leader)
-    .bind(db_u64(from.tx))
-    .bind(db_u64(from.pos))
-    .bind(db_u64(to.tx))
-    .bind(db_u64(to.pos))
-    .bind(last_event_at)
-    .bind(rate)
-    .bind(CHECKPOINT_CHANNEL)
     .fetch_optional(conn)
     .await?
     .ok_or_else(|| RuntimeError::LostLeadership(name.to_owned()))

@@ -167,22 +167,22 @@ impl ConsistencyWaiter {
     }
 
     async fn reached(&self, names: &[String], target: Checkpoint) -> Result<Reached, RuntimeError> {
-        let rows: Vec<(String, i64, i64, String)> = sqlx::query_as(
+        let rows = sqlx::query!(
             "select name, tx, pos, state from projection_checkpoints where name = any($1)",
+            names
         )
-        .bind(names)
         .fetch_all(&self.pool)
         .await?;
         let mut all = rows.len() == names.len();
         let mut least: Option<Checkpoint> = None;
-        for (_, tx, pos, state) in &rows {
+        for row in &rows {
             let cp = Checkpoint {
-                tx: (*tx).max(0) as u64,
-                pos: (*pos).max(0) as u64,
+                tx: row.tx.max(0) as u64,
+                pos: row.pos.max(0) as u64,
             };
             least = Some(least.map_or(cp, |l| l.min(cp)));
             if cp < target {
-                if state == "halted" {
+                if row.state == "halted" {
                     return Ok(Reached::Never);
                 }
                 all = false;

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use domain::ports::{EventStore, StoreError};
 use domain::{Checkpoint, RecordedEvent};
 use serde::Serialize;
-use sqlx::{FromRow, PgPool};
+use sqlx::PgPool;
 use tokio::sync::{mpsc, watch};
 
 use crate::checkpoint::{self, ProjectionState, CHECKPOINT_CHANNEL, CONTROL_CHANNEL};
@@ -82,7 +82,6 @@ pub struct RebuildProgress {
 /// A progress callback (e.g. an indicatif bar in the CLI).
 pub type ProgressFn = Arc<dyn Fn(&RebuildProgress) + Send + Sync>;
 
-#[derive(FromRow)]
 struct ProgressRow {
     name: String,
     state: String,
@@ -115,12 +114,13 @@ impl From<ProgressRow> for RebuildProgress {
 
 /// The last rebuild of `name` (running or finished), if any.
 pub async fn progress(pool: &PgPool, name: &str) -> Result<Option<RebuildProgress>, sqlx::Error> {
-    Ok(sqlx::query_as::<_, ProgressRow>(
+    Ok(sqlx::query_as!(
+        ProgressRow,
         "select name, state, events_done, events_total, events_per_second, eta_seconds, error, \
                 requested_at, started_at, finished_at \
          from projection_rebuilds where name = $1",
+        name
     )
-    .bind(name)
     .fetch_optional(pool)
     .await?
     .map(Into::into))
@@ -332,19 +332,20 @@ impl Tracker<'_> {
         let elapsed = self.started.elapsed().as_secs_f64().max(1e-3);
         let rate = self.done as f64 / elapsed;
         let eta = (rate > 0.0).then(|| self.total.saturating_sub(self.done) as f64 / rate);
-        let row = sqlx::query_as::<_, ProgressRow>(
+        let row = sqlx::query_as!(
+            ProgressRow,
             "update projection_rebuilds set state = $2, events_done = $3, events_total = $4, \
                  events_per_second = $5, eta_seconds = $6, updated_at = now() \
              where name = $1 \
              returning name, state, events_done, events_total, events_per_second, eta_seconds, \
                  error, requested_at, started_at, finished_at",
+            &self.name,
+            state.as_str(),
+            checkpoint::db_u64(self.done),
+            checkpoint::db_u64(self.total),
+            rate,
+            eta
         )
-        .bind(&self.name)
-        .bind(state.as_str())
-        .bind(checkpoint::db_u64(self.done))
-        .bind(checkpoint::db_u64(self.total))
-        .bind(rate)
-        .bind(eta)
         .fetch_one(pool)
         .await?;
         if let Some(cb) = self.on_progress {
@@ -581,16 +582,17 @@ async fn build_and_swap(
     .execute(&mut *tx)
     .await?;
     let elapsed = tracker.started.elapsed().as_secs_f64().max(1e-3);
-    let row = sqlx::query_as::<_, ProgressRow>(
+    let row = sqlx::query_as!(
+        ProgressRow,
         "update projection_rebuilds set state = 'done', events_done = $2, events_total = $2, \
              events_per_second = $3, eta_seconds = 0, finished_at = now(), updated_at = now() \
          where name = $1 \
          returning name, state, events_done, events_total, events_per_second, eta_seconds, \
              error, requested_at, started_at, finished_at",
+        &name,
+        checkpoint::db_u64(tracker.done),
+        tracker.done as f64 / elapsed
     )
-    .bind(&name)
-    .bind(checkpoint::db_u64(tracker.done))
-    .bind(tracker.done as f64 / elapsed)
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query!("select pg_notify($1, $2)", CHECKPOINT_CHANNEL, &name)

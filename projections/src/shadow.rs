@@ -2,7 +2,7 @@
 //! projection's tables, loaded first and indexed after, then swapped into `public` in one
 //! transaction.
 
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool};
 
 use crate::error::RuntimeError;
 
@@ -40,7 +40,7 @@ impl Shadow {
         let mut tx = pool.begin().await?;
         // Catalog functions print names qualified only when they are not on the search path:
         // an empty path makes every printed name qualified, so the rewrite below is exact.
-        sqlx::query("set local search_path = ''")
+        sqlx::query!("set local search_path = ''")
             .execute(&mut *tx)
             .await?;
         sqlx::query(&format!("drop schema if exists {qs} cascade"))
@@ -53,8 +53,7 @@ impl Shadow {
         for table in tables {
             let live = format!("public.{}", quote_ident(table));
             let shadow = format!("{qs}.{}", quote_ident(table));
-            let oid: Option<i64> = sqlx::query_scalar("select to_regclass($1)::oid::int8")
-                .bind(&live)
+            let oid: Option<i64> = sqlx::query_scalar!("select to_regclass($1)::oid::int8", &live)
                 .fetch_one(&mut *tx)
                 .await?;
             let Some(oid) = oid else {
@@ -62,11 +61,12 @@ impl Shadow {
                     "projection {projection} lists table {table}, which does not exist in public"
                 )));
             };
-            let foreign_keys: i64 = sqlx::query_scalar(
-                "select count(*) from pg_catalog.pg_constraint \
+            // `$1::oid` is bound as the int8 it is here (`as i64`) and cast by the server.
+            let foreign_keys: i64 = sqlx::query_scalar!(
+                "select count(*) as \"n!\" from pg_catalog.pg_constraint \
                  where contype = 'f' and (conrelid = $1::oid or confrelid = $1::oid)",
+                oid as i64
             )
-            .bind(oid)
             .fetch_one(&mut *tx)
             .await?;
             if foreign_keys > 0 {
@@ -82,10 +82,10 @@ impl Shadow {
             .await?;
             // `like` copies no storage parameters: a projection may depend on them (the search
             // table keeps its rows and their tsvectors inline with `toast_tuple_target`).
-            let options: Option<Vec<String>> = sqlx::query_scalar(
+            let options: Option<Vec<String>> = sqlx::query_scalar!(
                 "select reloptions from pg_catalog.pg_class where oid = $1::oid",
+                oid as i64
             )
-            .bind(oid)
             .fetch_one(&mut *tx)
             .await?;
             if let Some(options) = options.filter(|o| !o.is_empty()) {
@@ -98,47 +98,45 @@ impl Shadow {
             }
             // Primary key and unique constraints now (ON CONFLICT needs them); exclusion
             // constraints are indexes too: after the load.
-            let constraints = sqlx::query(
-                "select conname::text as name, contype::text as kind, \
-                        pg_catalog.pg_get_constraintdef(oid) as def \
+            let constraints = sqlx::query!(
+                "select conname::text as \"name!\", contype::text as \"kind!\", \
+                        pg_catalog.pg_get_constraintdef(oid) as \"def!\" \
                  from pg_catalog.pg_constraint \
                  where conrelid = $1::oid and contype in ('p', 'u', 'x') order by conname",
+                oid as i64
             )
-            .bind(oid)
             .fetch_all(&mut *tx)
             .await?;
             for c in constraints {
-                let name: String = c.get("name");
-                let kind: String = c.get("kind");
-                let def: String = c.get("def");
                 let ddl = format!(
-                    "alter table {shadow} add constraint {} {def}",
-                    quote_ident(&name)
+                    "alter table {shadow} add constraint {} {}",
+                    quote_ident(&c.name),
+                    c.def
                 );
-                if kind == "x" {
+                if c.kind == "x" {
                     deferred.push(ddl);
                 } else {
                     sqlx::query(&ddl).execute(&mut *tx).await?;
                 }
             }
             // Indexes that back no constraint: unique ones now, the rest after the load.
-            let printed_live: String = sqlx::query_scalar("select $1::oid::regclass::text")
-                .bind(oid)
-                .fetch_one(&mut *tx)
-                .await?;
-            let indexes = sqlx::query(
-                "select pg_catalog.pg_get_indexdef(i.indexrelid) as def, i.indisunique as is_unique \
+            let printed_live: String =
+                sqlx::query_scalar!("select $1::oid::regclass::text as \"name!\"", oid as i64)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let indexes = sqlx::query!(
+                "select pg_catalog.pg_get_indexdef(i.indexrelid) as \"def!\", \
+                        i.indisunique as is_unique \
                  from pg_catalog.pg_index i \
                  where i.indrelid = $1::oid \
                    and not exists (select 1 from pg_catalog.pg_constraint c where c.conindid = i.indexrelid) \
                  order by i.indexrelid",
+                oid as i64
             )
-            .bind(oid)
             .fetch_all(&mut *tx)
             .await?;
             for ix in indexes {
-                let def: String = ix.get("def");
-                let is_unique: bool = ix.get("is_unique");
+                let (def, is_unique) = (ix.def, ix.is_unique);
                 let needle = format!(" ON {printed_live} USING ");
                 if !def.contains(&needle) {
                     return Err(RuntimeError::Invalid(format!(
@@ -153,19 +151,18 @@ impl Shadow {
                 }
             }
             // Privileges are not part of `like`: grant what the live table grants.
-            let grants = sqlx::query(
+            let grants = sqlx::query!(
                 "select case when a.grantee = 0 then 'public' \
-                             else pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) end as grantee, \
-                        a.privilege_type as privilege \
+                             else pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) end as \"grantee!\", \
+                        a.privilege_type as \"privilege!\" \
                  from pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a \
                  where c.oid = $1::oid",
+                oid as i64
             )
-            .bind(oid)
             .fetch_all(&mut *tx)
             .await?;
             for g in grants {
-                let grantee: String = g.get("grantee");
-                let privilege: String = g.get("privilege");
+                let (grantee, privilege) = (g.grantee, g.privilege);
                 sqlx::query(&format!("grant {privilege} on {shadow} to {grantee}"))
                     .execute(&mut *tx)
                     .await?;

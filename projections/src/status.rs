@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use domain::Checkpoint;
 use serde::Serialize;
-use sqlx::{FromRow, PgPool};
+use sqlx::PgPool;
 
 use crate::checkpoint::ProjectionState;
 use crate::error::RuntimeError;
@@ -36,7 +36,6 @@ pub struct ProjectionStatus {
     pub rebuild: Option<RebuildProgress>,
 }
 
-#[derive(FromRow)]
 struct StatusRow {
     name: String,
     version: i32,
@@ -64,16 +63,17 @@ pub async fn head_position(pool: &PgPool) -> Result<u64, sqlx::Error> {
 
 /// Every known projection, by name.
 pub async fn status(pool: &PgPool) -> Result<Vec<ProjectionStatus>, RuntimeError> {
-    let rows = sqlx::query_as::<_, StatusRow>(
+    let rows = sqlx::query_as!(
+        StatusRow,
         "select c.name, c.version, c.tx, c.pos, c.state, c.last_error, c.leader_id, \
                 c.last_event_at, c.events_per_second, c.updated_at, \
-                greatest(h.head - c.pos, 0) as lag_events, \
+                greatest(h.head - c.pos, 0) as \"lag_events!\", \
                 coalesce(extract(epoch from now() - ( \
                     select e.recorded_at from events e where e.global_position > c.pos \
-                    order by e.global_position limit 1))::float8, 0) as lag_seconds \
+                    order by e.global_position limit 1))::float8, 0) as \"lag_seconds!\" \
          from projection_checkpoints c \
          cross join (select coalesce(max(global_position), 0) as head from events) h \
-         order by c.name",
+         order by c.name"
     )
     .fetch_all(pool)
     .await?;
