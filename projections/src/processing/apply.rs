@@ -75,86 +75,84 @@ impl Projection for ProcessingProjection {
                     chars,
                     truncated,
                     ..
-                } => sqlx::query(
+                } => sqlx::query!(
                     "update document_processing set extraction = $2, text_object = $3, \
                          text_chars = $4, text_truncated = $5, updated_at = $6 \
                      where document_id = $1",
-                )
-                .bind(doc)
-                .bind(kind(*k))
-                .bind(text_object.clone())
-                .bind(*chars as i64)
-                .bind(*truncated)
-                .bind(event.recorded_at),
+                    doc,
+                    kind(*k),
+                    text_object.clone(),
+                    *chars as i64,
+                    *truncated,
+                    event.recorded_at
+                ),
                 ProcessingEvent::TopicsSuggested {
                     provider,
                     model,
                     fell_back,
                     suggestions,
                     ..
-                } => sqlx::query(
+                } => sqlx::query!(
                     "update document_processing set provider = $2, model = $3, fell_back = $4, \
                          suggested = $5, updated_at = $6 where document_id = $1",
-                )
-                .bind(doc)
-                .bind(provider.clone())
-                .bind(model.clone())
-                .bind(*fell_back)
-                .bind(
-                    suggestions
+                    doc,
+                    provider.clone(),
+                    model.clone(),
+                    *fell_back,
+                    &suggestions
                         .iter()
                         .map(|s| s.topic_id.as_uuid())
                         .collect::<Vec<_>>(),
-                )
-                .bind(event.recorded_at),
-                ProcessingEvent::DocumentClassified { run, topic_ids } => sqlx::query(
+                    event.recorded_at
+                ),
+                ProcessingEvent::DocumentClassified { run, topic_ids } => sqlx::query!(
                     "update document_processing set run = $2, status = 'ready', topic_ids = $3, \
                          topics_source = coalesce(topics_source, 'auto'), updated_at = $4 \
                      where document_id = $1",
-                )
-                .bind(doc)
-                .bind(*run as i32)
-                .bind(ids(topic_ids))
-                .bind(event.recorded_at),
+                    doc,
+                    *run as i32,
+                    &ids(topic_ids),
+                    event.recorded_at
+                ),
                 ProcessingEvent::ProcessingFailed {
                     run,
                     attempt,
                     code,
                     permanent,
-                } => sqlx::query(
+                } => sqlx::query!(
                     "update document_processing set run = $2, failed_attempts = $3, \
                          last_error = $4, \
                          status = case when $5 then 'error' else status end, updated_at = $6 \
                      where document_id = $1",
-                )
-                .bind(doc)
-                .bind(*run as i32)
-                .bind(*attempt as i32)
-                .bind(code.clone())
-                .bind(*permanent)
-                .bind(event.recorded_at),
-                ProcessingEvent::TopicsAccepted { topic_ids } => sqlx::query(
+                    doc,
+                    *run as i32,
+                    *attempt as i32,
+                    code.clone(),
+                    *permanent,
+                    event.recorded_at
+                ),
+                ProcessingEvent::TopicsAccepted { topic_ids } => sqlx::query!(
                     "update document_processing set topic_ids = $2, topics_source = 'accepted', \
                          updated_at = $3 where document_id = $1",
-                )
-                .bind(doc)
-                .bind(ids(topic_ids))
-                .bind(event.recorded_at),
-                ProcessingEvent::TopicsOverridden { topic_ids, .. } => sqlx::query(
+                    doc,
+                    &ids(topic_ids),
+                    event.recorded_at
+                ),
+                ProcessingEvent::TopicsOverridden { topic_ids, .. } => sqlx::query!(
                     "update document_processing set topic_ids = $2, \
                          topics_source = 'overridden', updated_at = $3 where document_id = $1",
-                )
-                .bind(doc)
-                .bind(ids(topic_ids))
-                .bind(event.recorded_at),
-                ProcessingEvent::ReclassificationRequested { run } => sqlx::query(
+                    doc,
+                    &ids(topic_ids),
+                    event.recorded_at
+                ),
+                ProcessingEvent::ReclassificationRequested { run } => sqlx::query!(
                     "update document_processing set run = $2, status = 'pending', \
                          failed_attempts = 0, last_error = null, topics_source = null, \
                          updated_at = $3 where document_id = $1",
-                )
-                .bind(doc)
-                .bind(*run as i32)
-                .bind(event.recorded_at),
+                    doc,
+                    *run as i32,
+                    event.recorded_at
+                ),
             };
             q.execute(&mut *conn).await?;
         }

@@ -71,6 +71,22 @@ impl Projection for Users {
     }
 }
 
+/// `update users set $assignment` plus the position bookkeeping, as one compile-checked literal.
+macro_rules! set_user {
+    ($conn:expr, $user_id:expr, $position:expr, $assignment:literal) => {
+        sqlx::query!(
+            "update users set "
+                + $assignment
+                + ", last_position = greatest(last_position, $2) where id = $1",
+            $user_id,
+            $position
+        )
+        .execute(&mut *$conn)
+        .await
+        .map(drop)
+    };
+}
+
 async fn apply_user(conn: &mut PgConnection, e: &RecordedEvent) -> Result<(), ProjectionError> {
     let user_id = e
         .stream_id
@@ -105,11 +121,9 @@ position
         UserEvent::LoginFailed { reason } => {
             login(conn, e, Some(user_id), false, Some(reason), None).await?;
         }
-        UserEvent::TotpEnabled { .. } => {
-            set_user(conn, user_id, position, "totp_enabled = true").await?
-        }
+        UserEvent::TotpEnabled { .. } => set_user!(conn, user_id, position, "totp_enabled = true")?,
         UserEvent::TotpDisabled { .. } => {
-            set_user(conn, user_id, position, "totp_enabled = false").await?
+            set_user!(conn, user_id, position, "totp_enabled = false")?
         }
         ref ev @ (UserEvent::PasswordChanged { not_before, .. }
         | UserEvent::UserDeactivated { not_before }
@@ -127,9 +141,7 @@ position
             .execute(&mut *conn)
             .await?;
         }
-        UserEvent::UserReactivated {} => {
-            set_user(conn, user_id, position, "is_active = true").await?
-        }
+        UserEvent::UserReactivated {} => set_user!(conn, user_id, position, "is_active = true")?,
         UserEvent::RoleChanged { to, .. } => {
             sqlx::query!(
 "update users set role = $2, last_position = greatest(last_position, $3) where id = $1",
@@ -217,23 +229,6 @@ position
         | UserEvent::DefaultStorageBackendChanged { .. }
         | UserEvent::StorageBackendDisconnected { .. } => {}
     }
-    Ok(())
-}
-
-/// `update users set <assignment>` plus the position bookkeeping. `assignment` is a constant.
-async fn set_user(
-    conn: &mut PgConnection,
-    user_id: Uuid,
-    position: i64,
-    assignment: &'static str,
-) -> Result<(), ProjectionError> {
-    sqlx::query(&format!(
-        "update users set {assignment}, last_position = greatest(last_position, $2) where id = $1"
-    ))
-    .bind(user_id)
-    .bind(position)
-    .execute(&mut *conn)
-    .await?;
     Ok(())
 }
 
