@@ -16,81 +16,38 @@ use super::canonical::{self, CanonicalFields};
 use super::crypto::{self, Location};
 use super::rows::{self, backend};
 
-/// The head of the stream named by `$stream` as `(version, hash)`, `(0, 32 zero bytes)` when it
-/// has no events yet.
-macro_rules! head_sql {
-    ($stream:literal) => {
-        concat!(
-            r#"(
+/// A compile-checked `sqlx::$query!` (`query!`, or `query_as!` with `$record`) on one literal:
+/// `$before`, the head of the stream named by `$stream` as `(version, hash)` (`(0, 32 zero bytes)`
+/// when it has no events yet), then `$after`. The append statements read the head this way.
+macro_rules! with_head {
+    ($query:ident!($($record:ident,)? $before:literal, $stream:literal, $after:literal $(, $arg:expr)* $(,)?)) => {
+        sqlx::$query!(
+            $($record,)?
+            $before
+                + r#"(
     select coalesce(l.stream_version, 0) as version,
            coalesce(l.hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea) as hash
     from (select) as one
     left join lateral (
         select stream_version, hash from events
-        where stream_id = "#,
-            $stream,
-            r#"
+        where stream_id = "#
+                + $stream
+                + r#"
         order by stream_version desc
         limit 1
     ) as l on true
 )"#
+                + $after
+            $(, $arg)*
         )
     };
 }
-pub(super) use head_sql;
-
-/// One statement, so an append costs one round trip and runs as its own transaction (or inside
-/// the caller's). It reads the stream head, checks the expected version (`$2` is null for `Any`,
-/// 0 for `NoStream`), numbers the events after the head and chains their hashes in a recursive
-/// CTE: `hash = sha256(prev_hash || '[' || version || tail)`, the tail (the rest of the canonical
-/// bytes) coming from the client. A version mismatch inserts nothing and returns no rows. Two
-/// concurrent appends that read the same head collide on `events_stream_version_key` (23505),
-/// which is what makes the head read safe without locking.
-pub(super) const APPEND_BATCH_SQL: &str = concat!(
-    "with recursive head as ",
-    head_sql!("$1"),
-    r#",
-chain as (
-    select 0::int8 as n, version, hash from head
-    where $2::int8 is null or version = $2::int8
-    union all
-    select c.n + 1, c.version + 1,
-           sha256(c.hash || convert_to('[' || (c.version + 1)::text, 'UTF8') || ($9::bytea[])[c.n + 1])
-    from chain as c
-    where c.n < cardinality($9::bytea[])
-)
-insert into events (event_id, stream_id, stream_version, event_type, schema_version,
-                    recorded_at, data, metadata, hash)
-select i.event_id, $1, c.version, i.event_type, i.schema_version,
-       i.recorded_at, i.data, i.metadata, c.hash
-from unnest($3::uuid[], $4::text[], $5::int4[], $6::timestamptz[], $7::jsonb[], $8::jsonb[])
-         with ordinality as i(event_id, event_type, schema_version, recorded_at, data, metadata, n)
-join chain as c on c.n = i.n
-order by i.n
-returning global_position, stream_version
-"#
-);
-
-/// [`APPEND_BATCH_SQL`] for the common one-event append, with scalar parameters: no recursion,
-/// no `unnest`, measurably cheaper for the server.
-pub(super) const APPEND_ONE_SQL: &str = concat!(
-    r#"
-insert into events (event_id, stream_id, stream_version, event_type, schema_version,
-                    recorded_at, data, metadata, hash)
-select $3, $1, h.version + 1, $4, $5, $6, $7, $8,
-       sha256(h.hash || convert_to('[' || (h.version + 1)::text, 'UTF8') || $9)
-from "#,
-    head_sql!("$1"),
-    r#" as h
-where $2::int8 is null or h.version = $2::int8
-returning global_position, stream_version
-"#
-);
+pub(super) use with_head;
 
 const STREAM_VERSION_KEY: &str = "events_stream_version_key";
 const EVENT_ID_KEY: &str = "events_event_id_key";
 
-/// A batch ready for [`APPEND_BATCH_SQL`] / [`APPEND_ONE_SQL`]: personal data sealed, timestamps at the column's precision,
+/// A batch ready for the append statements ([`attempt`]): personal data sealed, timestamps at the column's precision,
 /// canonical tails computed. One entry per event in each vector.
 ///
 /// Shared by both stores: the KurrentDB store reads the same sealed values and tails.
@@ -213,6 +170,12 @@ fn crypto_error(e: crypto::CryptoError) -> StoreError {
     StoreError::Crypto(e.to_string())
 }
 
+/// A row the append statements return: where an event went.
+struct Appended {
+    global_position: i64,
+    stream_version: i64,
+}
+
 /// What one execution of the append statement did.
 pub(super) enum Attempt {
     Appended(AppendOutcome),
@@ -240,40 +203,102 @@ pub(super) async fn attempt<'e, E>(
 where
     E: sqlx::PgExecutor<'e>,
 {
-    let query = if p.ids.len() == 1 {
-        sqlx::query_as(APPEND_ONE_SQL)
-            .bind(p.stream.as_str())
-            .bind(expected_param(expected))
-            .bind(p.ids[0])
-            .bind(&p.types[0])
-            .bind(p.schema_versions[0])
-            .bind(p.recorded_at[0])
-            .bind(&p.data[0])
-            .bind(&p.metadata[0])
-            .bind(&p.tails[0])
+    let result = if p.ids.len() == 1 {
+        // The common one-event append, with scalar parameters: no recursion, no `unnest`,
+        // measurably cheaper for the server than the batch statement below.
+        with_head!(query_as!(
+            Appended,
+            r#"
+insert into events (event_id, stream_id, stream_version, event_type, schema_version,
+                    recorded_at, data, metadata, hash)
+select $3, $1, h.version + 1, $4, $5, $6, $7, $8,
+       sha256(h.hash || convert_to('[' || (h.version + 1)::text, 'UTF8') || $9)
+from "#,
+            "$1",
+            r#" as h
+where $2::int8 is null or h.version = $2::int8
+returning global_position, stream_version
+"#,
+            p.stream.as_str(),
+            expected_param(expected),
+            p.ids[0],
+            &p.types[0],
+            p.schema_versions[0],
+            p.recorded_at[0],
+            &p.data[0],
+            &p.metadata[0],
+            &p.tails[0]
+        ))
+        .fetch_all(exec)
+        .await
     } else {
-        sqlx::query_as(APPEND_BATCH_SQL)
-            .bind(p.stream.as_str())
-            .bind(expected_param(expected))
-            .bind(&p.ids)
-            .bind(&p.types)
-            .bind(&p.schema_versions)
-            .bind(&p.recorded_at)
-            .bind(&p.data)
-            .bind(&p.metadata)
-            .bind(&p.tails)
+        // One statement, so an append costs one round trip and runs as its own transaction (or
+        // inside the caller's). It reads the stream head, checks the expected version (`$2` is
+        // null for `Any`, 0 for `NoStream`), numbers the events after the head and chains their
+        // hashes in a recursive CTE: `hash = sha256(prev_hash || '[' || version || tail)`, the
+        // tail (the rest of the canonical bytes) coming from the client. A version mismatch
+        // inserts nothing and returns no rows. Two concurrent appends that read the same head
+        // collide on `events_stream_version_key` (23505), which is what makes the head read safe
+        // without locking.
+        with_head!(query_as!(
+            Appended,
+            "with recursive head as ",
+            "$1",
+            r#",
+chain as (
+    select 0::int8 as n, version, hash from head
+    where $2::int8 is null or version = $2::int8
+    union all
+    select c.n + 1, c.version + 1,
+           sha256(c.hash || convert_to('[' || (c.version + 1)::text, 'UTF8') || ($9::bytea[])[c.n + 1])
+    from chain as c
+    where c.n < cardinality($9::bytea[])
+)
+insert into events (event_id, stream_id, stream_version, event_type, schema_version,
+                    recorded_at, data, metadata, hash)
+select i.event_id, $1, c.version, i.event_type, i.schema_version,
+       i.recorded_at, i.data, i.metadata, c.hash
+from unnest($3::uuid[], $4::text[], $5::int4[], $6::timestamptz[], $7::jsonb[], $8::jsonb[])
+         with ordinality as i(event_id, event_type, schema_version, recorded_at, data, metadata, n)
+join chain as c on c.n = i.n
+order by i.n
+returning global_position, stream_version
+"#,
+            p.stream.as_str(),
+            expected_param(expected),
+            &p.ids,
+            &p.types,
+            &p.schema_versions,
+            &p.recorded_at,
+            &p.data,
+            &p.metadata,
+            &p.tails
+        ))
+        .fetch_all(exec)
+        .await
     };
-    let result: Result<Vec<(i64, i64)>, sqlx::Error> = query.fetch_all(exec).await;
     match result {
         Ok(rows) if rows.is_empty() => Ok(Attempt::ExpectedMismatch),
         Ok(rows) => {
-            let first_position = rows.iter().map(|r| r.0).min().unwrap_or_default() as u64;
-            let last_position = rows.iter().map(|r| r.0).max().unwrap_or_default() as u64;
-            let stream_version = rows.iter().map(|r| r.1).max().unwrap_or_default() as u64;
+            let first_position = rows
+                .iter()
+                .map(|r| r.global_position)
+                .min()
+                .unwrap_or_default();
+            let last_position = rows
+                .iter()
+                .map(|r| r.global_position)
+                .max()
+                .unwrap_or_default();
+            let stream_version = rows
+                .iter()
+                .map(|r| r.stream_version)
+                .max()
+                .unwrap_or_default();
             Ok(Attempt::Appended(AppendOutcome {
-                stream_version,
-                first_position,
-                last_position,
+                stream_version: stream_version as u64,
+                first_position: first_position as u64,
+                last_position: last_position as u64,
             }))
         }
         Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("23505") => {

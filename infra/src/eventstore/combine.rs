@@ -29,33 +29,7 @@ use domain::ports::AppendOutcome;
 use sqlx::PgPool;
 use tokio::sync::{oneshot, Semaphore};
 
-use super::append::{self, head_sql, Attempt, Prepared};
-
-/// One event per request, each for its own stream: `$1` streams, `$2` expected versions (null for
-/// `Any`), then the event columns as in the one-event statement. Every row reads its own stream's
-/// head (distinct streams, so no row depends on another's insert). A row whose expected version
-/// does not match, or that collides with a stored or concurrently inserted event, is left out of
-/// the result and nothing else is affected.
-const APPEND_MANY_SQL: &str = concat!(
-    r#"
-insert into events (event_id, stream_id, stream_version, event_type, schema_version,
-                    recorded_at, data, metadata, hash)
-select e.event_id, e.stream_id, h.version + 1, e.event_type, e.schema_version,
-       e.recorded_at, e.data, e.metadata,
-       sha256(h.hash || convert_to('[' || (h.version + 1)::text, 'UTF8') || e.tail)
-from unnest($1::text[], $2::int8[], $3::uuid[], $4::text[], $5::int4[], $6::timestamptz[],
-            $7::jsonb[], $8::jsonb[], $9::bytea[])
-         with ordinality as e(stream_id, expected, event_id, event_type, schema_version,
-                              recorded_at, data, metadata, tail, n)
-cross join lateral "#,
-    head_sql!("e.stream_id"),
-    r#" as h
-where e.expected is null or h.version = e.expected
-order by e.n
-on conflict do nothing
-returning stream_id, stream_version, global_position
-"#
-);
+use super::append::{self, with_head, Attempt, Prepared};
 
 /// `Some` when appended in a round; `None` when the caller must append on its own.
 type Answer = Option<AppendOutcome>;
@@ -173,25 +147,53 @@ async fn run(pool: &PgPool, batch: Vec<Request>) {
         }
         return;
     }
-    let result: Result<Vec<(String, i64, i64)>, sqlx::Error> = sqlx::query_as(APPEND_MANY_SQL)
-        .bind(column(&batch, |p| p.stream.as_str()))
-        .bind(
-            batch
-                .iter()
-                .map(|r| append::expected_param(r.expected))
-                .collect::<Vec<_>>(),
-        )
-        .bind(column(&batch, |p| p.ids[0]))
-        .bind(column(&batch, |p| p.types[0].as_str()))
-        .bind(column(&batch, |p| p.schema_versions[0]))
-        .bind(column(&batch, |p| p.recorded_at[0]))
-        .bind(column(&batch, |p| &p.data[0]))
-        .bind(column(&batch, |p| &p.metadata[0]))
-        .bind(column(&batch, |p| p.tails[0].as_slice()))
-        .fetch_all(pool)
-        .await;
+    // One event per request, each for its own stream: `$1` streams, `$2` expected versions (null for
+    // `Any`), then the event columns as in the one-event statement. Every row reads its own stream's
+    // head (distinct streams, so no row depends on another's insert). A row whose expected version
+    // does not match, or that collides with a stored or concurrently inserted event, is left out of
+    // the result and nothing else is affected.
+    // Some columns pass with an explicit type: the macro's check takes text[] as `&[String]`,
+    // bytea[] as `&[Vec<u8>]` and int8[] as `&[i64]` only, but borrowed elements and nulls bind
+    // as the same arrays (sqlx#280).
+    let result = with_head!(query!(
+        r#"
+insert into events (event_id, stream_id, stream_version, event_type, schema_version,
+                    recorded_at, data, metadata, hash)
+select e.event_id, e.stream_id, h.version + 1, e.event_type, e.schema_version,
+       e.recorded_at, e.data, e.metadata,
+       sha256(h.hash || convert_to('[' || (h.version + 1)::text, 'UTF8') || e.tail)
+from unnest($1::text[], $2::int8[], $3::uuid[], $4::text[], $5::int4[], $6::timestamptz[],
+            $7::jsonb[], $8::jsonb[], $9::bytea[])
+         with ordinality as e(stream_id, expected, event_id, event_type, schema_version,
+                              recorded_at, data, metadata, tail, n)
+cross join lateral "#,
+        "e.stream_id",
+        r#" as h
+where e.expected is null or h.version = e.expected
+order by e.n
+on conflict do nothing
+returning stream_id, stream_version, global_position
+"#,
+        &column(&batch, |p| p.stream.as_str()) as &[&str],
+        &batch
+            .iter()
+            .map(|r| append::expected_param(r.expected))
+            .collect::<Vec<_>>() as &[Option<i64>],
+        &column(&batch, |p| p.ids[0]),
+        &column(&batch, |p| p.types[0].as_str()) as &[&str],
+        &column(&batch, |p| p.schema_versions[0]),
+        &column(&batch, |p| p.recorded_at[0]),
+        &column(&batch, |p| &p.data[0]) as &[&serde_json::Value],
+        &column(&batch, |p| &p.metadata[0]) as &[&serde_json::Value],
+        &column(&batch, |p| p.tails[0].as_slice()) as &[&[u8]]
+    ))
+    .fetch_all(pool)
+    .await;
     let appended: HashMap<String, (i64, i64)> = match result {
-        Ok(rows) => rows.into_iter().map(|(s, v, p)| (s, (v, p))).collect(),
+        Ok(rows) => rows
+            .into_iter()
+            .map(|r| (r.stream_id, (r.stream_version, r.global_position)))
+            .collect(),
         Err(e) => {
             // Each caller appends on its own and meets the error (or not) itself.
             tracing::debug!(error = %e, n = batch.len(), "grouped append failed");
