@@ -12,7 +12,7 @@ const READY_TIMEOUT_MS = 120_000
 /** The SPA under test: this package's build, wherever the binary is started from. */
 const WEB_DIR = fileURLToPath(new URL('../dist/', import.meta.url))
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer()
     srv.once('error', reject)
@@ -42,7 +42,13 @@ export async function launchDocuvault(bin) {
   const url = `http://127.0.0.1:${port}`
   let output = ''
   const child = spawn(bin, ['dev', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir], {
-    env: { ...process.env, DOCUVAULT_WEB_DIR: process.env.DOCUVAULT_WEB_DIR ?? WEB_DIR, DOCUVAULT_LOG: process.env.DOCUVAULT_LOG ?? 'warn' },
+    env: {
+      ...process.env,
+      DOCUVAULT_WEB_DIR: process.env.DOCUVAULT_WEB_DIR ?? WEB_DIR,
+      DOCUVAULT_LOG: process.env.DOCUVAULT_LOG ?? 'warn',
+      // The run's WebDAV server listens on loopback over plain http (webdav.mjs).
+      DOCUVAULT_CLOUD_ALLOWED_HOSTS: process.env.DOCUVAULT_CLOUD_ALLOWED_HOSTS ?? '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stdout.on('data', (d) => (output += d))

@@ -10,7 +10,8 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
-import { launchDocuvault } from './launch.mjs'
+import { freePort, launchDocuvault } from './launch.mjs'
+import { startWebDav, WEBDAV_PASSWORD, WEBDAV_USER } from './webdav.mjs'
 import { totp } from './totp.mjs'
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url))
@@ -48,6 +49,9 @@ if (!baseUrl || !adminEmail || !adminPassword) {
   process.exit(2)
 }
 baseUrl = baseUrl.replace(/\/$/, '')
+// A real WebDAV server for the Storage steps, when this run started the server (which then
+// allows loopback addresses for cloud storage).
+const webdav = launched ? await startWebDav(await freePort()) : null
 
 // ---- tiny test runner: ordered steps, each one counted; the first failure stops the flow ----
 let passed = 0
@@ -176,7 +180,7 @@ const browser = await chromium.launch({
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.once(signal, () => {
     console.log(`\n${signal}: closing the browser${launched ? ' and stopping docuvault dev' : ''}`)
-    Promise.allSettled([browser.close(), launched?.stop()]).finally(() => process.exit(130))
+    Promise.allSettled([browser.close(), launched?.stop(), webdav?.stop()]).finally(() => process.exit(130))
   })
 }
 console.log(`e2e against ${baseUrl}`)
@@ -423,6 +427,35 @@ try {
     await row(a, files[0].name).waitFor()
   })
 
+  if (webdav) {
+    await step('connect a real WebDAV account on the Storage page, make it the default, disconnect it', async () => {
+      await a.getByRole('link', { name: 'Storage' }).click()
+      await a.getByTestId('view-title').filter({ hasText: 'Storage' }).waitFor()
+      const form = a.getByTestId('connect-form')
+      await form.getByLabel('Name', { exact: true }).fill('Home NAS')
+      await form.getByLabel('Folder URL').fill(webdav.url)
+      await form.getByLabel('Username').fill(WEBDAV_USER)
+      await form.getByLabel('Password').fill('not the password')
+      await form.getByRole('button', { name: 'Connect' }).click()
+      const refused = a.getByTestId('connect-error')
+      await refused.waitFor()
+      check((await refused.textContent()).includes('username or password'), `wrong password: ${await refused.textContent()}`)
+      await form.getByLabel('Password').fill(WEBDAV_PASSWORD)
+      await form.getByRole('button', { name: 'Connect' }).click()
+      const backend = a.locator('[data-backend="Home NAS"]')
+      await backend.waitFor()
+      check((await backend.locator('[data-status]').getAttribute('data-status')) === 'ok', 'the account reads as connected')
+      check((await a.content()).indexOf(WEBDAV_PASSWORD) === -1, 'the password is on the page')
+      await backend.getByRole('button', { name: 'Make Home NAS the default' }).click()
+      await backend.getByTestId('default-badge').waitFor()
+      await shot(a, '13c-storage-connected')
+      await backend.getByRole('button', { name: 'Disconnect Home NAS' }).click()
+      await a.getByRole('dialog', { name: 'Disconnect this account?' }).getByRole('button', { name: 'Disconnect' }).click()
+      await backend.waitFor({ state: 'detached' })
+      await a.getByText('No cloud account connected').waitFor()
+    })
+  }
+
   await step('an admin lowers the quota and an upload over it is refused clearly', async () => {
     admin = await newPage(browser)
     await signIn(admin, { ...alice, email: adminEmail, password: adminPassword, handle: '' })
@@ -575,6 +608,7 @@ try {
 } finally {
   await browser.close()
   await launched?.stop()
+  await webdav?.stop()
 }
 
 console.log(`\nscreenshots: ${SHOTS}`)

@@ -34,6 +34,7 @@ export function createAppRouter() {
           { path: 'documents/:folderId?', name: 'documents', component: () => import('./views/DocumentsView.vue'), meta: { title: 'Documents' } },
           { path: 'shared', name: 'shared', component: () => import('./views/SharedView.vue'), meta: { title: 'Shared with me' } },
           { path: 'trash', name: 'trash', component: () => import('./views/TrashView.vue'), meta: { title: 'Trash' } },
+          { path: 'storage', name: 'storage', component: () => import('./views/StorageView.vue'), meta: { title: 'Storage' } },
           { path: 'account', name: 'account', component: () => import('./views/AccountView.vue'), meta: { title: 'Account' } },
           { path: 'admin/users', name: 'admin-users', component: () => import('./views/AdminUsersView.vue'), meta: { roles: ['admin'], title: 'Users' } },
           { path: 'admin/projections', name: 'admin-projections', component: () => import('./views/AdminProjectionsView.vue'), meta: { roles: ['admin'], title: 'Projections' } },

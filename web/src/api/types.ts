@@ -475,3 +475,20 @@ export interface SearchHit {
   /** Among the query's ranked matches; `false` for those after them, newest first. */
   ranked: boolean
 }
+
+/** A cloud storage backend the caller connected (never with a credential). */
+export interface StorageBackend {
+  id: string
+  kind: 'webdav' | 'nextcloud' | 'onedrive' | 'gdrive'
+  display_name: string | null
+  endpoint_host: string | null
+  is_default: boolean
+  status: 'ok' | 'needs_reauth' | 'unreachable'
+  documents_count: number
+  bytes: number
+  created_at: string
+}
+
+export interface StorageBackendList {
+  items: StorageBackend[]
+}
