@@ -11,6 +11,54 @@ use crate::ids::StorageBackendId;
 use crate::personal::Personal;
 use crate::user::{User, UserError, UserEvent};
 
+/// Where a document's bytes are: DocuVault's own store (the configured filesystem or S3 store)
+/// or one of its owner's backends. Stored as `"local"` or the backend's id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Storage {
+    #[default]
+    Local,
+    Backend(StorageBackendId),
+}
+
+impl Storage {
+    /// The stored form of [`Storage::Local`].
+    pub const LOCAL: &'static str = "local";
+
+    pub fn backend(&self) -> Option<StorageBackendId> {
+        match self {
+            Storage::Local => None,
+            Storage::Backend(id) => Some(*id),
+        }
+    }
+}
+
+impl std::fmt::Display for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Storage::Local => f.write_str(Self::LOCAL),
+            Storage::Backend(id) => id.fmt(f),
+        }
+    }
+}
+
+impl Serialize for Storage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Storage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if text == Self::LOCAL {
+            return Ok(Storage::Local);
+        }
+        text.parse()
+            .map(Storage::Backend)
+            .map_err(|_| serde::de::Error::custom("storage is \"local\" or a backend id"))
+    }
+}
+
 /// How many backends one account may connect.
 pub const MAX_BACKENDS: usize = 16;
 /// The longest display name, in characters.

@@ -11,6 +11,7 @@ use domain::folder::FolderTree;
 use domain::ids::{DocumentId, FolderId, UserId};
 use domain::name::{ByteSize, FileName};
 use domain::quota::QuotaError;
+use domain::storage::Storage;
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
 
@@ -70,6 +71,8 @@ pub async fn request_upload(
         sha256: sha.map(hex::encode),
         folder_id: req.folder_id,
         expires_at: deadline,
+        // The bytes go to the store `svc.blobs`: DocuVault's own.
+        storage: Storage::Local,
     };
     let done =
         execute::<Document, _, _, _>(ctx, document_id.as_uuid(), Some(caller.as_uuid()), |s| {
@@ -344,6 +347,8 @@ pub async fn upload_stream_as(
         sha256: head.sha256.map(hex::encode),
         folder_id,
         expires_at: now + chrono_duration(svc.settings.upload_url_lifetime),
+        // Streamed into `svc.blobs`: DocuVault's own store.
+        storage: Storage::Local,
     };
     let requested =
         execute::<Document, _, _, _>(ctx, document_id.as_uuid(), Some(caller.as_uuid()), |s| {

@@ -9,6 +9,7 @@ use super::state::{Access, Document, DocumentData, Status};
 use crate::ids::{DocumentId, FolderId, ShareId, UserId};
 use crate::name::{ByteSize, FileName};
 use crate::personal::Personal;
+use crate::storage::Storage;
 
 /// How many users one document can be shared with.
 pub const MAX_SHARES_PER_DOCUMENT: usize = 100;
@@ -26,6 +27,8 @@ pub struct RequestUpload {
     pub sha256: Option<String>,
     pub folder_id: Option<FolderId>,
     pub expires_at: DateTime<Utc>,
+    /// Where the bytes go: the owner's default backend, or DocuVault's own store.
+    pub storage: Storage,
 }
 
 pub fn request_upload(state: &Document, cmd: RequestUpload) -> Decision {
@@ -41,6 +44,7 @@ pub fn request_upload(state: &Document, cmd: RequestUpload) -> Decision {
         sha256: cmd.sha256,
         folder_id: cmd.folder_id,
         expires_at: cmd.expires_at,
+        storage: cmd.storage,
     }])
 }
 

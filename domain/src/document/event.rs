@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::event::DomainEvent;
 use crate::ids::{DocumentId, FolderId, ShareId, UserId};
 use crate::personal::Personal;
+use crate::storage::Storage;
 
 /// What a recipient may do with a shared document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -55,6 +56,8 @@ pub enum DocumentEvent {
         folder_id: Option<FolderId>,
         /// After this the upload is abandoned: the sweeper expires it and removes the object.
         expires_at: DateTime<Utc>,
+        /// Where the bytes go (schema version 2; version 1 events were all `"local"`).
+        storage: Storage,
     },
     /// The bytes are stored, verified and paid for from the owner's quota.
     DocumentUploaded {
@@ -100,7 +103,30 @@ pub enum DocumentEvent {
     },
 }
 
-impl DomainEvent for DocumentEvent {}
+impl DomainEvent for DocumentEvent {
+    fn schema_version(&self) -> u32 {
+        match self {
+            DocumentEvent::DocumentUploadRequested { .. } => 2,
+            _ => 1,
+        }
+    }
+
+    /// Version 1 of `DocumentUploadRequested` predates cloud storage: its bytes are local.
+    fn upcast(
+        event_type: &str,
+        schema_version: u32,
+        mut data: serde_json::Value,
+    ) -> serde_json::Value {
+        if event_type == "DocumentUploadRequested" && schema_version < 2 {
+            if let Some(fields) = data.as_object_mut() {
+                fields
+                    .entry("storage")
+                    .or_insert_with(|| Storage::LOCAL.into());
+            }
+        }
+        data
+    }
+}
 
 /// The stream category of a document's read audit, `document_reads-<document_id>`: downloads are
 /// recorded apart from the document's own stream, so that reads never contend with changes and

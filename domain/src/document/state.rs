@@ -8,6 +8,7 @@ use super::event::{DocumentEvent, Permission};
 use crate::aggregate::Aggregate;
 use crate::ids::{DocumentId, FolderId, ShareId, UserId};
 use crate::personal::Personal;
+use crate::storage::Storage;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -60,6 +61,8 @@ pub struct DocumentData {
     pub trashed_at: Option<DateTime<Utc>>,
     /// Active shares only: a revoked share is removed.
     pub shares: BTreeMap<ShareId, Share>,
+    /// Where the bytes are.
+    pub storage: Storage,
 }
 
 /// How a user relates to a document.
@@ -118,6 +121,7 @@ impl Aggregate for Document {
             sha256,
             folder_id,
             expires_at,
+            storage,
         } = event
         {
             return Document(Some(DocumentData {
@@ -132,6 +136,7 @@ impl Aggregate for Document {
                 upload_expires_at: *expires_at,
                 trashed_at: None,
                 shares: BTreeMap::new(),
+                storage: *storage,
             }));
         }
         let Some(mut d) = self.0 else {

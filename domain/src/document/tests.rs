@@ -7,6 +7,7 @@ use super::*;
 use crate::ids::{DocumentId, FolderId, ShareId, UserId};
 use crate::name::{ByteSize, FileName};
 use crate::personal::Personal;
+use crate::storage::Storage;
 use crate::testing::given;
 
 fn given_state(events: impl IntoIterator<Item = DocumentEvent>) -> Document {
@@ -43,6 +44,7 @@ fn requested(w: &World) -> DocumentEvent {
         sha256: None,
         folder_id: None,
         expires_at: t0() + Duration::minutes(15),
+        storage: Storage::Local,
     }
 }
 
@@ -74,6 +76,7 @@ fn an_upload_is_requested_once() {
         sha256: None,
         folder_id: None,
         expires_at: t0() + Duration::minutes(15),
+        storage: Storage::Local,
     };
     given::<Document>([])
         .when(|s| decide::request_upload(s, cmd.clone()))

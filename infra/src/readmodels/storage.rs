@@ -23,15 +23,20 @@ impl PgStorageReads {
 impl PgStorageReads {
     /// `owner`'s backends, or only backend `id` of theirs, oldest first.
     async fn rows(&self, owner: Uuid, id: Option<Uuid>) -> Result<Vec<BackendRow>, ReadError> {
-        // No document is stored on a backend yet (uploads still go to DocuVault's own store), so
-        // the counts are zero until the documents read model records where each document is.
+        // Counted from the documents read model (pending uploads and the trash included: their
+        // bytes are on the backend too).
         sqlx::query_as!(
             BackendRow,
             r#"select b.id, b.owner_id, b.kind, b.display_name, b.endpoint_host, b.is_default,
                    coalesce(c.status, 'needs_reauth') as "status!",
-                   0::bigint as "documents_count!", 0::bigint as "bytes!", b.created_at
+                   coalesce(d.documents, 0) as "documents_count!",
+                   coalesce(d.bytes, 0)::bigint as "bytes!", b.created_at
                from storage_backends b
                left join cloud_credentials c on c.user_id = b.owner_id and c.backend_id = b.id
+               left join lateral (
+                   select count(*) as documents, sum(size_bytes) as bytes from documents
+                   where storage_backend_id = b.id and owner_id = b.owner_id
+               ) d on true
                where b.owner_id = $1 and ($2::uuid is null or b.id = $2)
                order by b.created_at, b.id"#,
             owner,

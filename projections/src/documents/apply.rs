@@ -127,24 +127,27 @@ async fn document(
             sha256,
             folder_id,
             expires_at,
+            storage,
             ..
         } => {
             let filename = name(&filename);
             sqlx::query!(
-"insert into documents (id, owner_id, folder_key, filename, filename_key, \
-                 content_type, size_bytes, sha256, state, created_at, updated_at, upload_expires_at) \
-                 values ($1, $2, $3, $4, lower($4), $5, $6, $7, 'pending', $8, $8, $9) \
+                "insert into documents (id, owner_id, folder_key, filename, filename_key, \
+                 content_type, size_bytes, sha256, state, created_at, updated_at, \
+                 upload_expires_at, storage_backend_id) \
+                 values ($1, $2, $3, $4, lower($4), $5, $6, $7, 'pending', $8, $8, $9, $10) \
                  on conflict (id) do nothing",
-id,
-owner_id.as_uuid(),
-folder_key(folder_id),
-filename,
-declared_content_type,
-size_bytes as i64,
-sha256,
-at,
-expires_at
-)
+                id,
+                owner_id.as_uuid(),
+                folder_key(folder_id),
+                filename,
+                declared_content_type,
+                size_bytes as i64,
+                sha256,
+                at,
+                expires_at,
+                storage.backend().map(|b| b.as_uuid())
+            )
             .execute(&mut *conn)
             .await?;
             point_at_original(conn, id).await?;

@@ -51,3 +51,4 @@ mod projections_support;
 mod projections_takeover;
 mod search;
 mod storage_api;
+mod upcast;
