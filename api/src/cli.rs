@@ -141,6 +141,14 @@ pub enum AdminCommand {
         #[arg(long, default_value = "user", value_parser = ["user", "admin", "auditor"])]
         role: String,
     },
+    /// Re-seal every cloud storage credential under a new key, in one transaction; then set
+    /// DOCUVAULT_CLOUD_CREDS_KEY to the new key. Keys are base64 of 32 bytes.
+    RotateCloudKey {
+        #[arg(long, env = "DOCUVAULT_OLD_CLOUD_CREDS_KEY", hide_env_values = true)]
+        old: String,
+        #[arg(long, env = "DOCUVAULT_NEW_CLOUD_CREDS_KEY", hide_env_values = true)]
+        new: String,
+    },
 }
 
 #[cfg(test)]
@@ -176,6 +184,21 @@ mod tests {
         assert!(
             Cli::try_parse_from(["docuvault", "admin", "create-user", "--role", "root"]).is_err()
         );
+        let cli = Cli::try_parse_from([
+            "docuvault",
+            "admin",
+            "rotate-cloud-key",
+            "--old",
+            "b2xk",
+            "--new",
+            "bmV3",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Admin { command: AdminCommand::RotateCloudKey { ref old, ref new } }
+                if old == "b2xk" && new == "bmV3"
+        ));
         let cli = Cli::try_parse_from([
             "docuvault",
             "audit",

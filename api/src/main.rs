@@ -64,6 +64,9 @@ async fn main() -> std::process::ExitCode {
                     role,
                 },
         } => api::run::create_user(cfg, &email, &handle, &password, &role).await,
+        Command::Admin {
+            command: AdminCommand::RotateCloudKey { old, new },
+        } => api::run::rotate_cloud_key(cfg, &old, &new).await,
     };
     match result {
         Ok(code) => code,

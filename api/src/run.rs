@@ -299,6 +299,15 @@ pub async fn audit_verify(cfg: Config) -> Result<ExitCode> {
     })
 }
 
+/// `docuvault admin rotate-cloud-key`.
+pub async fn rotate_cloud_key(cfg: Config, old: &str, new: &str) -> Result<ExitCode> {
+    let resealed = crate::wiring::core::rotate_cloud_key(&cfg, old, new).await?;
+    println!(
+        "re-sealed {resealed} cloud storage credentials; set DOCUVAULT_CLOUD_CREDS_KEY to the new key"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `docuvault admin create-user`.
 pub async fn create_user(
     cfg: Config,

@@ -118,3 +118,18 @@ impl DevDatabase {
         Ok(())
     }
 }
+
+/// Re-seals every cloud storage credential from the `old` key to the `new` one (base64 of 32
+/// bytes each) in one transaction: every row moves, or none does.
+pub async fn rotate_cloud_key(cfg: &Config, old: &str, new: &str) -> Result<u64> {
+    let parse = |which: &str, key: &str| {
+        infra::storage::CloudCredsKey::from_base64(key)
+            .map_err(|_| anyhow::anyhow!("the {which} key must be base64 of exactly 32 bytes"))
+    };
+    let (old, new) = (parse("old", old)?, parse("new", new)?);
+    let pool = connect(cfg).await?;
+    infra::migrate(&pool).await.context("applying migrations")?;
+    infra::storage::PgCredentialVault::rotate(&pool, &old, &new)
+        .await
+        .context("re-sealing the credentials (nothing was changed)")
+}

@@ -259,3 +259,46 @@ async fn erasing_the_owner_forgets_the_backends_and_their_credentials() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn rotating_the_credentials_key_reseals_every_row_or_none() {
+    use commands::storage::{CredentialVault, Credentials};
+    use domain::ids::{StorageBackendId, UserId};
+    use infra::storage::{CloudCredsKey, PgCredentialVault};
+    let db = docuvault_tests::TestDb::new().await;
+    let (old, new) = (CloudCredsKey::generate(), CloudCredsKey::generate());
+    let rows: Vec<(UserId, StorageBackendId)> = (0..3)
+        .map(|_| (UserId::new(), StorageBackendId::new()))
+        .collect();
+    let creds = |i: usize| Credentials::Basic {
+        username: format!("user{i}"),
+        password: format!("password {i}"),
+    };
+    let before = PgCredentialVault::new(db.pool.clone(), old.clone());
+    for (i, (user, backend)) in rows.iter().enumerate() {
+        before.store(*user, *backend, &creds(i)).await.unwrap();
+    }
+    // A wrong "old" key opens nothing: the transaction changes nothing.
+    let wrong = CloudCredsKey::generate();
+    assert!(PgCredentialVault::rotate(&db.pool, &wrong, &new)
+        .await
+        .is_err());
+    assert_eq!(
+        before.load(rows[0].0, rows[0].1).await.unwrap(),
+        Some(creds(0))
+    );
+    assert_eq!(
+        PgCredentialVault::rotate(&db.pool, &old, &new)
+            .await
+            .unwrap(),
+        3
+    );
+    let after = PgCredentialVault::new(db.pool.clone(), new);
+    for (i, (user, backend)) in rows.iter().enumerate() {
+        assert_eq!(after.load(*user, *backend).await.unwrap(), Some(creds(i)));
+        assert!(
+            before.load(*user, *backend).await.is_err(),
+            "the old key opens nothing"
+        );
+    }
+}
