@@ -35,9 +35,10 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// A WebDAV account a user asks to connect.
-#[derive(Debug, Clone)]
-pub struct WebDavAccount {
+/// How to reach a backend and sign in: what a user gives to connect an account, and what the
+/// vault keeps (sealed) for every later use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
     /// The collection the user gave (for Nextcloud `…/remote.php/dav/files/USER/`).
     pub url: String,
     pub credentials: Credentials,
@@ -62,12 +63,32 @@ pub enum ConnectError {
     Protocol(String),
 }
 
-/// Checks accounts before they are connected.
+/// One file or folder in a backend's collection, as its server describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteEntry {
+    /// One path segment, decoded.
+    pub name: String,
+    pub is_folder: bool,
+    pub size_bytes: Option<u64>,
+    pub modified_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub content_type: Option<String>,
+}
+
+/// Checks accounts before they are connected, and lists what they hold.
 #[async_trait]
 pub trait BackendConnector: Send + Sync {
     /// Checks that `account` can be read and written (a `PROPFIND Depth: 0`, then a write and
     /// delete probe in a `.docuvault` collection); answers the server's host name.
-    async fn check_webdav(&self, account: &WebDavAccount) -> Result<String, ConnectError>;
+    async fn check_webdav(&self, account: &Connection) -> Result<String, ConnectError>;
+
+    /// The entries of the collection at `path` (segments below the connection's URL), without
+    /// DocuVault's own `.docuvault` collection. A hostile or broken answer (too large, entries
+    /// outside the collection) is a [`ConnectError::Protocol`].
+    async fn list(
+        &self,
+        connection: &Connection,
+        path: &[String],
+    ) -> Result<Vec<RemoteEntry>, ConnectError>;
 }
 
 /// A failure of the credential vault (the database, or a row that does not decrypt).
@@ -75,20 +96,21 @@ pub trait BackendConnector: Send + Sync {
 #[error("credential vault: {0}")]
 pub struct VaultError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
 
-/// Credentials, encrypted at rest, keyed by user and backend.
+/// Each backend's [`Connection`] (its URL and credentials), encrypted at rest, keyed by user and
+/// backend.
 #[async_trait]
 pub trait CredentialVault: Send + Sync {
     async fn store(
         &self,
         user: UserId,
         backend: StorageBackendId,
-        credentials: &Credentials,
+        connection: &Connection,
     ) -> Result<(), VaultError>;
     async fn load(
         &self,
         user: UserId,
         backend: StorageBackendId,
-    ) -> Result<Option<Credentials>, VaultError>;
+    ) -> Result<Option<Connection>, VaultError>;
     async fn remove(&self, user: UserId, backend: StorageBackendId) -> Result<(), VaultError>;
     /// Every row of `user` (erasure); how many there were.
     async fn remove_user(&self, user: UserId) -> Result<u64, VaultError>;
@@ -131,7 +153,7 @@ pub async fn connect_webdav(
     deps: &StorageDeps,
     kind: BackendKind,
     display_name: &str,
-    account: WebDavAccount,
+    account: Connection,
 ) -> StorageResult<(StorageBackendId, Option<u64>)> {
     let user = owner(ctx)?;
     let name = storage::display_name(display_name)
@@ -143,7 +165,7 @@ pub async fn connect_webdav(
         .map_err(|e| CommandError::Domain(e.into()))?;
     let backend_id = StorageBackendId::new();
     deps.vault
-        .store(user, backend_id, &account.credentials)
+        .store(user, backend_id, &account)
         .await
         .map_err(vault_failure)?;
     let appended = execute::<User, _, StorageError, _>(ctx, user.0, Some(user.0), |state| {
@@ -215,4 +237,54 @@ pub async fn disconnect(
         .await
         .map_err(vault_failure)?;
     Ok(done.position)
+}
+
+/// The longest path (in segments) a browse may ask for.
+pub const MAX_BROWSE_DEPTH: usize = 64;
+
+/// Checks a browse path: `/`-separated segments below the backend's folder, none empty (but for
+/// leading and trailing slashes), `.`, `..`, or holding a backslash or a control character.
+pub fn browse_path(raw: &str) -> Result<Vec<String>, ConnectError> {
+    let trimmed = raw.trim_matches('/');
+    if trimmed.is_empty() {
+        return Ok(vec![]);
+    }
+    let segments: Vec<String> = trimmed.split('/').map(str::to_owned).collect();
+    let bad = |s: &String| {
+        s.is_empty() || s == "." || s == ".." || s.contains('\\') || s.chars().any(char::is_control)
+    };
+    if segments.len() > MAX_BROWSE_DEPTH || segments.iter().any(bad) {
+        return Err(ConnectError::InvalidUrl(
+            "a path of folder names below the backend's folder".into(),
+        ));
+    }
+    Ok(segments)
+}
+
+/// The entries of the caller's backend at `path` (see [`browse_path`]): folders first, then by
+/// name. Someone else's backend is as missing as a nonexistent one.
+pub async fn browse(
+    ctx: &CommandContext,
+    deps: &StorageDeps,
+    backend_id: StorageBackendId,
+    path: &[String],
+) -> StorageResult<Vec<RemoteEntry>> {
+    let user = owner(ctx)?;
+    let connection = deps
+        .vault
+        .load(user, backend_id)
+        .await
+        .map_err(vault_failure)?
+        .ok_or(CommandError::NotFound)?;
+    let mut entries = deps
+        .connector
+        .list(&connection, path)
+        .await
+        .map_err(|e| CommandError::Domain(e.into()))?;
+    entries.sort_by(|a, b| {
+        b.is_folder
+            .cmp(&a.is_folder)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    Ok(entries)
 }

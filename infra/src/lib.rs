@@ -18,6 +18,7 @@ pub mod processing;
 pub mod readmodels;
 pub mod snapshots;
 pub mod storage;
+mod xml;
 
 /// The pool that serves reads whose plan does not depend on their parameters: folder pages, one
 /// document, shared-with-me, folders, and the search query. Its sessions plan each statement once

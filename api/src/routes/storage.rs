@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use chrono::{DateTime, Utc};
-use commands::storage::{self as cmd, Credentials, StorageDeps, WebDavAccount};
+use commands::storage::{self as cmd, Connection, Credentials, StorageDeps};
 use domain::ids::{StorageBackendId, UserId};
 use domain::storage::BackendKind;
 use projections::storage::BackendRow;
@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, connect))
         .routes(routes!(get_one, patch, disconnect))
+        .routes(routes!(browse))
 }
 
 /// One backend, as its owner sees it.
@@ -152,7 +153,7 @@ async fn connect(
     let deps = deps(&state)?;
     let me = user.id();
     let ctx = command_context(&state, me, user.role(), &headers);
-    let account = WebDavAccount {
+    let account = Connection {
         url: body.url,
         credentials: Credentials::Basic {
             username: body.username,
@@ -232,4 +233,87 @@ async fn disconnect(
     .await?;
     caught_up(&state, position).await;
     Ok((StatusCode::NO_CONTENT, ConsistencyToken(position), ()))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct BrowseQuery {
+    /// Folder names below the backend's folder, `/`-separated; empty for the folder itself.
+    #[serde(default)]
+    pub path: String,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// 1–500, default 200.
+    pub limit: Option<usize>,
+}
+
+/// One file or folder on the backend.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RemoteEntryDto {
+    pub name: String,
+    /// Below the backend's folder; folders end in `/`.
+    pub path: String,
+    /// `file` or `folder`.
+    pub kind: &'static str,
+    pub size_bytes: Option<u64>,
+    pub modified_at: Option<DateTime<Utc>>,
+    pub content_type: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BrowseResult {
+    pub path: String,
+    pub entries: Vec<RemoteEntryDto>,
+    /// Present when there are more entries: pass it as `cursor`.
+    pub next_cursor: Option<String>,
+}
+
+/// What a folder of the backend holds (folders first, then by name), a page at a time.
+#[utoipa::path(get, path = "/api/storage-backends/{id}/browse", tag = "storage",
+    params(("id" = Uuid, Path), BrowseQuery),
+    responses((status = 200, body = BrowseResult), (status = 404),
+        (status = 422, description = "`invalid_url` (the path), `backend_auth_failed`, `backend_unreachable`, `backend_protocol_error`")),
+    security(("bearer" = [])))]
+async fn browse(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<Uuid>,
+    crate::extract::ApiQuery(q): crate::extract::ApiQuery<BrowseQuery>,
+) -> ApiResult<Json<BrowseResult>> {
+    let deps = deps(&state)?;
+    let me = user.id();
+    let segments = cmd::browse_path(&q.path)
+        .map_err(|e| ApiError::from(cmd::StorageCommandError::Connect(e)))?;
+    let limit = q.limit.unwrap_or(200).clamp(1, 500);
+    let ctx = command_context(&state, me, user.role(), &headers);
+    let entries = cmd::browse(&ctx, deps, StorageBackendId(id), &segments).await?;
+    let prefix: String = segments.iter().map(|s| format!("{s}/")).collect();
+    // The cursor is the last entry's kind and name: entries are sorted folders first, by name.
+    let key = |e: &cmd::RemoteEntry| format!("{}{}", if e.is_folder { "0" } else { "1" }, e.name);
+    let start = match &q.cursor {
+        Some(c) => entries
+            .iter()
+            .position(|e| key(e) > *c)
+            .unwrap_or(entries.len()),
+        None => 0,
+    };
+    let page: Vec<&cmd::RemoteEntry> = entries.iter().skip(start).take(limit).collect();
+    let next_cursor = (start + page.len() < entries.len())
+        .then(|| page.last().map(|e| key(e)))
+        .flatten();
+    Ok(Json(BrowseResult {
+        path: format!("/{prefix}"),
+        entries: page
+            .into_iter()
+            .map(|e| RemoteEntryDto {
+                name: e.name.clone(),
+                path: format!("/{prefix}{}{}", e.name, if e.is_folder { "/" } else { "" }),
+                kind: if e.is_folder { "folder" } else { "file" },
+                size_bytes: e.size_bytes,
+                modified_at: e.modified_at,
+                content_type: e.content_type.clone(),
+            })
+            .collect(),
+        next_cursor,
+    }))
 }

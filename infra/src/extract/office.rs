@@ -5,6 +5,8 @@ use std::borrow::Cow;
 use domain::extraction::ExtractError;
 use quick_xml::events::Event;
 
+use crate::xml::{local, predefined};
+
 use super::sink::TextSink;
 use super::zipguard::{GuardedZip, ZipLimits};
 
@@ -121,20 +123,5 @@ pub(crate) fn walk(
             Event::Eof => return Ok(()),
             _ => {}
         }
-    }
-}
-
-fn local(name: &str) -> &str {
-    name.rsplit_once(':').map(|(_, l)| l).unwrap_or(name)
-}
-
-fn predefined(name: &str) -> Option<char> {
-    match name {
-        "lt" => Some('<'),
-        "gt" => Some('>'),
-        "amp" => Some('&'),
-        "quot" => Some('"'),
-        "apos" => Some('\''),
-        _ => None,
     }
 }

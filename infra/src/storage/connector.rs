@@ -2,7 +2,7 @@
 //! backend's blob store — both through the [`OutboundPolicy`], since the URL is the user's.
 
 use async_trait::async_trait;
-use commands::storage::{BackendConnector, ConnectError, Credentials, WebDavAccount};
+use commands::storage::{BackendConnector, ConnectError, Connection, Credentials, RemoteEntry};
 use reqwest::{Method, StatusCode, Url};
 use secrecy::SecretString;
 
@@ -23,18 +23,14 @@ impl WebDavConnector {
         Self { policy }
     }
 
-    /// The blob store of a backend at `url` with `credentials`: its objects live in
-    /// [`OBJECTS_COLLECTION`] below the URL.
-    pub async fn store(
-        &self,
-        url: &str,
-        credentials: &Credentials,
-    ) -> Result<WebDavBlobStore, ConnectError> {
-        let url = parse(url)?;
+    /// The blob store of a connected backend: its objects live in [`OBJECTS_COLLECTION`] below
+    /// the connection's URL.
+    pub async fn store(&self, connection: &Connection) -> Result<WebDavBlobStore, ConnectError> {
+        let url = parse(&connection.url)?;
         let client = self.policy.client_for(&url).await.map_err(refused)?;
         Ok(WebDavBlobStore::with_client(
             client,
-            config(&url, credentials)?,
+            config(&url, &connection.credentials)?,
         ))
     }
 }
@@ -105,7 +101,7 @@ fn transport(e: &reqwest::Error) -> ConnectError {
 
 #[async_trait]
 impl BackendConnector for WebDavConnector {
-    async fn check_webdav(&self, account: &WebDavAccount) -> Result<String, ConnectError> {
+    async fn check_webdav(&self, account: &Connection) -> Result<String, ConnectError> {
         let url = parse(&account.url)?;
         let host = url.host_str().unwrap_or_default().to_owned();
         let client = self.policy.client_for(&url).await.map_err(refused)?;
@@ -142,6 +138,43 @@ impl BackendConnector for WebDavConnector {
             .await
             .map_err(|e| ConnectError::Protocol(format!("writing a probe file: {e}")))?;
         Ok(host)
+    }
+
+    async fn list(
+        &self,
+        connection: &Connection,
+        path: &[String],
+    ) -> Result<Vec<RemoteEntry>, ConnectError> {
+        let mut url = parse(&connection.url)?;
+        {
+            let mut segments = url
+                .path_segments_mut()
+                .map_err(|_| ConnectError::InvalidUrl("not a URL".into()))?;
+            segments.pop_if_empty();
+            for segment in path {
+                segments.push(segment);
+            }
+            segments.push("");
+        }
+        let client = self.policy.client_for(&url).await.map_err(refused)?;
+        let Credentials::Basic { username, password } = &connection.credentials;
+        let res = client
+            .request(Method::from_bytes(b"PROPFIND").expect("valid"), url.clone())
+            .basic_auth(username, Some(password))
+            .header("Depth", "1")
+            .header(reqwest::header::CONTENT_TYPE, "application/xml")
+            .body(super::browse::PROPFIND_BODY)
+            .send()
+            .await
+            .map_err(|e| transport(&e))?;
+        match res.status() {
+            StatusCode::MULTI_STATUS => {}
+            StatusCode::UNAUTHORIZED => return Err(ConnectError::AuthFailed),
+            StatusCode::NOT_FOUND => return Err(ConnectError::Protocol("no such folder".into())),
+            s => return Err(ConnectError::Protocol(format!("PROPFIND answered {s}"))),
+        }
+        let body = super::browse::bounded_body(res).await?;
+        super::browse::parse_multistatus(&body, url.path())
     }
 }
 

@@ -1,6 +1,8 @@
 //! Cloud storage backends' adapters behind `commands::storage`'s ports: checking an account and
-//! opening its blob store ([`connector`]), and the credential vault ([`vault`]).
+//! opening its blob store ([`connector`]), listing its folders ([`browse`]), and the credential
+//! vault ([`vault`]).
 
+pub mod browse;
 pub mod connector;
 pub mod vault;
 

@@ -1,4 +1,5 @@
-//! The credential vault over PostgreSQL: `cloud_credentials` rows sealed with
+//! The credential vault over PostgreSQL: each backend's connection (URL, username, password) in a
+//! `cloud_credentials` row sealed with
 //! XChaCha20-Poly1305 under the cloud credentials key (`DOCUVAULT_CLOUD_CREDS_KEY`), the user id
 //! and backend id their associated data — a row copied to another user or backend does not
 //! open. The key lives only in the environment; rotating it re-seals every row in one
@@ -7,7 +8,7 @@
 use async_trait::async_trait;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use commands::storage::{CredentialVault, Credentials, VaultError};
+use commands::storage::{Connection, CredentialVault, Credentials, VaultError};
 use domain::ids::{StorageBackendId, UserId};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -18,11 +19,15 @@ use crate::eventstore::MasterKey;
 const NONCE_LEN: usize = 24;
 const AAD_DOMAIN: &[u8] = b"docuvault-cloud-creds-v1\0";
 
-/// The stored (plaintext, before sealing) form of [`Credentials`].
+/// The stored (plaintext, before sealing) form of a [`Connection`].
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Stored {
-    Basic { username: String, password: String },
+    Basic {
+        url: String,
+        username: String,
+        password: String,
+    },
 }
 
 /// Why a sealed row could not be opened.
@@ -49,15 +54,16 @@ fn cipher(key: &CloudCredsKey) -> XChaCha20Poly1305 {
     XChaCha20Poly1305::new(key.expose().into())
 }
 
-/// Seals `credentials` for `user`'s `backend`: a fresh 24-byte nonce, then ciphertext and tag.
+/// Seals `connection` for `user`'s `backend`: a fresh 24-byte nonce, then ciphertext and tag.
 pub fn seal(
     key: &CloudCredsKey,
     user: UserId,
     backend: StorageBackendId,
-    credentials: &Credentials,
+    connection: &Connection,
 ) -> Vec<u8> {
-    let stored = match credentials {
+    let stored = match &connection.credentials {
         Credentials::Basic { username, password } => Stored::Basic {
+            url: connection.url.clone(),
             username: username.clone(),
             password: password.clone(),
         },
@@ -84,7 +90,7 @@ pub fn open(
     user: UserId,
     backend: StorageBackendId,
     sealed: &[u8],
-) -> Result<Credentials, SealError> {
+) -> Result<Connection, SealError> {
     if sealed.len() < NONCE_LEN {
         return Err(SealError::Malformed);
     }
@@ -100,7 +106,14 @@ pub fn open(
         )
         .map_err(|_| SealError::Authentication)?;
     match serde_json::from_slice(&plain).map_err(|_| SealError::Malformed)? {
-        Stored::Basic { username, password } => Ok(Credentials::Basic { username, password }),
+        Stored::Basic {
+            url,
+            username,
+            password,
+        } => Ok(Connection {
+            url,
+            credentials: Credentials::Basic { username, password },
+        }),
     }
 }
 
@@ -131,14 +144,14 @@ impl PgCredentialVault {
                 .map_err(database)?;
         for row in &rows {
             let (user, backend) = (UserId(row.user_id), StorageBackendId(row.backend_id));
-            let credentials =
+            let connection =
                 open(old, user, backend, &row.sealed).map_err(|e| VaultError(Box::new(e)))?;
             sqlx::query!(
                 "update cloud_credentials set sealed = $3, updated_at = now() \
                  where user_id = $1 and backend_id = $2",
                 row.user_id,
                 row.backend_id,
-                seal(new, user, backend, &credentials)
+                seal(new, user, backend, &connection)
             )
             .execute(&mut *tx)
             .await
@@ -159,7 +172,7 @@ impl CredentialVault for PgCredentialVault {
         &self,
         user: UserId,
         backend: StorageBackendId,
-        credentials: &Credentials,
+        connection: &Connection,
     ) -> Result<(), VaultError> {
         sqlx::query!(
             "insert into cloud_credentials (user_id, backend_id, sealed) values ($1, $2, $3) \
@@ -167,7 +180,7 @@ impl CredentialVault for PgCredentialVault {
              set sealed = excluded.sealed, status = 'ok', updated_at = now()",
             user.as_uuid(),
             backend.as_uuid(),
-            seal(&self.key, user, backend, credentials)
+            seal(&self.key, user, backend, connection)
         )
         .execute(&self.pool)
         .await
@@ -179,7 +192,7 @@ impl CredentialVault for PgCredentialVault {
         &self,
         user: UserId,
         backend: StorageBackendId,
-    ) -> Result<Option<Credentials>, VaultError> {
+    ) -> Result<Option<Connection>, VaultError> {
         let sealed = sqlx::query_scalar!(
             "select sealed from cloud_credentials where user_id = $1 and backend_id = $2",
             user.as_uuid(),
@@ -221,10 +234,13 @@ impl CredentialVault for PgCredentialVault {
 mod tests {
     use super::*;
 
-    fn basic() -> Credentials {
-        Credentials::Basic {
-            username: "ann".into(),
-            password: "s3cret-app-password".into(),
+    fn basic() -> Connection {
+        Connection {
+            url: "https://cloud.example.org/remote.php/dav/files/ann/".into(),
+            credentials: Credentials::Basic {
+                username: "ann".into(),
+                password: "s3cret-app-password".into(),
+            },
         }
     }
 

@@ -262,7 +262,7 @@ async fn erasing_the_owner_forgets_the_backends_and_their_credentials() {
 
 #[tokio::test]
 async fn rotating_the_credentials_key_reseals_every_row_or_none() {
-    use commands::storage::{CredentialVault, Credentials};
+    use commands::storage::{Connection, CredentialVault, Credentials};
     use domain::ids::{StorageBackendId, UserId};
     use infra::storage::{CloudCredsKey, PgCredentialVault};
     let db = docuvault_tests::TestDb::new().await;
@@ -270,9 +270,12 @@ async fn rotating_the_credentials_key_reseals_every_row_or_none() {
     let rows: Vec<(UserId, StorageBackendId)> = (0..3)
         .map(|_| (UserId::new(), StorageBackendId::new()))
         .collect();
-    let creds = |i: usize| Credentials::Basic {
-        username: format!("user{i}"),
-        password: format!("password {i}"),
+    let creds = |i: usize| Connection {
+        url: format!("https://dav{i}.example.org/"),
+        credentials: Credentials::Basic {
+            username: format!("user{i}"),
+            password: format!("password {i}"),
+        },
     };
     let before = PgCredentialVault::new(db.pool.clone(), old.clone());
     for (i, (user, backend)) in rows.iter().enumerate() {
@@ -301,4 +304,103 @@ async fn rotating_the_credentials_key_reseals_every_row_or_none() {
             "the old key opens nothing"
         );
     }
+}
+
+#[tokio::test]
+async fn browsing_lists_the_servers_folders_and_files_a_page_at_a_time() {
+    let api = Api::spawn().await;
+    let ann = api.user("ann").await;
+    let bob = api.user("bob").await;
+    let body = webdav_account("Ann's", webdav::PASSWORD);
+    let url = body["url"].as_str().unwrap().to_owned();
+    mkcol(&url).await;
+    let http = reqwest::Client::new();
+    let put = |path: &str, bytes: &'static [u8]| {
+        http.put(format!("{url}/{path}"))
+            .basic_auth(webdav::USERNAME, Some(webdav::PASSWORD))
+            .body(bytes)
+            .send()
+    };
+    mkcol(&format!("{url}/Tax%202025")).await;
+    assert!(put("Tax%202025/receipt.pdf", b"%PDF-1.7 receipt")
+        .await
+        .unwrap()
+        .status()
+        .is_success());
+    for name in ["a.txt", "b%26c.txt", "z.txt"] {
+        assert!(put(name, b"hello").await.unwrap().status().is_success());
+    }
+    let id = connect(&api, &ann, body).await.expect(201).body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let browse = |query: &str| format!("/api/storage-backends/{id}/browse{query}");
+
+    let root = api.get(&browse(""), Some(&ann.access)).await.expect(200);
+    assert_eq!(root.body["path"], "/");
+    let names: Vec<&str> = root.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    // Folders first, then files by name; DocuVault's own `.docuvault` is not shown.
+    assert_eq!(names, vec!["Tax 2025", "a.txt", "b&c.txt", "z.txt"]);
+    assert_eq!(root.body["entries"][0]["kind"], "folder");
+    assert_eq!(root.body["entries"][0]["path"], "/Tax 2025/");
+    assert_eq!(root.body["entries"][1]["kind"], "file");
+    assert_eq!(root.body["entries"][1]["size_bytes"], 5);
+    assert!(root.body["entries"][1]["modified_at"].is_string());
+    assert_eq!(root.body["next_cursor"], Value::Null);
+
+    let sub = api
+        .get(&browse("?path=Tax%202025"), Some(&ann.access))
+        .await
+        .expect(200);
+    assert_eq!(sub.body["path"], "/Tax 2025/");
+    assert_eq!(sub.body["entries"][0]["name"], "receipt.pdf");
+    assert_eq!(sub.body["entries"][0]["path"], "/Tax 2025/receipt.pdf");
+
+    // Pages: two, then the rest.
+    let first = api
+        .get(&browse("?limit=2"), Some(&ann.access))
+        .await
+        .expect(200);
+    assert_eq!(first.body["entries"].as_array().unwrap().len(), 2);
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let rest = api
+        .get(
+            &browse(&format!("?limit=2&cursor={}", urlencode(&cursor))),
+            Some(&ann.access),
+        )
+        .await
+        .expect(200);
+    let rest_names: Vec<&str> = rest.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(rest_names, vec!["b&c.txt", "z.txt"]);
+
+    for bad in ["..", "a/../..", "%2E%2E", "a//b"] {
+        api.get(&browse(&format!("?path={bad}")), Some(&ann.access))
+            .await
+            .expect_problem(422, "invalid_url");
+    }
+    api.get(&browse("?path=nowhere"), Some(&ann.access))
+        .await
+        .expect_problem(422, "backend_protocol_error");
+    api.get(&browse(""), Some(&bob.access)).await.expect(404);
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
