@@ -174,7 +174,7 @@ impl<E: Into<ApiError>> From<CommandError<E>> for ApiError {
             ),
             CommandError::NotFound => ApiError::not_found(),
             CommandError::Forbidden => ApiError::forbidden(),
-            CommandError::Infra(ctx) => ApiError::internal(ctx),
+            CommandError::Infra(cause) => ApiError::internal(cause.to_string()),
         }
     }
 }

@@ -16,10 +16,23 @@ pub enum CommandError<E> {
     /// The caller is known but not allowed to do this.
     #[error("forbidden")]
     Forbidden,
-    /// An infrastructure failure; the message is for the log, never for the client.
+    /// An infrastructure failure (the port's error kept as the source); for the log, never
+    /// for the client.
     #[error("infrastructure: {0}")]
-    Infra(String),
+    Infra(#[source] InfraError),
 }
+
+/// A stored event that does not decode into its aggregate's events.
+#[derive(Debug, thiserror::Error)]
+#[error("undecodable event in {stream}")]
+pub struct Undecodable {
+    pub stream: String,
+    #[source]
+    pub cause: serde_json::Error,
+}
+
+/// The cause of a [`CommandError::Infra`]: whatever error a port reported.
+pub type InfraError = Box<dyn std::error::Error + Send + Sync>;
 
 impl<E> CommandError<E> {
     /// Converts the domain error type, keeping the other variants.
@@ -38,7 +51,7 @@ impl<E> From<StoreError> for CommandError<E> {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict { .. } => CommandError::Conflict,
-            other => CommandError::Infra(other.to_string()),
+            other => CommandError::Infra(Box::new(other)),
         }
     }
 }

@@ -142,7 +142,7 @@ fn owner(ctx: &CommandContext) -> StorageResult<UserId> {
 }
 
 fn vault_failure(e: VaultError) -> CommandError<StorageCommandError> {
-    CommandError::Infra(e.to_string())
+    CommandError::Infra(Box::new(e))
 }
 
 /// Connects the caller's WebDAV or Nextcloud account: checks it, stores its credentials, then

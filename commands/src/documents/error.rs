@@ -33,6 +33,6 @@ pub fn lift<E: Into<DocError>>(e: CommandError<E>) -> CommandError<DocError> {
     e.map_domain(Into::into)
 }
 
-pub fn infra(e: impl std::fmt::Display) -> CommandError<DocError> {
-    CommandError::Infra(e.to_string())
+pub fn infra(e: impl std::error::Error + Send + Sync + 'static) -> CommandError<DocError> {
+    CommandError::Infra(Box::new(e))
 }

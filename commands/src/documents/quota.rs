@@ -45,9 +45,12 @@ pub async fn load(
     };
     let base = version;
     for e in ctx.store.read_stream(&s, version + 1).await? {
-        let ev: QuotaEvent = e
-            .decode()
-            .map_err(|err| infra(format!("undecodable event in {s}: {err}")))?;
+        let ev: QuotaEvent = e.decode().map_err(|cause| {
+            infra(crate::error::Undecodable {
+                stream: s.to_string(),
+                cause,
+            })
+        })?;
         quota = quota.evolve(&ev);
         version = e.stream_version;
     }

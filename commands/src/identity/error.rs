@@ -63,7 +63,7 @@ impl From<HashError> for CommandError<IdentityError> {
     fn from(e: HashError) -> Self {
         match e {
             HashError::Overloaded => CommandError::Domain(IdentityError::Overloaded),
-            HashError::Failed(why) => CommandError::Infra(why),
+            e @ HashError::Failed(_) => CommandError::Infra(Box::new(e)),
         }
     }
 }
