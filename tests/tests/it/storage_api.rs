@@ -404,3 +404,134 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// How the hostile server answers a listing (`PROPFIND Depth: 1`); it plays a proper WebDAV
+/// server for the account check, so the backend connects.
+#[derive(Clone, Copy)]
+enum Hostile {
+    /// An answer that never ends.
+    EndlessBody,
+    /// An entry outside the folder asked for.
+    Traversal,
+    /// An external entity (XXE).
+    ExternalEntity,
+    /// A redirect to another host.
+    Redirect,
+}
+
+/// A WebDAV server on loopback that turns hostile when asked for a listing.
+async fn hostile_server(mode: Hostile) -> String {
+    use axum::body::Body;
+    use axum::http::{Request, Response, StatusCode};
+    let app = axum::Router::new().fallback(move |req: Request<Body>| async move {
+        let depth = req
+            .headers()
+            .get("depth")
+            .map(|v| v.to_str().unwrap_or("").to_owned());
+        let path = req.uri().path().to_owned();
+        let status = |s: u16| StatusCode::from_u16(s).unwrap();
+        match (req.method().as_str(), depth.as_deref()) {
+            ("PROPFIND", Some("0")) => Response::builder()
+                .status(status(207))
+                .body(Body::from(format!(
+                    r#"<D:multistatus xmlns:D="DAV:"><D:response><D:href>{path}</D:href><D:propstat><D:prop><D:resourcetype><D:collection/></D:resourcetype></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>"#
+                )))
+                .unwrap(),
+            ("PROPFIND", _) => match mode {
+                Hostile::EndlessBody => {
+                    let chunk = bytes::Bytes::from(vec![b' '; 64 * 1024]);
+                    let endless = futures::stream::repeat_with(move || {
+                        Ok::<_, std::io::Error>(chunk.clone())
+                    });
+                    Response::builder()
+                        .status(status(207))
+                        .body(Body::from_stream(endless))
+                        .unwrap()
+                }
+                Hostile::Traversal => Response::builder()
+                    .status(status(207))
+                    .body(Body::from(format!(
+                        r#"<D:multistatus xmlns:D="DAV:"><D:response><D:href>{path}../../etc/passwd</D:href><D:propstat><D:prop><D:resourcetype/></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>"#
+                    )))
+                    .unwrap(),
+                Hostile::ExternalEntity => Response::builder()
+                    .status(status(207))
+                    .body(Body::from(format!(
+                        r#"<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]><D:multistatus xmlns:D="DAV:"><D:response><D:href>{path}&x;</D:href></D:response></D:multistatus>"#
+                    )))
+                    .unwrap(),
+                Hostile::Redirect => Response::builder()
+                    .status(status(302))
+                    .header("location", "http://169.254.169.254/latest/meta-data/")
+                    .body(Body::empty())
+                    .unwrap(),
+            },
+            ("MKCOL", _) => Response::builder().status(status(201)).body(Body::empty()).unwrap(),
+            ("PUT", _) => Response::builder().status(status(201)).body(Body::empty()).unwrap(),
+            ("DELETE", _) => Response::builder().status(status(204)).body(Body::empty()).unwrap(),
+            _ => Response::builder().status(status(405)).body(Body::empty()).unwrap(),
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}/dav/")
+}
+
+#[tokio::test]
+async fn a_hostile_servers_listing_is_bounded_and_refused() {
+    let api = Api::spawn().await;
+    let ann = api.user("ann").await;
+    for mode in [
+        Hostile::EndlessBody,
+        Hostile::Traversal,
+        Hostile::ExternalEntity,
+        Hostile::Redirect,
+    ] {
+        let mut body = webdav_account("Hostile", "any password");
+        body["url"] = json!(hostile_server(mode).await);
+        let id = connect(&api, &ann, body).await.expect(201).body["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let started = std::time::Instant::now();
+        api.get(
+            &format!("/api/storage-backends/{id}/browse"),
+            Some(&ann.access),
+        )
+        .await
+        .expect_problem(422, "backend_protocol_error");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "refused in bounded time"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_nextcloud_account_connects_at_its_dav_url() {
+    let api = Api::spawn().await;
+    let ann = api.user("ann").await;
+    let folder = uuid::Uuid::now_v7().to_string();
+    mkcol(&webdav::server().url(&folder)).await;
+    let created = connect(
+        &api,
+        &ann,
+        json!({
+            "kind": "nextcloud",
+            "display_name": "Nextcloud",
+            "url": webdav::server().nextcloud_url(&format!("{folder}/")),
+            "username": webdav::USERNAME,
+            "password": webdav::PASSWORD,
+        }),
+    )
+    .await
+    .expect(201);
+    assert_eq!(created.body["kind"], "nextcloud");
+    // The probe went through the Nextcloud-shaped URL into the same folder.
+    assert!(webdav::server()
+        .root
+        .join(&folder)
+        .join(".docuvault")
+        .is_dir());
+}
