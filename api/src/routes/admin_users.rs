@@ -34,7 +34,7 @@ struct AdminDoc;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(AdminDoc::openapi())
         .routes(routes!(list_users, create_user))
-        .routes(routes!(patch_user))
+        .routes(routes!(get_user, patch_user))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -50,6 +50,10 @@ pub struct AdminUser {
     /// The user's storage quota; on listings only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quota: Option<QuotaDto>,
+    /// The user's cloud storage backends (never a credential); on `GET /api/admin/users/{id}`
+    /// only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage_backends: Option<Vec<crate::routes::storage::BackendDto>>,
 }
 
 impl AdminUser {
@@ -64,6 +68,7 @@ impl AdminUser {
             totp_enabled: row.totp_enabled,
             created_at: row.created_at,
             quota: None,
+            storage_backends: None,
         })
     }
 
@@ -77,6 +82,7 @@ impl AdminUser {
             totp_enabled: user.totp.enabled(),
             created_at: user.registered_at?,
             quota: None,
+            storage_backends: None,
         })
     }
 }
@@ -204,6 +210,33 @@ pub struct PatchUserRequest {
     pub role: Option<RoleDto>,
     #[serde(default)]
     pub is_active: Option<bool>,
+}
+
+/// One account, with its cloud storage backends (kind, name, status, counts; never a
+/// credential).
+#[utoipa::path(get, path = "/api/admin/users/{id}", tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 200, body = AdminUser),
+        (status = 403, description = "Not an admin"),
+        (status = 404, description = "No such user"),
+    ))]
+async fn get_user(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<AdminUser>> {
+    let user_id: Uuid = id.parse().map_err(|_| ApiError::not_found())?;
+    let row = state
+        .users
+        .user(user_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let mut user = AdminUser::from_row(row)?;
+    let backends = state.storage_reads.backends(user_id).await?;
+    user.storage_backends = Some(backends.into_iter().map(Into::into).collect());
+    Ok(Json(user))
 }
 
 /// Change an account's role and/or deactivate or reactivate it. Deactivation ends its sessions

@@ -233,6 +233,18 @@ async fn erasing_the_owner_forgets_the_backends_and_their_credentials() {
     let body = webdav_account("Ann's", webdav::PASSWORD);
     mkcol(body["url"].as_str().unwrap()).await;
     connect(&api, &ann, body).await.expect(201);
+    // The admin sees the account's backends, never a credential.
+    let seen = api
+        .get(&format!("/api/admin/users/{}", ann.id), Some(&admin.access))
+        .await
+        .expect(200);
+    assert_eq!(seen.body["handle"], "ann");
+    assert_eq!(seen.body["storage_backends"][0]["display_name"], "Ann's");
+    assert_eq!(seen.body["storage_backends"][0]["status"], "ok");
+    assert!(!seen.body.to_string().contains(webdav::PASSWORD));
+    api.get(&format!("/api/admin/users/{}", ann.id), Some(&ann.access))
+        .await
+        .expect(403);
     api.post(
         &format!("/api/admin/users/{}/erase", ann.id),
         Some(&admin.access),
