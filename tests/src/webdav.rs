@@ -15,6 +15,9 @@ pub const PASSWORD: &str = "webdav-test-password-4b1d";
 pub struct WebDavServer {
     /// `http://127.0.0.1:PORT`
     pub origin: String,
+    /// `https://127.0.0.1:PORT`, the same collections over TLS with a self-signed certificate
+    /// that no client trusts (for the TLS failure cases).
+    pub tls_origin: String,
     /// The directory the server serves (the test can place files there directly).
     pub root: PathBuf,
 }
@@ -51,6 +54,7 @@ fn start() -> WebDavServer {
         "Apache not found at {APACHE}: run scripts/install-test-deps (Debian package apache2)"
     );
     let port = infra::pgcluster::free_port().expect("free port");
+    let tls_port = infra::pgcluster::free_port().expect("free port");
     let dir = std::env::temp_dir().join(format!("docuvault-test-webdav-{}", std::process::id()));
     let root = dir.join("root");
     for d in [&root, &dir.join("lock"), &dir.join("logs")] {
@@ -69,6 +73,20 @@ fn start() -> WebDavServer {
         .status()
         .expect("htpasswd (Debian package apache2-utils)");
     assert!(status.success(), "htpasswd failed");
+    let status = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=127.0.0.1"])
+        .arg("-keyout")
+        .arg(dir.join("key.pem"))
+        .arg("-out")
+        .arg(dir.join("cert.pem"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl");
+    assert!(status.success(), "openssl req failed");
     // Apache refuses to serve as root: it then drops to www-data, which must own the data.
     let as_root = is_root();
     if as_root {
@@ -80,12 +98,13 @@ fn start() -> WebDavServer {
         assert!(status.success(), "chown www-data failed");
     }
     let conf = dir.join("httpd.conf");
-    std::fs::write(&conf, config(&dir, &root, port, as_root)).expect("write httpd.conf");
+    std::fs::write(&conf, config(&dir, &root, port, tls_port, as_root)).expect("write httpd.conf");
     let mut server = Command::new(APACHE);
     server.args(["-f", conf.to_str().expect("utf-8 path"), "-DFOREGROUND"]);
     crate::start_server(server, port, &dir, "apache2 (WebDAV)");
     WebDavServer {
         origin: format!("http://127.0.0.1:{port}"),
+        tls_origin: format!("https://127.0.0.1:{tls_port}"),
         root,
     }
 }
@@ -98,7 +117,7 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-fn config(dir: &Path, root: &Path, port: u16, as_root: bool) -> String {
+fn config(dir: &Path, root: &Path, port: u16, tls_port: u16, as_root: bool) -> String {
     let (dir, root) = (dir.display(), root.display());
     let modules = [
         ("mpm_event", "mpm_event"),
@@ -110,6 +129,7 @@ fn config(dir: &Path, root: &Path, port: u16, as_root: bool) -> String {
         ("alias", "alias"),
         ("dav", "dav"),
         ("dav_fs", "dav_fs"),
+        ("ssl", "ssl"),
     ]
     .iter()
     .map(|(name, file)| format!("LoadModule {name}_module {MODULES}/mod_{file}.so\n"))
@@ -123,6 +143,7 @@ fn config(dir: &Path, root: &Path, port: u16, as_root: bool) -> String {
         r#"ServerRoot "{dir}"
 ServerName 127.0.0.1
 Listen 127.0.0.1:{port}
+Listen 127.0.0.1:{tls_port}
 PidFile {dir}/httpd.pid
 ErrorLog {dir}/logs/error.log
 LogLevel warn
@@ -137,6 +158,11 @@ Alias /remote.php/dav/files/{USERNAME} {root}
   AuthUserFile {dir}/htpasswd
   Require valid-user
 </Directory>
+<VirtualHost 127.0.0.1:{tls_port}>
+  SSLEngine on
+  SSLCertificateFile {dir}/cert.pem
+  SSLCertificateKeyFile {dir}/key.pem
+</VirtualHost>
 "#
     )
 }

@@ -547,3 +547,16 @@ async fn a_nextcloud_account_connects_at_its_dav_url() {
         .join(".docuvault")
         .is_dir());
 }
+
+#[tokio::test]
+async fn a_certificate_nobody_trusts_is_a_tls_failure() {
+    let api = Api::spawn().await;
+    let ann = api.user("ann").await;
+    let folder = uuid::Uuid::now_v7().to_string();
+    mkcol(&webdav::server().url(&folder)).await;
+    let mut body = webdav_account("Self-signed", webdav::PASSWORD);
+    body["url"] = json!(format!("{}/dav/{folder}/", webdav::server().tls_origin));
+    connect(&api, &ann, body)
+        .await
+        .expect_problem(422, "backend_tls_failed");
+}
