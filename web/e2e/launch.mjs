@@ -45,7 +45,8 @@ export async function launchDocuvault(bin) {
     env: {
       ...process.env,
       DOCUVAULT_WEB_DIR: process.env.DOCUVAULT_WEB_DIR ?? WEB_DIR,
-      DOCUVAULT_LOG: process.env.DOCUVAULT_LOG ?? 'warn',
+      // Info and up: what an operator keeps, and what the run checks for secrets.
+      DOCUVAULT_LOG: process.env.DOCUVAULT_LOG ?? 'info',
       // The run's WebDAV server listens on loopback over plain http (webdav.mjs).
       DOCUVAULT_CLOUD_ALLOWED_HOSTS: process.env.DOCUVAULT_CLOUD_ALLOWED_HOSTS ?? '127.0.0.1',
     },
@@ -98,5 +99,7 @@ export async function launchDocuvault(bin) {
     await stop()
     throw new Error(`could not find the first admin's credentials in the output of docuvault dev:\n${output.slice(-4000)}`)
   }
-  return { url, admin, stop }
+  // Everything the server wrote so far (the run checks it never shows a secret).
+  const log = () => output
+  return { url, admin, stop, log }
 }

@@ -568,6 +568,21 @@ try {
     await otherDevice.waitForURL(/\/signin/)
   })
 
+  if (launched) {
+    await step("the server's log shows no password", async () => {
+      const log = launched.log()
+      for (const [what, secret] of [
+        ['a user password', alice.password],
+        ['a user password', bob.password],
+        ['the WebDAV password', WEBDAV_PASSWORD],
+        ['a wrong WebDAV password', 'not the password'],
+      ]) {
+        check(!log.includes(secret), `${what} is in the server's log`)
+      }
+      check(log.length > 0, 'the server wrote no log at all')
+    })
+  }
+
   await step('phone-width layout', async () => {
     const phone = await newPage(browser, { width: 390, height: 844 })
     await signIn(phone, alice, async (page) => {
