@@ -114,6 +114,42 @@ pub trait CredentialVault: Send + Sync {
     async fn remove(&self, user: UserId, backend: StorageBackendId) -> Result<(), VaultError>;
     /// Every row of `user` (erasure); how many there were.
     async fn remove_user(&self, user: UserId) -> Result<u64, VaultError>;
+    /// Records what the last use of a backend's credentials found.
+    async fn set_status(
+        &self,
+        user: UserId,
+        backend: StorageBackendId,
+        status: BackendStatus,
+    ) -> Result<(), VaultError>;
+}
+
+/// What the last use of a backend's credentials found (`GET /api/storage-backends` `status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendStatus {
+    Ok,
+    /// The server refused the credentials: the user has to give new ones.
+    NeedsReauth,
+    Unreachable,
+}
+
+impl BackendStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            BackendStatus::Ok => "ok",
+            BackendStatus::NeedsReauth => "needs_reauth",
+            BackendStatus::Unreachable => "unreachable",
+        }
+    }
+
+    /// The status a use's outcome implies; `None` when it says nothing about the account.
+    fn after<T>(outcome: &Result<T, ConnectError>) -> Option<Self> {
+        match outcome {
+            Ok(_) => Some(BackendStatus::Ok),
+            Err(ConnectError::AuthFailed) => Some(BackendStatus::NeedsReauth),
+            Err(ConnectError::Unreachable | ConnectError::Tls) => Some(BackendStatus::Unreachable),
+            Err(_) => None,
+        }
+    }
 }
 
 /// The ports the storage commands use.
@@ -276,15 +312,57 @@ pub async fn browse(
         .await
         .map_err(vault_failure)?
         .ok_or(CommandError::NotFound)?;
-    let mut entries = deps
-        .connector
-        .list(&connection, path)
-        .await
-        .map_err(|e| CommandError::Domain(e.into()))?;
+    let listed = deps.connector.list(&connection, path).await;
+    record_status(deps, user, backend_id, &listed).await;
+    let mut entries = listed.map_err(|e| CommandError::Domain(e.into()))?;
     entries.sort_by(|a, b| {
         b.is_folder
             .cmp(&a.is_folder)
             .then_with(|| a.name.cmp(&b.name))
     });
     Ok(entries)
+}
+
+/// Keeps the backend's status in step with what a use of it found (best effort: a failure to
+/// record it is logged, the use's own outcome is what the caller gets).
+async fn record_status<T>(
+    deps: &StorageDeps,
+    user: UserId,
+    backend: StorageBackendId,
+    outcome: &Result<T, ConnectError>,
+) {
+    if let Some(status) = BackendStatus::after(outcome) {
+        if let Err(e) = deps.vault.set_status(user, backend, status).await {
+            tracing::warn!(error = %e, "recording a storage backend's status");
+        }
+    }
+}
+
+/// Gives one of the caller's WebDAV backends new credentials (after a password change): checked
+/// like a new account, then stored in place of the old ones; the status is `ok` again.
+pub async fn replace_credentials(
+    ctx: &CommandContext,
+    deps: &StorageDeps,
+    backend_id: StorageBackendId,
+    credentials: Credentials,
+) -> StorageResult<()> {
+    let user = owner(ctx)?;
+    let old = deps
+        .vault
+        .load(user, backend_id)
+        .await
+        .map_err(vault_failure)?
+        .ok_or(CommandError::NotFound)?;
+    let connection = Connection {
+        url: old.url,
+        credentials,
+    };
+    deps.connector
+        .check_webdav(&connection)
+        .await
+        .map_err(|e| CommandError::Domain(e.into()))?;
+    deps.vault
+        .store(user, backend_id, &connection)
+        .await
+        .map_err(vault_failure)
 }

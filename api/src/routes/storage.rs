@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list, connect))
         .routes(routes!(get_one, patch, disconnect))
         .routes(routes!(browse))
+        .routes(routes!(replace_credentials))
 }
 
 /// One backend, as its owner sees it.
@@ -316,4 +317,38 @@ async fn browse(
             .collect(),
         next_cursor,
     }))
+}
+
+/// New credentials for a WebDAV or Nextcloud backend. The password is write-only.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialsRequest {
+    pub username: String,
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+/// Replace a backend's credentials (e.g. after a password change): checked like a new account
+/// before they replace the old ones; the status reads `ok` again.
+#[utoipa::path(put, path = "/api/storage-backends/{id}/credentials", tag = "storage",
+    params(("id" = Uuid, Path)), request_body = CredentialsRequest,
+    responses((status = 200, body = BackendDto), (status = 404),
+        (status = 422, description = "`backend_auth_failed`, `backend_unreachable`, `backend_tls_failed`, `backend_protocol_error`")),
+    security(("bearer" = [])))]
+async fn replace_credentials(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<CredentialsRequest>,
+) -> ApiResult<Json<BackendDto>> {
+    let deps = deps(&state)?;
+    let me = user.id();
+    let ctx = command_context(&state, me, user.role(), &headers);
+    let credentials = Credentials::Basic {
+        username: body.username,
+        password: body.password.expose_secret().to_owned(),
+    };
+    cmd::replace_credentials(&ctx, deps, StorageBackendId(id), credentials).await?;
+    read_back(&state, me, id, None).await.map(Json)
 }

@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use commands::storage::{Connection, CredentialVault, Credentials, VaultError};
+use commands::storage::{BackendStatus, Connection, CredentialVault, Credentials, VaultError};
 use domain::ids::{StorageBackendId, UserId};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -211,6 +211,25 @@ impl CredentialVault for PgCredentialVault {
             "delete from cloud_credentials where user_id = $1 and backend_id = $2",
             user.as_uuid(),
             backend.as_uuid()
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(database)?;
+        Ok(())
+    }
+
+    async fn set_status(
+        &self,
+        user: UserId,
+        backend: StorageBackendId,
+        status: BackendStatus,
+    ) -> Result<(), VaultError> {
+        sqlx::query!(
+            "update cloud_credentials set status = $3, updated_at = now() \
+             where user_id = $1 and backend_id = $2 and status <> $3",
+            user.as_uuid(),
+            backend.as_uuid(),
+            status.as_str()
         )
         .execute(&self.pool)
         .await

@@ -560,3 +560,76 @@ async fn a_certificate_nobody_trusts_is_a_tls_failure() {
         .await
         .expect_problem(422, "backend_tls_failed");
 }
+
+#[tokio::test]
+async fn refused_credentials_read_as_needs_reauth_until_new_ones_are_given() {
+    use commands::storage::{Connection, CredentialVault, Credentials};
+    use secrecy::ExposeSecret;
+    let api = Api::spawn().await;
+    let ann = api.user("ann").await;
+    let body = webdav_account("Home", webdav::PASSWORD);
+    let url = body["url"].as_str().unwrap().to_owned();
+    mkcol(&url).await;
+    let id = connect(&api, &ann, body).await.expect(201).body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/storage-backends/{id}");
+    // The account's password changed on the server: what DocuVault holds is refused now.
+    let key = infra::storage::CloudCredsKey::from_base64(
+        api.app
+            .config
+            .cloud_creds_key
+            .as_ref()
+            .unwrap()
+            .expose_secret(),
+    )
+    .unwrap();
+    let vault = infra::storage::PgCredentialVault::new(api.app.db.pool.clone(), key);
+    let (user, backend) = (
+        ann.id.parse::<domain::ids::UserId>().unwrap(),
+        id.parse::<domain::ids::StorageBackendId>().unwrap(),
+    );
+    vault
+        .store(
+            user,
+            backend,
+            &Connection {
+                url: url.clone(),
+                credentials: Credentials::Basic {
+                    username: webdav::USERNAME.into(),
+                    password: "an old password".into(),
+                },
+            },
+        )
+        .await
+        .unwrap();
+    api.get(&format!("{path}/browse"), Some(&ann.access))
+        .await
+        .expect_problem(422, "backend_auth_failed");
+    let listed = api.get(&path, Some(&ann.access)).await.expect(200);
+    assert_eq!(listed.body["status"], "needs_reauth");
+    // Wrong new ones are refused and change nothing; the right ones make it usable again.
+    api.call(
+        Method::PUT,
+        &format!("{path}/credentials"),
+        Some(&ann.access),
+        Some(json!({"username": webdav::USERNAME, "password": "still wrong"})),
+    )
+    .await
+    .expect_problem(422, "backend_auth_failed");
+    let fixed = api
+        .call(
+            Method::PUT,
+            &format!("{path}/credentials"),
+            Some(&ann.access),
+            Some(json!({"username": webdav::USERNAME, "password": webdav::PASSWORD})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(fixed.body["status"], "ok");
+    assert!(!fixed.body.to_string().contains(webdav::PASSWORD));
+    api.get(&format!("{path}/browse"), Some(&ann.access))
+        .await
+        .expect(200);
+}
