@@ -420,12 +420,14 @@ pub async fn quota_of(
     user: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(Option<i64>, i64, i64), ReadError> {
-    let row: Option<(Option<i64>, i64)> =
-        sqlx::query_as("select limit_bytes, used_bytes from quotas where user_id = $1")
-            .bind(user)
-            .fetch_optional(pool)
-            .await
-            .map_err(super::database)?;
+    let row = sqlx::query!(
+        "select limit_bytes, used_bytes from quotas where user_id = $1",
+        user
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(super::database)?
+    .map(|r| (r.limit_bytes, r.used_bytes));
     let reserved: Option<i64> = sqlx::query_scalar!(
         "select sum(size_bytes)::int8 from documents \
          where owner_id = $1 and state = 'pending' and upload_expires_at > $2",
@@ -445,13 +447,11 @@ pub async fn handles(pool: &PgPool, ids: &[Uuid]) -> Result<HashMap<Uuid, String
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(Uuid, String)> =
-        sqlx::query_as("select id, handle from users where id = any($1)")
-            .bind(ids)
-            .fetch_all(pool)
-            .await
-            .map_err(super::database)?;
-    Ok(rows.into_iter().collect())
+    let rows = sqlx::query!("select id, handle from users where id = any($1)", ids)
+        .fetch_all(pool)
+        .await
+        .map_err(super::database)?;
+    Ok(rows.into_iter().map(|r| (r.id, r.handle)).collect())
 }
 
 fn err(e: sqlx::Error) -> FactsError {

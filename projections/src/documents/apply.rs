@@ -157,19 +157,19 @@ async fn document(
             size_bytes,
             sha256,
         } => {
-            let key: Option<(Uuid, Option<String>)> = sqlx::query_as(
+            let key = sqlx::query!(
                 "update documents set state = 'active', content_type = $2, size_bytes = $3, \
                  sha256 = $4, upload_expires_at = null, updated_at = $5 where id = $1 \
                  returning owner_id, sha256",
+                id,
+                content_type,
+                size_bytes as i64,
+                sha256,
+                at
             )
-            .bind(id)
-            .bind(content_type)
-            .bind(size_bytes as i64)
-            .bind(sha256)
-            .bind(at)
             .fetch_optional(&mut *conn)
             .await?;
-            if let Some((owner, Some(sha256))) = key {
+            if let Some((owner, Some(sha256))) = key.map(|k| (k.owner_id, k.sha256)) {
                 recompute_duplicates_of(conn, owner, &sha256).await?;
             }
         }
@@ -179,12 +179,13 @@ async fn document(
             sqlx::query!("delete from document_shares where document_id = $1", id)
                 .execute(&mut *conn)
                 .await?;
-            let gone: Option<(Uuid, Option<String>)> =
-                sqlx::query_as("delete from documents where id = $1 returning owner_id, sha256")
-                    .bind(id)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            if let Some((owner, Some(sha256))) = gone {
+            let gone = sqlx::query!(
+                "delete from documents where id = $1 returning owner_id, sha256",
+                id
+            )
+            .fetch_optional(&mut *conn)
+            .await?;
+            if let Some((owner, Some(sha256))) = gone.map(|g| (g.owner_id, g.sha256)) {
                 recompute_duplicates_of(conn, owner, &sha256).await?;
             }
         }

@@ -192,9 +192,7 @@ impl SearchProjection {
         // Owned (index, key) pairs: the loads run concurrently and must not borrow the batch.
         let mut wanted: Vec<(usize, String)> = Vec::new();
         for (i, event) in events.iter().enumerate() {
-            if event.stream_id.category() != DocumentProcessing::CATEGORY
-                || event.event_type != "TextExtracted"
-            {
+            if event.stream_id.category() != DocumentProcessing::CATEGORY {
                 continue;
             }
             let decoded: ProcessingEvent = event
@@ -294,52 +292,76 @@ impl SearchProjection {
                 | DocumentEvent::DocumentUploadRequested { .. } => {}
             }
         }
-        let q = match decoded {
-            DocumentEvent::DocumentUploaded { content_type, .. } => sqlx::query(
-                "update search_documents set uploaded = true, \
-                     content_type = coalesce($2, content_type) where document_id = $1",
-            )
-            .bind(doc)
-            .bind(Some(content_type)),
+        match decoded {
+            DocumentEvent::DocumentUploaded { content_type, .. } => {
+                sqlx::query!(
+                    "update search_documents set uploaded = true, \
+                         content_type = coalesce($2, content_type) where document_id = $1",
+                    doc,
+                    Some(content_type)
+                )
+                .execute(&mut *conn)
+                .await?;
+            }
             DocumentEvent::DocumentRenamed { filename } => {
-                sqlx::query("update search_documents set filename = $2 where document_id = $1")
-                    .bind(doc)
-                    .bind(filename.value().cloned())
+                sqlx::query!(
+                    "update search_documents set filename = $2 where document_id = $1",
+                    doc,
+                    filename.value().cloned()
+                )
+                .execute(&mut *conn)
+                .await?;
             }
             DocumentEvent::DocumentMoved { folder_id }
-            | DocumentEvent::DocumentRestored { folder_id } => sqlx::query(
-                "update search_documents set folder_id = $2, trashed = false \
-                 where document_id = $1",
-            )
-            .bind(doc)
-            .bind(folder_id.map(|f| f.as_uuid())),
+            | DocumentEvent::DocumentRestored { folder_id } => {
+                sqlx::query!(
+                    "update search_documents set folder_id = $2, trashed = false \
+                     where document_id = $1",
+                    doc,
+                    folder_id.map(|f| f.as_uuid())
+                )
+                .execute(&mut *conn)
+                .await?;
+            }
             DocumentEvent::DocumentTrashed { .. } => {
-                sqlx::query("update search_documents set trashed = true where document_id = $1")
-                    .bind(doc)
+                sqlx::query!(
+                    "update search_documents set trashed = true where document_id = $1",
+                    doc
+                )
+                .execute(&mut *conn)
+                .await?;
             }
             DocumentEvent::DocumentPurged { .. }
             | DocumentEvent::DocumentUploadRejected { .. }
             | DocumentEvent::DocumentUploadExpired {} => {
-                sqlx::query("delete from search_shares where document_id = $1")
-                    .bind(doc)
+                sqlx::query!("delete from search_shares where document_id = $1", doc)
                     .execute(&mut *conn)
                     .await?;
-                sqlx::query("delete from search_documents where document_id = $1").bind(doc)
+                sqlx::query!("delete from search_documents where document_id = $1", doc)
+                    .execute(&mut *conn)
+                    .await?;
             }
-            DocumentEvent::DocumentShared { recipient_id, .. } => sqlx::query(
-                "insert into search_shares (document_id, recipient_id) values ($1, $2) \
-                 on conflict on constraint search_shares_pkey do nothing",
-            )
-            .bind(doc)
-            .bind(recipient_id.0),
-            DocumentEvent::ShareRevoked { recipient_id, .. } => sqlx::query(
-                "delete from search_shares where document_id = $1 and recipient_id = $2",
-            )
-            .bind(doc)
-            .bind(recipient_id.0),
-            DocumentEvent::DocumentUploadRequested { .. } => return Ok(()),
-        };
-        q.execute(&mut *conn).await?;
+            DocumentEvent::DocumentShared { recipient_id, .. } => {
+                sqlx::query!(
+                    "insert into search_shares (document_id, recipient_id) values ($1, $2) \
+                     on conflict on constraint search_shares_pkey do nothing",
+                    doc,
+                    recipient_id.0
+                )
+                .execute(&mut *conn)
+                .await?;
+            }
+            DocumentEvent::ShareRevoked { recipient_id, .. } => {
+                sqlx::query!(
+                    "delete from search_shares where document_id = $1 and recipient_id = $2",
+                    doc,
+                    recipient_id.0
+                )
+                .execute(&mut *conn)
+                .await?;
+            }
+            DocumentEvent::DocumentUploadRequested { .. } => {}
+        }
         Ok(())
     }
 
@@ -361,11 +383,13 @@ impl SearchProjection {
                     row.body = body;
                     return Ok(());
                 }
-                sqlx::query("update search_documents set body = $2 where document_id = $1")
-                    .bind(doc)
-                    .bind(body)
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query!(
+                    "update search_documents set body = $2 where document_id = $1",
+                    doc,
+                    body
+                )
+                .execute(&mut *conn)
+                .await?;
             }
             ProcessingEvent::DocumentClassified { topic_ids, .. }
             | ProcessingEvent::TopicsAccepted { topic_ids }
@@ -375,11 +399,13 @@ impl SearchProjection {
                     row.topic_ids = ids;
                     return Ok(());
                 }
-                sqlx::query("update search_documents set topic_ids = $2 where document_id = $1")
-                    .bind(doc)
-                    .bind(ids)
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query!(
+                    "update search_documents set topic_ids = $2 where document_id = $1",
+                    doc,
+                    &ids
+                )
+                .execute(&mut *conn)
+                .await?;
             }
             _ => {}
         }
