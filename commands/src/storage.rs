@@ -229,6 +229,9 @@ pub async fn patch(
 ) -> StorageResult<Option<u64>> {
     let user = owner(ctx)?;
     execute::<User, _, StorageError, _>(ctx, user.0, Some(user.0), |state| {
+        if !state.storage.connected.contains_key(&backend_id) {
+            return Err(StorageError::NoSuchBackend);
+        }
         let mut events = Vec::new();
         if let Some(name) = display_name {
             events.extend(storage::rename(state, backend_id, name)?);
@@ -238,11 +241,7 @@ pub async fn patch(
             Some(false) if state.storage.default == Some(backend_id) => {
                 events.extend(storage::set_default(state, None)?)
             }
-            _ => {
-                if !state.storage.connected.contains_key(&backend_id) {
-                    return Err(StorageError::NoSuchBackend);
-                }
-            }
+            _ => {}
         }
         Ok((events, ()))
     })

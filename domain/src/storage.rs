@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::StorageBackendId;
 use crate::personal::Personal;
+use crate::user::decide::ensure_usable;
 use crate::user::{User, UserError, UserEvent};
 
 /// Where a document's bytes are: DocuVault's own store (the configured filesystem or S3 store)
@@ -167,16 +168,6 @@ pub fn display_name(raw: &str) -> Result<String, StorageError> {
     Ok(name.to_owned())
 }
 
-fn usable(state: &User) -> Result<(), StorageError> {
-    if !state.is_registered() {
-        return Err(UserError::NotRegistered.into());
-    }
-    if !state.active {
-        return Err(UserError::Deactivated.into());
-    }
-    Ok(())
-}
-
 fn connected(state: &User, id: StorageBackendId) -> Result<&ConnectedBackend, StorageError> {
     state
         .storage
@@ -193,7 +184,7 @@ pub fn connect(
     name: &str,
     endpoint_host: &str,
 ) -> Result<Vec<UserEvent>, StorageError> {
-    usable(state)?;
+    ensure_usable(state)?;
     let name = display_name(name)?;
     if state.storage.connected.contains_key(&backend_id) {
         return Ok(vec![]);
@@ -215,7 +206,7 @@ pub fn rename(
     backend_id: StorageBackendId,
     name: &str,
 ) -> Result<Vec<UserEvent>, StorageError> {
-    usable(state)?;
+    ensure_usable(state)?;
     let name = display_name(name)?;
     let backend = connected(state, backend_id)?;
     if backend.display_name.value() == Some(&name) {
@@ -232,7 +223,7 @@ pub fn set_default(
     state: &User,
     backend_id: Option<StorageBackendId>,
 ) -> Result<Vec<UserEvent>, StorageError> {
-    usable(state)?;
+    ensure_usable(state)?;
     if let Some(id) = backend_id {
         connected(state, id)?;
     }

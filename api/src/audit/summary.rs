@@ -113,9 +113,9 @@ fn sentence(known: KnownEvent, names: &HashMap<Uuid, String>) -> Option<String> 
             }
             U::DefaultStorageBackendChanged {
                 backend_id: Some(id),
-            } => format!("New uploads go to storage backend {id}"),
+            } => format!("Default storage set to backend {id}"),
             U::DefaultStorageBackendChanged { backend_id: None } => {
-                "New uploads go to DocuVault's own storage".into()
+                "Default storage set to DocuVault's own".into()
             }
             U::StorageBackendDisconnected {
                 documents_moved, ..

@@ -18,11 +18,6 @@ impl Identity {
     /// Builds the identity services: argon2 (computes its dummy hash, so call it once at
     /// startup), the password screen, TOTP, the JWT key ring, the throttle and the auth cache.
     pub fn from_config(cfg: &Config) -> Result<Self> {
-        Self::with_hasher(cfg, HasherConfig::default())
-    }
-
-    /// As `from_config`, with explicit argon2 settings.
-    fn with_hasher(cfg: &Config, hasher: HasherConfig) -> Result<Self> {
         let master = cfg
             .master_key
             .as_ref()
@@ -36,7 +31,7 @@ impl Identity {
             .context("DOCUVAULT_JWT_KEYS is not set")?;
         let jwt = JwtKeys::parse(jwt_spec.expose_secret(), TOKEN_ISSUER, TOKEN_AUDIENCE)
             .context("DOCUVAULT_JWT_KEYS")?;
-        let hasher = Argon2Hasher::new(hasher).context("initialising argon2")?;
+        let hasher = Argon2Hasher::new(HasherConfig::default()).context("initialising argon2")?;
         let deps = IdentityDeps {
             hasher: Arc::new(hasher),
             screen: Arc::new(Screener::new(cfg.breach_api_url.as_deref())),

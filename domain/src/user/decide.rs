@@ -361,7 +361,8 @@ pub fn erase(state: &User, reason: &str, now: DateTime<Utc>) -> Result<Vec<UserE
     }])
 }
 
-fn ensure_usable(state: &User) -> Result<(), UserError> {
+/// A registered, active account (the precondition of most changes to it).
+pub(crate) fn ensure_usable(state: &User) -> Result<(), UserError> {
     if !state.is_registered() {
         return Err(UserError::NotRegistered);
     }

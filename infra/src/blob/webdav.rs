@@ -54,7 +54,9 @@ pub struct WebDavBlobStore {
 
 impl WebDavBlobStore {
     /// A store on `config.root` (a trailing `/` is added when missing), with a client of its own
-    /// that follows no redirects and bounds connecting and every read.
+    /// that follows no redirects and bounds connecting and every read, but checks no address:
+    /// for a URL the operator chose. A user's URL goes through [`Self::with_client`] with the
+    /// outbound policy's client.
     pub fn new(config: WebDavConfig) -> Result<Self, BlobError> {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -127,9 +129,7 @@ impl WebDavBlobStore {
                 // Created, or already there (RFC 4918 §9.3.1: 405 for an existing resource).
                 StatusCode::CREATED | StatusCode::METHOD_NOT_ALLOWED | StatusCode::OK => {}
                 // Another request may have been creating it at the same moment.
-                status if !self.is_collection(&path).await? => {
-                    return Err(unexpected("MKCOL", status))
-                }
+                status if !self.exists(&path).await? => return Err(unexpected("MKCOL", status)),
                 _ => {}
             }
             self.collections
@@ -152,8 +152,8 @@ impl WebDavBlobStore {
         self.delete_path(&probe).await
     }
 
-    /// Whether `path` is an existing resource (`PROPFIND`, `Depth: 0`, no properties asked).
-    async fn is_collection(&self, path: &str) -> Result<bool, BlobError> {
+    /// Whether `path` exists (`PROPFIND`, `Depth: 0`).
+    async fn exists(&self, path: &str) -> Result<bool, BlobError> {
         let res = send(
             self.request(Method::from_bytes(b"PROPFIND").expect("valid"), path)
                 .header("Depth", "0"),

@@ -1,5 +1,5 @@
-//! Checking a WebDAV (or Nextcloud) account before it is connected, and opening a connected
-//! backend's blob store — both through the [`OutboundPolicy`], since the URL is the user's.
+//! Checking a WebDAV (or Nextcloud) account before it is connected, and listing its folders —
+//! both through the [`OutboundPolicy`], since the URL is the user's.
 
 use async_trait::async_trait;
 use commands::storage::{BackendConnector, ConnectError, Connection, Credentials, RemoteEntry};
@@ -21,17 +21,6 @@ pub struct WebDavConnector {
 impl WebDavConnector {
     pub fn new(policy: OutboundPolicy) -> Self {
         Self { policy }
-    }
-
-    /// The blob store of a connected backend: its objects live in [`OBJECTS_COLLECTION`] below
-    /// the connection's URL.
-    pub async fn store(&self, connection: &Connection) -> Result<WebDavBlobStore, ConnectError> {
-        let url = parse(&connection.url)?;
-        let client = self.policy.client_for(&url).await.map_err(refused)?;
-        Ok(WebDavBlobStore::with_client(
-            client,
-            config(&url, &connection.credentials)?,
-        ))
     }
 }
 
@@ -99,39 +88,48 @@ fn transport(e: &reqwest::Error) -> ConnectError {
     ConnectError::Unreachable
 }
 
+impl WebDavConnector {
+    /// A signed-in `PROPFIND` at `url` (through the outbound policy): the `207` answer and the
+    /// client it came through, or why the account cannot be used.
+    async fn propfind(
+        &self,
+        url: &Url,
+        credentials: &Credentials,
+        depth: &str,
+        body: Option<&'static str>,
+    ) -> Result<(reqwest::Client, reqwest::Response), ConnectError> {
+        let client = self.policy.client_for(url).await.map_err(refused)?;
+        let Credentials::Basic { username, password } = credentials;
+        let mut req = client
+            .request(Method::from_bytes(b"PROPFIND").expect("valid"), url.clone())
+            .basic_auth(username, Some(password))
+            .header("Depth", depth);
+        if let Some(body) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/xml")
+                .body(body);
+        }
+        let res = req.send().await.map_err(|e| transport(&e))?;
+        match res.status() {
+            StatusCode::MULTI_STATUS => Ok((client, res)),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(ConnectError::AuthFailed),
+            StatusCode::NOT_FOUND => Err(ConnectError::Protocol("no such folder".into())),
+            s if s.is_redirection() => Err(ConnectError::Protocol(format!(
+                "the server redirects ({s}); give the final URL"
+            ))),
+            s => Err(ConnectError::Protocol(format!(
+                "PROPFIND answered {s}; is this a WebDAV URL?"
+            ))),
+        }
+    }
+}
+
 #[async_trait]
 impl BackendConnector for WebDavConnector {
     async fn check_webdav(&self, account: &Connection) -> Result<String, ConnectError> {
         let url = parse(&account.url)?;
         let host = url.host_str().unwrap_or_default().to_owned();
-        let client = self.policy.client_for(&url).await.map_err(refused)?;
-        let Credentials::Basic { username, password } = &account.credentials;
-        let res = client
-            .request(Method::from_bytes(b"PROPFIND").expect("valid"), url.clone())
-            .basic_auth(username, Some(password))
-            .header("Depth", "0")
-            .send()
-            .await
-            .map_err(|e| transport(&e))?;
-        match res.status() {
-            StatusCode::MULTI_STATUS => {}
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                return Err(ConnectError::AuthFailed)
-            }
-            StatusCode::NOT_FOUND => {
-                return Err(ConnectError::Protocol("no such collection".into()))
-            }
-            s if s.is_redirection() => {
-                return Err(ConnectError::Protocol(format!(
-                    "the server redirects ({s}); give the final URL"
-                )))
-            }
-            s => {
-                return Err(ConnectError::Protocol(format!(
-                    "PROPFIND answered {s}; is this a WebDAV URL?"
-                )))
-            }
-        }
+        let (client, _) = self.propfind(&url, &account.credentials, "0", None).await?;
         let store = WebDavBlobStore::with_client(client, config(&url, &account.credentials)?);
         store
             .probe()
@@ -156,23 +154,14 @@ impl BackendConnector for WebDavConnector {
             }
             segments.push("");
         }
-        let client = self.policy.client_for(&url).await.map_err(refused)?;
-        let Credentials::Basic { username, password } = &connection.credentials;
-        let res = client
-            .request(Method::from_bytes(b"PROPFIND").expect("valid"), url.clone())
-            .basic_auth(username, Some(password))
-            .header("Depth", "1")
-            .header(reqwest::header::CONTENT_TYPE, "application/xml")
-            .body(super::browse::PROPFIND_BODY)
-            .send()
-            .await
-            .map_err(|e| transport(&e))?;
-        match res.status() {
-            StatusCode::MULTI_STATUS => {}
-            StatusCode::UNAUTHORIZED => return Err(ConnectError::AuthFailed),
-            StatusCode::NOT_FOUND => return Err(ConnectError::Protocol("no such folder".into())),
-            s => return Err(ConnectError::Protocol(format!("PROPFIND answered {s}"))),
-        }
+        let (_, res) = self
+            .propfind(
+                &url,
+                &connection.credentials,
+                "1",
+                Some(super::browse::PROPFIND_BODY),
+            )
+            .await?;
         let body = super::browse::bounded_body(res).await?;
         super::browse::parse_multistatus(&body, url.path())
     }
